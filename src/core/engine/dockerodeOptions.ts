@@ -1,0 +1,64 @@
+import { promises as fs } from 'fs';
+import type Dockerode from 'dockerode';
+import { EngineEndpoint } from './endpoint';
+
+/** Requests that take longer than this are abandoned (the event stream is exempt). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * dockerode options for an endpoint. Every connection key is set explicitly, because docker-modem
+ * merges DOCKER_HOST and DOCKER_CERT_PATH from the environment into whatever it is given.
+ */
+export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Dockerode.DockerOptions> {
+  const url = parseHost(endpoint.host);
+  const none = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
+  switch (url.protocol) {
+    case 'unix:':
+    case 'npipe:':
+      return { ...none, socketPath: url.pathname || decodeURIComponent(url.host), timeout: REQUEST_TIMEOUT_MS };
+    case 'ssh:':
+      return {
+        ...none,
+        protocol: 'ssh',
+        host: url.hostname,
+        port: url.port ? Number(url.port) : 22,
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+        timeout: REQUEST_TIMEOUT_MS,
+      } as Dockerode.DockerOptions;
+    case 'tcp:':
+    case 'http:':
+    case 'https:': {
+      const tls = endpoint.tls;
+      const useTls = url.protocol === 'https:' || Boolean(tls) || url.port === '2376';
+      const [ca, cert, key] = await Promise.all([tls?.caFile, tls?.certFile, tls?.keyFile].map(readOptional));
+      return {
+        ...none,
+        protocol: useTls ? 'https' : 'http',
+        host: url.hostname,
+        port: url.port ? Number(url.port) : useTls ? 2376 : 2375,
+        ca,
+        cert,
+        key,
+        ...(tls && !tls.verify ? { checkServerIdentity: () => undefined } : {}),
+        timeout: REQUEST_TIMEOUT_MS,
+      };
+    }
+    default:
+      throw new Error(`Unsupported Docker host "${endpoint.host}": use unix://, tcp://, ssh:// or npipe://`);
+  }
+}
+
+function parseHost(host: string): URL {
+  // npipe:////./pipe/docker_engine and unix:///path have empty hosts; URL copes with both.
+  const withScheme = host.includes('://') ? host : `tcp://${host}`;
+  try {
+    return new URL(withScheme);
+  } catch {
+    throw new Error(`Docker host "${host}" is not a valid address`);
+  }
+}
+
+async function readOptional(file: string | undefined): Promise<Buffer | undefined> {
+  return file ? fs.readFile(file) : undefined;
+}

@@ -1,0 +1,137 @@
+/**
+ * Which Docker Engine to talk to, resolved the way the docker CLI does it:
+ * the extension setting, then DOCKER_HOST, DOCKER_CONTEXT, the current context of
+ * ~/.docker/config.json (DOCKER_CONFIG honoured), then the usual sockets.
+ * dockerode reads none of this itself, so we do.
+ */
+import * as path from 'path';
+import { readContext } from './dockerContexts';
+import { HostFiles } from './hostFiles';
+
+export type EndpointSource = 'setting' | '--host' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'current context' | 'default socket';
+
+export interface TlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  /** False when the context or DOCKER_TLS_VERIFY asks not to verify the server. */
+  verify: boolean;
+}
+
+export interface EngineEndpoint {
+  /** As the docker CLI writes it: unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host, npipe://… */
+  host: string;
+  source: EndpointSource;
+  contextName?: string;
+  tls?: TlsFiles;
+  /** Sockets looked at when none was configured and none exists; shown to the user. */
+  socketsTried?: string[];
+}
+
+export interface EndpointInputs {
+  /** A host the user gave explicitly (setting `dockerLayers.host` or the CLI's --host); empty means unset. */
+  explicitHost?: { host: string | undefined; source: 'setting' | '--host' };
+  env: NodeJS.ProcessEnv;
+  homeDir: string;
+  files: HostFiles;
+}
+
+export const ROOTFUL_SOCKET = '/var/run/docker.sock';
+
+/** Sockets a local Docker (or Podman) usually listens on, most common first. */
+export function defaultSocketCandidates(env: NodeJS.ProcessEnv, homeDir: string): string[] {
+  const candidates = [ROOTFUL_SOCKET];
+  if (env.XDG_RUNTIME_DIR) {
+    candidates.push(path.join(env.XDG_RUNTIME_DIR, 'docker.sock'));
+  }
+  candidates.push(
+    path.join(homeDir, '.docker', 'run', 'docker.sock'),
+    path.join(homeDir, '.docker', 'desktop', 'docker.sock'),
+  );
+  if (env.XDG_RUNTIME_DIR) {
+    candidates.push(path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'));
+  }
+  candidates.push('/run/podman/podman.sock');
+  return candidates;
+}
+
+export function dockerConfigDir(env: NodeJS.ProcessEnv, homeDir: string): string {
+  return env.DOCKER_CONFIG || path.join(homeDir, '.docker');
+}
+
+export async function resolveEndpoint(inputs: EndpointInputs): Promise<EngineEndpoint> {
+  const { env, homeDir, files } = inputs;
+  const explicitHost = inputs.explicitHost?.host?.trim();
+  if (explicitHost && inputs.explicitHost) {
+    return { host: normalizeHost(explicitHost), source: inputs.explicitHost.source };
+  }
+  if (env.DOCKER_HOST) {
+    return { host: normalizeHost(env.DOCKER_HOST), source: 'DOCKER_HOST', tls: tlsFromEnv(env, homeDir) };
+  }
+  const configDir = dockerConfigDir(env, homeDir);
+  const contextFromEnv = env.DOCKER_CONTEXT?.trim();
+  if (contextFromEnv && contextFromEnv !== 'default') {
+    const context = await readContext(configDir, contextFromEnv, files);
+    return { ...context, source: 'DOCKER_CONTEXT' };
+  }
+  if (!contextFromEnv) {
+    const current = await currentContextName(configDir, files);
+    if (current && current !== 'default') {
+      const context = await readContext(configDir, current, files);
+      return { ...context, source: 'current context' };
+    }
+  }
+  const candidates = defaultSocketCandidates(env, homeDir);
+  for (const socket of candidates) {
+    if (await files.exists(socket)) {
+      return { host: `unix://${socket}`, source: 'default socket' };
+    }
+  }
+  return { host: `unix://${ROOTFUL_SOCKET}`, source: 'default socket', socketsTried: candidates };
+}
+
+async function currentContextName(configDir: string, files: HostFiles): Promise<string | undefined> {
+  const text = await files.readText(path.join(configDir, 'config.json'));
+  if (text === undefined) {
+    return undefined;
+  }
+  try {
+    const config = JSON.parse(text) as { currentContext?: unknown };
+    return typeof config.currentContext === 'string' ? config.currentContext : undefined;
+  } catch {
+    throw new Error(`${path.join(configDir, 'config.json')} is not valid JSON`);
+  }
+}
+
+/** DOCKER_TLS_VERIFY / DOCKER_CERT_PATH, as the docker CLI reads them for a DOCKER_HOST. */
+function tlsFromEnv(env: NodeJS.ProcessEnv, homeDir: string): TlsFiles | undefined {
+  if (!env.DOCKER_TLS_VERIFY && !env.DOCKER_CERT_PATH) {
+    return undefined;
+  }
+  const certDir = env.DOCKER_CERT_PATH || path.join(homeDir, '.docker');
+  return {
+    caFile: path.join(certDir, 'ca.pem'),
+    certFile: path.join(certDir, 'cert.pem'),
+    keyFile: path.join(certDir, 'key.pem'),
+    verify: Boolean(env.DOCKER_TLS_VERIFY) && env.DOCKER_TLS_VERIFY !== '0',
+  };
+}
+
+/** A bare socket path (as people often type it) becomes a unix:// URL. */
+export function normalizeHost(host: string): string {
+  const trimmed = host.trim();
+  if (trimmed.startsWith('/')) {
+    return `unix://${trimmed}`;
+  }
+  return trimmed;
+}
+
+/** The socket path of a unix:// host, or undefined for network hosts. */
+export function unixSocketPath(host: string): string | undefined {
+  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+}
+
+/** True when the daemon's files are on this machine (a local socket), so its paths can be opened here. */
+export function isLocalEndpoint(endpoint: EngineEndpoint): boolean {
+  return endpoint.host.startsWith('unix://') || endpoint.host.startsWith('npipe://');
+}

@@ -1,0 +1,64 @@
+import type { EngineEndpoint } from './endpoint';
+
+/** The daemon could not be reached at all: no socket, permission denied, unknown host, refused. */
+export class EngineUnreachableError extends Error {
+  constructor(
+    readonly endpoint: EngineEndpoint,
+    readonly code: string | undefined,
+    detail: string,
+  ) {
+    super(`Cannot connect to the Docker Engine at ${endpoint.host} (${describeSource(endpoint)}): ${detail}`);
+    this.name = 'EngineUnreachableError';
+  }
+}
+
+/** The Engine answered 404: the image or container does not exist (any more). */
+export class EngineNotFoundError extends Error {
+  constructor(readonly reference: string, message: string) {
+    super(message);
+    this.name = 'EngineNotFoundError';
+  }
+}
+
+export function describeSource(endpoint: EngineEndpoint): string {
+  switch (endpoint.source) {
+    case 'setting':
+      return 'from setting dockerLayers.host';
+    case '--host':
+      return 'from --host';
+    case 'DOCKER_HOST':
+      return 'from DOCKER_HOST';
+    case 'DOCKER_CONTEXT':
+      return `context "${endpoint.contextName}" from DOCKER_CONTEXT`;
+    case 'current context':
+      return `current docker context "${endpoint.contextName}"`;
+    case 'default socket':
+      return 'default socket';
+  }
+}
+
+const CONNECTION_ERRORS: Record<string, string> = {
+  ENOENT: 'the socket does not exist — is the Docker daemon running?',
+  EACCES: 'permission denied on the socket — add your user to the "docker" group (then log in again) or use rootless Docker',
+  ECONNREFUSED: 'connection refused — is the Docker daemon running?',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'the host name could not be resolved',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed',
+};
+
+/** Turns a socket-level failure into EngineUnreachableError; anything else is returned as is. */
+export function classifyEngineError(error: unknown, endpoint: EngineEndpoint): Error {
+  const err = error as NodeJS.ErrnoException & { address?: string; statusCode?: number; json?: { message?: string } };
+  if (err && typeof err.code === 'string' && err.code in CONNECTION_ERRORS) {
+    const where = err.address ? ` (${err.address})` : '';
+    return new EngineUnreachableError(endpoint, err.code, `${err.code}${where}: ${CONNECTION_ERRORS[err.code]}`);
+  }
+  if (err?.statusCode) {
+    const message = err.json?.message ?? err.message;
+    return new Error(`Docker Engine error ${err.statusCode}: ${message}`);
+  }
+  return err instanceof Error ? err : new Error(String(error));
+}

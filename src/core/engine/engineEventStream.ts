@@ -1,0 +1,137 @@
+/**
+ * Follows the Engine's event stream and reconnects (with back-off) when the daemon goes away,
+ * e.g. on a restart. Consumers get parsed events; the stream never throws at them.
+ */
+import { Readable } from 'stream';
+import { Logger } from '../logger';
+import { EngineClient } from './engineClient';
+import { EngineEvent } from './engineTypes';
+
+export interface EventStreamOptions {
+  /** Engine event types to follow, e.g. ['image', 'container']. */
+  types: string[];
+  onEvent(event: EngineEvent): void;
+  /** Called on every (re)connection, so consumers can reload what they may have missed. */
+  onConnected?(): void;
+  onDisconnected?(error: Error | undefined): void;
+  initialRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+export class EngineEventStream {
+  private stream: Readable | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs: number;
+  private stopped = true;
+
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly options: EventStreamOptions,
+    private readonly log: Logger,
+  ) {
+    this.retryMs = options.initialRetryMs ?? 1000;
+  }
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  start(): void {
+    if (!this.stopped) {
+      return;
+    }
+    this.stopped = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.stream?.destroy();
+    this.stream = undefined;
+  }
+
+  private async connect(): Promise<void> {
+    let stream: Readable;
+    try {
+      stream = await this.engine.events({ type: this.options.types });
+    } catch (error) {
+      this.scheduleReconnect(error as Error);
+      return;
+    }
+    if (this.stopped) {
+      stream.destroy();
+      return;
+    }
+    this.stream = stream;
+    this.retryMs = this.options.initialRetryMs ?? 1000;
+    this.log.info(`event stream connected (${this.options.types.join(', ')})`);
+    this.options.onConnected?.();
+
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        this.dispatch(line);
+      }
+    });
+    const onEnd = (error?: Error) => {
+      if (this.stream !== stream) {
+        return;
+      }
+      this.stream = undefined;
+      stream.removeAllListeners();
+      stream.destroy();
+      this.scheduleReconnect(error);
+    };
+    stream.on('error', (error: Error) => onEnd(error));
+    stream.on('end', () => onEnd(undefined));
+    stream.on('close', () => onEnd(undefined));
+  }
+
+  private dispatch(line: string): void {
+    if (!line.trim()) {
+      return;
+    }
+    let event: EngineEvent;
+    try {
+      event = JSON.parse(line) as EngineEvent;
+    } catch {
+      this.log.warn(`ignoring an event that is not JSON: ${line.slice(0, 200)}`);
+      return;
+    }
+    try {
+      this.options.onEvent(event);
+    } catch (error) {
+      this.log.error(`event handler failed: ${(error as Error).message}`);
+    }
+  }
+
+  private scheduleReconnect(error: Error | undefined): void {
+    if (this.stopped) {
+      return;
+    }
+    this.log.warn(`event stream lost${error ? `: ${error.message}` : ''}; reconnecting in ${this.retryMs} ms`);
+    this.options.onDisconnected?.(error);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs ?? 30_000);
+  }
+}
+
+/** The action of an event, in old (status) and new (Action) API shapes alike. */
+export function eventAction(event: EngineEvent): string {
+  return event.Action ?? event.status ?? '';
+}
+
+/** The object ID an event is about. */
+export function eventSubject(event: EngineEvent): string {
+  return event.Actor?.ID ?? event.id ?? '';
+}
