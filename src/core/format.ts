@@ -1,0 +1,40 @@
+/** Sizes and ages as the docker CLI prints them (decimal units: 1 kB = 1000 B). */
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) {
+    return '?';
+  }
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+/** "3 days ago", from seconds since the epoch. */
+export function formatAge(createdSeconds: number, nowMs: number = Date.now()): string {
+  if (!createdSeconds) {
+    return 'unknown age';
+  }
+  const seconds = Math.max(0, Math.round(nowMs / 1000 - createdSeconds));
+  const steps: [number, string][] = [
+    [365 * 24 * 3600, 'year'],
+    [30 * 24 * 3600, 'month'],
+    [7 * 24 * 3600, 'week'],
+    [24 * 3600, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, name] of steps) {
+    const count = Math.floor(seconds / size);
+    if (count >= 1) {
+      return `${count} ${name}${count === 1 ? '' : 's'} ago`;
+    }
+  }
+  return 'just now';
+}

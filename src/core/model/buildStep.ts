@@ -1,0 +1,55 @@
+/**
+ * Turns a history `created_by` into the Dockerfile step people wrote:
+ * `/bin/sh -c #(nop)  ENV A=b` → `ENV A=b`, `/bin/sh -c apk add x` → `RUN apk add x`,
+ * `RUN /bin/sh -c make # buildkit` → `RUN make`.
+ */
+const METADATA_INSTRUCTIONS = new Set([
+  'ARG', 'CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'SHELL',
+  'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+]);
+
+export function describeBuildStep(createdBy: string | undefined, comment?: string): string {
+  let text = (createdBy ?? '').trim();
+  if (!text) {
+    return comment?.trim() ? comment.trim() : '(no build step recorded)';
+  }
+  text = text.replace(/\s+# buildkit$/, '');
+  // Legacy builder with build args: "|2 A=1 B=2 /bin/sh -c …".
+  text = text.replace(/^\|\d+(?:\s+\S+=\S*)*\s+(?=\/bin\/sh -c|cmd \/S \/C)/, '');
+  const nop = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\)\s*/.exec(text);
+  if (nop) {
+    return collapse(text.slice(nop[0].length));
+  }
+  const shell = /^(?:\/bin\/sh -c|cmd \/S \/C)\s+/.exec(text);
+  if (shell) {
+    return collapse(`RUN ${text.slice(shell[0].length)}`);
+  }
+  const buildkitRun = /^RUN (?:\/bin\/sh -c|cmd \/S \/C)\s+/.exec(text);
+  if (buildkitRun) {
+    return collapse(`RUN ${text.slice(buildkitRun[0].length)}`);
+  }
+  return collapse(text);
+}
+
+/** The instruction keyword of a described step (`RUN`, `COPY`, …), or undefined. */
+export function instructionOf(step: string): string | undefined {
+  const match = /^([A-Z]+)\b/.exec(step);
+  return match?.[1];
+}
+
+/**
+ * Whether a step can only change metadata (never files). Used to guess which history entries made
+ * layers when the image config's `empty_layer` flags are not available.
+ */
+export function isMetadataOnlyStep(createdBy: string | undefined): boolean {
+  const instruction = instructionOf(describeBuildStep(createdBy));
+  // WORKDIR can create its folder, and so a layer, under BuildKit; only the legacy #(nop) form is sure.
+  if (instruction === 'WORKDIR') {
+    return Boolean(createdBy && createdBy.includes('#(nop)'));
+  }
+  return instruction !== undefined && METADATA_INSTRUCTIONS.has(instruction);
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}

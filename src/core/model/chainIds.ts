@@ -1,0 +1,26 @@
+import { createHash } from 'crypto';
+
+/**
+ * Chain IDs of a layer stack, bottom first: chain[0] = diff[0],
+ * chain[i] = sha256(chain[i-1] + " " + diff[i]). Unlike diff IDs they are unique per position,
+ * so they key layers in the layerdb and here.
+ */
+export function chainIdsOf(diffIds: readonly string[]): string[] {
+  const chainIds: string[] = [];
+  for (const diffId of diffIds) {
+    const parent = chainIds[chainIds.length - 1];
+    chainIds.push(parent === undefined ? diffId : `sha256:${createHash('sha256').update(`${parent} ${diffId}`).digest('hex')}`);
+  }
+  return chainIds;
+}
+
+/** "sha256:abc…" → "abc…" (layerdb folder names have no algorithm prefix). */
+export function digestHex(digest: string): string {
+  const colon = digest.indexOf(':');
+  return colon === -1 ? digest : digest.slice(colon + 1);
+}
+
+/** The 12-character short form the docker CLI prints. */
+export function shortId(id: string): string {
+  return digestHex(id).slice(0, 12);
+}

@@ -1,0 +1,74 @@
+/**
+ * Docker's layer database under the data root, readable by root (or the rootless user):
+ * image/<driver>/layerdb/sha256/<chain hex>/{cache-id,diff,parent,size} and the image configs in
+ * image/<driver>/imagedb/content/sha256/<image hex>. Read only; never written.
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { ImageConfig } from '../engine/engineTypes';
+import { digestHex } from '../model/chainIds';
+
+export interface LayerdbEntry {
+  chainId: string;
+  cacheId: string;
+  diffId: string | undefined;
+  parentChainId: string | undefined;
+  size: number | undefined;
+}
+
+export function layerdbDir(dataRoot: string, driver: string): string {
+  return path.join(dataRoot, 'image', driver, 'layerdb');
+}
+
+/** Whether this process can list the layerdb (false for a non-root user on a rootful daemon). */
+export async function canReadLayerdb(dataRoot: string, driver: string): Promise<boolean> {
+  try {
+    await fs.readdir(path.join(layerdbDir(dataRoot, driver), 'sha256'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function readLayerdbEntry(dataRoot: string, driver: string, chainId: string): Promise<LayerdbEntry> {
+  const dir = path.join(layerdbDir(dataRoot, driver), 'sha256', digestHex(chainId));
+  const [cacheId, diffId, parent, size] = await Promise.all(
+    ['cache-id', 'diff', 'parent', 'size'].map((name) => readOptionalText(path.join(dir, name))),
+  );
+  if (!cacheId) {
+    throw new Error(`layerdb has no cache-id for chain ${chainId} (${dir})`);
+  }
+  const parsedSize = size === undefined ? undefined : Number(size);
+  return {
+    chainId,
+    cacheId: cacheId.trim(),
+    diffId: diffId?.trim(),
+    parentChainId: parent?.trim() || undefined,
+    size: parsedSize !== undefined && Number.isFinite(parsedSize) ? parsedSize : undefined,
+  };
+}
+
+/** The image config with its exact `empty_layer` flags, or undefined when it cannot be read. */
+export async function readImageConfig(dataRoot: string, driver: string, imageId: string): Promise<ImageConfig | undefined> {
+  const text = await readOptionalText(path.join(dataRoot, 'image', driver, 'imagedb', 'content', 'sha256', digestHex(imageId)));
+  if (text === undefined) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as ImageConfig;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readOptionalText(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR') {
+      return undefined;
+    }
+    throw error;
+  }
+}
