@@ -1,0 +1,78 @@
+/**
+ * `docker-layers ls [IMAGE…] [--json]`: the layer tree as text, or as JSON for scripts.
+ * The JSON shape is a contract (README): change it only compatibly.
+ */
+import { ImageCatalog } from '../core/imageCatalog';
+import { formatBytes } from '../core/format';
+import { shortId } from '../core/model/chainIds';
+import { ImageSummary, imageDisplayName } from '../core/model/image';
+import { ImageLayers } from '../core/model/imageLayers';
+
+export interface LayerJson {
+  index: number;
+  diffId: string;
+  chainId: string;
+  cacheId: string | null;
+  diffDir: string | null;
+  size: number | null;
+  createdBy: string | null;
+}
+
+export interface ImageJson {
+  id: string;
+  tags: string[];
+  layers: LayerJson[];
+}
+
+export function toImageJson(image: ImageLayers): ImageJson {
+  return {
+    id: image.image.id,
+    tags: image.image.tags,
+    layers: image.layers.map((layer) => ({
+      index: layer.index,
+      diffId: layer.diffId,
+      chainId: layer.chainId,
+      cacheId: layer.cacheId,
+      diffDir: layer.diffDir,
+      size: layer.size,
+      createdBy: layer.step?.createdBy ?? null,
+    })),
+  };
+}
+
+/** Loads the named images (all when none is named), in parallel, keeping the order asked for. */
+export async function loadImages(catalog: ImageCatalog, references: readonly string[]): Promise<ImageLayers[]> {
+  const wanted: string[] = references.length > 0 ? [...references] : (await catalog.listImages()).map((image: ImageSummary) => image.id);
+  return Promise.all(wanted.map((reference) => catalog.imageLayers(reference)));
+}
+
+export function formatImagesText(images: readonly ImageLayers[]): string {
+  const lines: string[] = [];
+  for (const { image, layers, storage, historySource, directoryNote } of images) {
+    const names = image.tags.length > 0 ? image.tags.join(', ') : imageDisplayName(image);
+    lines.push(`${names}  ${shortId(image.id)}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
+    const indexWidth = String(Math.max(0, layers.length - 1)).length;
+    for (const layer of layers) {
+      const step = layer.step?.step ?? '(step unknown)';
+      lines.push(`  ${String(layer.index).padStart(indexWidth)}  ${truncate(step, 60).padEnd(60)}  ${formatBytes(layer.size).padStart(9)}`);
+      lines.push(`  ${' '.repeat(indexWidth)}  chain ${layer.chainId}`);
+      lines.push(`  ${' '.repeat(indexWidth)}  ${layer.diffDir ?? `no folder: ${storage.limitation ?? 'not reported by the Engine'}`}`);
+    }
+    if (historySource !== 'image config' && layers.length > 0) {
+      lines.push(
+        historySource === 'unmatched'
+          ? '  note: the history could not be matched to the layers; steps are unknown'
+          : '  note: steps matched to layers from the Engine history (a guess; run as root for the exact mapping)',
+      );
+    }
+    if (directoryNote) {
+      lines.push(`  note: ${directoryNote}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
