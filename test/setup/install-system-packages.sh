@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: a real Docker daemon, busybox for offline test images, Chromium
+# for the VS Code workbench, and libkrb5-dev for code-server's native "kerberos" module.
+# Installs only what is missing, and only as root; otherwise says what to install.
+set -euo pipefail
+
+needed=()
+command -v dockerd >/dev/null 2>&1 || needed+=(docker.io)
+[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || needed+=(busybox-static)
+command -v chromium >/dev/null 2>&1 || needed+=(chromium)
+[ -f /usr/include/gssapi/gssapi.h ] || [ -f /usr/include/krb5.h ] || needed+=(libkrb5-dev)
+
+if [ ${#needed[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "Missing system packages: ${needed[*]} (install them as root: apt-get install -y ${needed[*]})" >&2
+  exit 1
+fi
+echo "Installing ${needed[*]} …"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
