@@ -1,0 +1,71 @@
+/**
+ * The extension's connection to the Docker Engine: resolves the endpoint from the setting and the
+ * environment, and starts over when `dockerLayers.host` changes. Views ask it for the catalog.
+ */
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { EngineClient } from '../core/engine/engineClient';
+import { EngineEndpoint, resolveEndpoint } from '../core/engine/endpoint';
+import { nodeHostFiles } from '../core/engine/hostFiles';
+import { ImageCatalog } from '../core/imageCatalog';
+import { Logger, taggedLogger } from '../core/logger';
+
+export interface Connected {
+  endpoint: EngineEndpoint;
+  engine: EngineClient;
+  catalog: ImageCatalog;
+}
+
+export class EngineConnection implements vscode.Disposable {
+  private connecting: Promise<Connected> | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the endpoint may have changed: everything cached is stale. */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(private readonly log: Logger) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('dockerLayers.host')) {
+          this.reset();
+        }
+      }),
+    );
+  }
+
+  /** The current connection (created on first use). Rejects when the endpoint cannot be resolved. */
+  get(): Promise<Connected> {
+    this.connecting ??= this.connect();
+    const attempt = this.connecting;
+    attempt.catch(() => {
+      if (this.connecting === attempt) {
+        this.connecting = undefined;
+      }
+    });
+    return attempt;
+  }
+
+  /** Drop the connection and caches; the next get() resolves the endpoint again. */
+  reset(): void {
+    this.connecting = undefined;
+    this.changed.fire();
+  }
+
+  private async connect(): Promise<Connected> {
+    const settingHost = vscode.workspace.getConfiguration('dockerLayers').get<string>('host', '');
+    const endpoint = await resolveEndpoint({
+      explicitHost: { host: settingHost, source: 'setting' },
+      env: process.env,
+      homeDir: os.homedir(),
+      files: nodeHostFiles,
+    });
+    this.log.info(`[engine] endpoint ${endpoint.host} (${endpoint.source}${endpoint.contextName ? ` "${endpoint.contextName}"` : ''})`);
+    const engineLog = taggedLogger(this.log, 'engine');
+    const engine = await EngineClient.connect(endpoint, engineLog);
+    return { endpoint, engine, catalog: new ImageCatalog(engine, taggedLogger(this.log, 'catalog')) };
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}

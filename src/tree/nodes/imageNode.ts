@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import { formatAge, formatBytes } from '../../core/format';
+import { ImageCatalog } from '../../core/imageCatalog';
+import { shortId } from '../../core/model/chainIds';
+import { ImageSummary, imageDisplayName } from '../../core/model/image';
+import { ImageLayers } from '../../core/model/imageLayers';
+import { EmptyStepNode } from './emptyStepNode';
+import { LayerNode } from './layerNode';
+import { MessageNode, errorNode } from './messageNode';
+import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
+
+export class ImageNode implements TreeNode {
+  readonly id: string;
+  readonly parent = undefined;
+  private readonly children = new ChildrenCache();
+
+  constructor(
+    readonly image: ImageSummary,
+    readonly catalog: ImageCatalog,
+    private readonly context: TreeContext,
+  ) {
+    this.id = `image/${image.id}`;
+  }
+
+  get displayName(): string {
+    return imageDisplayName(this.image);
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const { image } = this;
+    const label = image.tags[0] ?? `<none> ${shortId(image.id)}`;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    const more = image.tags.length > 1 ? ` (+${image.tags.length - 1})` : '';
+    item.description = `${more ? `${more.trim()} · ` : ''}${shortId(image.id)} · ${formatBytes(image.size)} · ${formatAge(image.created)}`;
+    item.iconPath = new vscode.ThemeIcon(image.tags.length > 0 ? 'package' : 'circle-slash');
+    item.contextValue = image.tags.length > 0 ? 'image' : 'image:untagged';
+    return item;
+  }
+
+  getChildren(): Promise<TreeNode[]> {
+    return this.children.get(async () => {
+      let layers: ImageLayers;
+      try {
+        layers = await this.catalog.imageLayers(this.image.id);
+      } catch (error) {
+        return [errorNode(this, vscode.l10n.t('the layers of {0}', this.displayName), error)];
+      }
+      return this.childrenOf(layers);
+    });
+  }
+
+  private childrenOf(layers: ImageLayers): TreeNode[] {
+    if (layers.layers.length === 0) {
+      return [new MessageNode(this, 'no-layers', vscode.l10n.t('This image has no layers.'))];
+    }
+    const layerNodes = layers.layers.map((layer) => new LayerNode(this, layers, layer, this.context));
+    if (!this.context.showEmptyLayers() || layers.historySource === 'unmatched') {
+      return layerNodes;
+    }
+    // History order, with metadata-only steps in their place between the layers.
+    return layers.steps.map((step) =>
+      step.layerIndex !== undefined ? layerNodes[step.layerIndex] : new EmptyStepNode(this, step, layers.historySource),
+    );
+  }
+
+  async resolveTooltip(): Promise<vscode.MarkdownString> {
+    const { image } = this;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${escape(this.displayName)}**\n\n`);
+    const rows: [string, string][] = [
+      ['ID', `\`${image.id}\``],
+      ['Tags', image.tags.length > 0 ? image.tags.map((tag) => `\`${tag}\``).join(', ') : '_untagged_'],
+      ['Digests', image.digests.length > 0 ? image.digests.map((digest) => `\`${digest}\``).join('<br>') : '_none_'],
+      ['Created', image.created ? new Date(image.created * 1000).toLocaleString() : '?'],
+      ['Size', `${formatBytes(image.size)} (${image.size.toLocaleString()} bytes)`],
+    ];
+    try {
+      const layers = await this.catalog.imageLayers(image.id);
+      rows.push(['Architecture', [layers.image.os, layers.image.architecture].filter(Boolean).join('/') || '?']);
+      rows.push(['Layers', String(layers.layers.length)]);
+    } catch (error) {
+      rows.push(['Layers', `_${escape((error as Error).message)}_`]);
+    }
+    tooltip.appendMarkdown(markdownTable(rows));
+    return tooltip;
+  }
+}
+
+export function markdownTable(rows: readonly [string, string][]): string {
+  return `| | |\n|---|---|\n${rows.map(([key, value]) => `| ${key} | ${value} |`).join('\n')}\n`;
+}
+
+export function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import { formatBytes } from '../../core/format';
+import { ImageLayers, Layer } from '../../core/model/imageLayers';
+import { escape, markdownTable } from './imageNode';
+import { LayerDirectoryNode } from './layerDirectoryNode';
+import { MessageNode } from './messageNode';
+import { TreeContext, TreeNode } from './treeNode';
+
+export class LayerNode implements TreeNode {
+  readonly id: string;
+
+  constructor(
+    readonly parent: TreeNode,
+    readonly image: ImageLayers,
+    readonly layer: Layer,
+    private readonly context: TreeContext,
+  ) {
+    // Chain ID and position: two layers of one image can share a diff ID.
+    this.id = `${parent.id}/layer/${layer.index}/${layer.chainId}`;
+  }
+
+  /** `RUN apk add …`, or a placeholder when the history could not be matched. */
+  get stepLabel(): string {
+    return this.layer.step?.step ?? vscode.l10n.t('(step unknown)');
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const { layer } = this;
+    const item = new vscode.TreeItem(`${layer.index} · ${this.stepLabel}`, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.description = formatBytes(layer.size);
+    item.iconPath = new vscode.ThemeIcon('layers');
+    item.contextValue = layer.diffDir ? 'layer:folder' : 'layer';
+    item.tooltip = this.tooltip();
+    return item;
+  }
+
+  async getChildren(): Promise<TreeNode[]> {
+    if (this.layer.cacheId && this.layer.layerDir) {
+      return [new LayerDirectoryNode(this, this.image.storage, this.layer.cacheId, this.layer.layerDir, this.context)];
+    }
+    return [new MessageNode(this, 'no-folder', this.image.directoryNote ?? vscode.l10n.t('The Engine reported no folder for this layer.'), 'warning')];
+  }
+
+  private tooltip(): vscode.MarkdownString {
+    const { layer, image } = this;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${vscode.l10n.t('Layer {0} of {1}', layer.index, escape(image.image.tags[0] ?? image.image.id))}**\n\n`);
+    const rows: [string, string][] = [
+      [vscode.l10n.t('Index'), `${layer.index} (${layer.index === 0 ? vscode.l10n.t('bottom') : layer.index === image.layers.length - 1 ? vscode.l10n.t('top') : `${layer.index + 1}/${image.layers.length}`})`],
+      [vscode.l10n.t('Diff ID'), `\`${layer.diffId}\``],
+      [vscode.l10n.t('Chain ID'), `\`${layer.chainId}\``],
+      [vscode.l10n.t('Cache ID'), layer.cacheId ? `\`${layer.cacheId}\` (${layer.cacheIdSource})` : '_none_'],
+      [vscode.l10n.t('Size'), layer.size === null ? '?' : `${formatBytes(layer.size)} (${layer.size.toLocaleString()} bytes, ${layer.sizeSource})`],
+      [vscode.l10n.t('Created'), layer.step?.created ? new Date(layer.step.created).toLocaleString() : '?'],
+    ];
+    tooltip.appendMarkdown(markdownTable(rows));
+    if (layer.step?.createdBy) {
+      tooltip.appendMarkdown('\n');
+      tooltip.appendCodeblock(layer.step.createdBy, 'shell');
+    }
+    if (image.historySource === 'engine history (inferred)') {
+      tooltip.appendMarkdown(`\n_${vscode.l10n.t('Step inferred from the Engine history: the image config (with its exact empty-layer flags) is not readable by this user.')}_`);
+    } else if (image.historySource === 'unmatched') {
+      tooltip.appendMarkdown(`\n_${vscode.l10n.t('The image history could not be matched to its layers.')}_`);
+    }
+    return tooltip;
+  }
+}
