@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `npm test`: every test, in order of cost. Unit tests need nothing; integration and extension-host
+# tests need a real dockerd, which this script starts (as root) after installing what is missing.
+# Where no daemon can be started the Docker parts are skipped LOUDLY, and with
+# DOCKER_LAYERS_REQUIRE_DOCKER=1 (set by CI) that is a failure instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+timings=()
+step() {
+  local name=$1
+  shift
+  local started=$SECONDS
+  echo
+  echo "━━━ ${name} ━━━"
+  "$@"
+  timings+=("$(printf '%-34s %4ss' "$name" $((SECONDS - started)))")
+}
+summary() {
+  echo
+  echo "━━━ timings ━━━"
+  printf '%s\n' "${timings[@]}"
+}
+trap summary EXIT
+
+step "build (esbuild)" node esbuild.js
+step "type check + compile tests (tsc)" npx tsc -p .
+step "lint (eslint)" npx eslint . --max-warnings 0
+step "unit tests (mocha)" npx mocha --config test/unit/.mocharc.json
+
+docker_ready=1
+step "system packages" bash test/setup/install-system-packages.sh || docker_ready=0
+if [ "$docker_ready" = 1 ]; then
+  step "start dockerd" bash test/setup/start-dockerd.sh || docker_ready=0
+fi
+if [ "$docker_ready" = 0 ]; then
+  cat >&2 <<'MSG'
+
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!!  SKIPPED: integration, extension-host and UI tests — no Docker daemon could be started.
+!!  Only the unit tests ran. Run as root on Debian/Ubuntu (or start dockerd yourself) to run them.
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+MSG
+  if [ "${DOCKER_LAYERS_REQUIRE_DOCKER:-0}" = 1 ]; then
+    exit 1
+  fi
+  exit 0
+fi
+
+step "test images (docker build)" bash test/setup/build-test-images.sh
+if [ "$(id -u)" -eq 0 ]; then
+  step "unprivileged test user" bash test/setup/ensure-test-user.sh
+fi
+step "integration tests (real dockerd)" npx mocha --config test/integration/.mocharc.json
+step "VS Code server (install/cache)" bash scripts/vscode-server/install.sh
+step "extension-host tests (VS Code)" node test/extension/run-in-server.mjs
+if [ -f test/ui/walkthrough.mjs ]; then
+  step "UI walk-through (Playwright)" node test/ui/walkthrough.mjs
+fi
