@@ -1,0 +1,197 @@
+/**
+ * The Images view inside a real VS Code extension host, against the real dockerd of the
+ * integration tests (test images from test/setup/build-test-images.sh).
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { DockerLayersApi } from '../../src/extension';
+import type { TreeNode } from '../../src/tree/nodes/treeNode';
+import { docker, labelOf, openView, rootNodes, waitFor } from './support';
+
+interface DockerInspect {
+  Id: string;
+  RepoTags: string[];
+  RootFS: { Layers: string[] };
+  GraphDriver: { Data: { UpperDir: string; LowerDir?: string } };
+}
+
+async function inspectImage(reference: string): Promise<DockerInspect> {
+  return (JSON.parse(await docker('image', 'inspect', reference)) as DockerInspect[])[0];
+}
+
+/** Layer folders bottom first, from `docker image inspect` (what the user would check by hand). */
+function diffDirsOf(inspect: DockerInspect): string[] {
+  const lower = inspect.GraphDriver.Data.LowerDir ? inspect.GraphDriver.Data.LowerDir.split(':') : [];
+  return [inspect.GraphDriver.Data.UpperDir, ...lower].reverse();
+}
+
+describe('Images view', function () {
+  let api: DockerLayersApi;
+
+  before(async function () {
+    api = await openView();
+  });
+
+  it('activates when its view is opened and shows the view', async function () {
+    assert.ok(vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')?.isActive);
+    await waitFor('the Images view to become visible', () => api.images.view.visible);
+  });
+
+  it('lists the test images, one node per image with all its tags', async function () {
+    const app = await inspectImage('dle-app:1.0');
+    const base = await inspectImage('dle-base:latest');
+    const roots = await rootNodes(api);
+    const appNode = roots.find((node) => node.id === `image/${app.Id}`);
+    assert.ok(appNode, 'dle-app is listed');
+    assert.equal(roots.filter((node) => node.id === `image/${app.Id}`).length, 1, 'two tags, one node');
+    const item = appNode.getTreeItem();
+    assert.match(String(item.label), /^dle-app:(1\.0|latest)$/);
+    assert.match(String(item.description), new RegExp(app.Id.slice(7, 19)));
+    assert.ok(roots.some((node) => node.id === `image/${base.Id}`), 'dle-base is listed');
+    const tooltip = await api.images.provider.resolveTreeItem(appNode.getTreeItem(), appNode);
+    const text = (tooltip.tooltip as vscode.MarkdownString).value;
+    assert.ok(text.includes('dle-app:1.0') && text.includes('dle-app:latest'), 'tooltip names both tags');
+    assert.ok(text.includes(`| Layers | ${app.RootFS.Layers.length} |`), 'tooltip gives the layer count');
+  });
+
+  it('shows an untagged image as <none> with its short ID', async function () {
+    const danglingId = await docker('images', '--filter', 'dangling=true', '--filter', 'label=dockerLayers.role=dangling', '--no-trunc', '--format', '{{.ID}}');
+    assert.ok(danglingId, 'the test setup made a dangling image');
+    const roots = await rootNodes(api);
+    const node = roots.find((candidate) => candidate.id === `image/${danglingId.split('\n')[0]}`);
+    assert.ok(node, 'the dangling image is listed');
+    assert.equal(await labelOf(node), `<none> ${danglingId.slice(7, 19)}`);
+  });
+
+  it("lists an image's layers bottom first, labelled with their Dockerfile steps", async function () {
+    const app = await inspectImage('dle-app:1.0');
+    const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
+    const layers = await appNode.getChildren();
+    const labels = await Promise.all(layers.map(labelOf));
+    assert.equal(layers.length, app.RootFS.Layers.length);
+    assert.deepEqual(
+      labels.map((label) => label.replace(/ .*$/, '')),
+      app.RootFS.Layers.map((_, index) => String(index)),
+    );
+    assert.match(labels[0], /^0 · dle-base: busybox rootfs/);
+    assert.match(labels[1], /^1 · RUN mkdir -p \/app\/old \/data && echo hello > \/app\/hello.txt/);
+    assert.match(labels[2], /^2 · COPY file:[0-9a-f]+ in \/payload.txt/);
+    assert.match(labels[3], /^3 · COPY file:[0-9a-f]+ in \/payload.txt/);
+    assert.match(labels[4], /^4 · RUN rm \/data\/doomed.txt/);
+    assert.equal(labels[5], '5 · RUN touch /empty');
+    // Two layers with one diff ID stay two nodes with distinct ids.
+    assert.equal(app.RootFS.Layers[2], app.RootFS.Layers[3]);
+    assert.notEqual(layers[2].id, layers[3].id);
+  });
+
+  it("gives each layer a cache-id folder node with the layer's real path", async function () {
+    const app = await inspectImage('dle-app:1.0');
+    const expectedDirs = diffDirsOf(app);
+    const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
+    const layers = await appNode.getChildren();
+    for (const [index, layer] of layers.entries()) {
+      const [directory] = await layer.getChildren();
+      const item = directory.getTreeItem();
+      const layerDir = path.dirname(expectedDirs[index]);
+      assert.equal(item.label, path.basename(layerDir), `layer ${index} folder is labelled with its cache ID`);
+      assert.equal(item.description, layerDir, `layer ${index} folder shows its path`);
+      if (process.getuid?.() === 0) {
+        const cacheId = (await fs.readFile(`/var/lib/docker/image/overlay2/layerdb/sha256/${layer.id.split('sha256:').pop()}/cache-id`, 'utf8')).trim();
+        assert.equal(item.label, cacheId, `layer ${index} cache ID matches the layerdb`);
+      }
+    }
+  });
+
+  it('expands a layer folder to its real entries and diff/ to the files the layer added', async function () {
+    if (process.getuid?.() !== 0) {
+      this.skip(); // The data root is root-only; the unprivileged case is covered by the integration tests.
+    }
+    const app = await inspectImage('dle-app:1.0');
+    const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
+    const layers = await appNode.getChildren();
+    const [directory] = await layers[5].getChildren();
+    const entries = await directory.getChildren();
+    const names = await Promise.all(entries.map(labelOf));
+    assert.ok(names.includes('diff') && names.includes('link'), `folder entries: ${names.join(', ')}`);
+    const diff = entries[names.indexOf('diff')];
+    const files = await Promise.all((await diff.getChildren()).map(labelOf));
+    assert.deepEqual(files, ['empty']);
+    // The whiteout of layer 4 is marked as a deletion.
+    const [layer4Dir] = await layers[4].getChildren();
+    const layer4Diff = (await layer4Dir.getChildren()).find((node) => node.getTreeItem().label === 'diff')!;
+    const dataFolder = (await layer4Diff.getChildren()).find((node) => node.getTreeItem().label === 'data')!;
+    const doomed = (await dataFolder.getChildren()).find((node) => node.getTreeItem().label === 'doomed.txt')!;
+    assert.match(String(doomed.getTreeItem().description), /whiteout/);
+  });
+
+  it('opens a layer file read-only, so nothing can be written into Docker storage', async function () {
+    if (process.getuid?.() !== 0) {
+      this.skip();
+    }
+    const app = await inspectImage('dle-app:1.0');
+    const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
+    const layers = await appNode.getChildren();
+    const [directory] = await layers[1].getChildren();
+    const diff = (await directory.getChildren()).find((node) => node.getTreeItem().label === 'diff')!;
+    const appFolder = (await diff.getChildren()).find((node) => node.getTreeItem().label === 'app')!;
+    const hello = (await appFolder.getChildren()).find((node) => node.getTreeItem().label === 'hello.txt')!;
+    const item = hello.getTreeItem();
+    assert.ok(item.command, 'a file opens on click');
+    const uri = item.command.arguments![0] as vscode.Uri;
+    const document = await vscode.workspace.openTextDocument(uri);
+    assert.equal(document.getText(), 'hello\n');
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('changed'))), /permission|NoPermissions|readonly/i);
+    const onDisk = await fs.readFile(uri.path, 'utf8');
+    assert.equal(onDisk, 'hello\n', 'the file on disk is unchanged');
+  });
+
+  it('picks up a newly built image and drops a deleted one through the event stream', async function () {
+    this.timeout(90_000);
+    await waitFor('the Images view to become visible', () => api.images.view.visible);
+    const context = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-event-'));
+    const tag = `dle-event-test:${Date.now()}`;
+    await fs.writeFile(path.join(context, 'Dockerfile'), `FROM dle-base:latest\nRUN echo ${Date.now()} > /event.txt\n`);
+    const changes: (TreeNode | undefined)[] = [];
+    const listener = api.images.provider.onDidChangeTreeData((node) => changes.push(node));
+    try {
+      await docker('build', '-q', '-t', tag, context);
+      const id = (await inspectImage(tag)).Id;
+      // No manual refresh: only the event stream can make the view reload.
+      await waitFor('a refresh after the build', () => changes.includes(undefined), 10_000);
+      await waitFor('the new image in the view', async () => (await rootNodes(api)).some((node) => node.id === `image/${id}`), 10_000);
+      changes.length = 0;
+      await docker('rmi', tag);
+      await waitFor('a refresh after the delete', () => changes.includes(undefined), 10_000);
+      await waitFor('the image gone from the view', async () => !(await rootNodes(api)).some((node) => node.id === `image/${id}`), 10_000);
+    } finally {
+      listener.dispose();
+      await docker('rmi', '-f', tag).catch(() => undefined);
+      await fs.rm(context, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the welcome view with the endpoint and the error when the daemon is unreachable', async function () {
+    const deadSocket = path.join(os.tmpdir(), `dle-dead-${process.pid}.sock`);
+    const configuration = vscode.workspace.getConfiguration('dockerLayers');
+    const states: string[] = [];
+    const listener = api.images.provider.onDidChangeState(({ state }) => states.push(state));
+    try {
+      await configuration.update('host', `unix://${deadSocket}`, vscode.ConfigurationTarget.Global);
+      await waitFor('the unreachable state', async () => {
+        await rootNodes(api);
+        return states.includes('unreachable');
+      });
+      assert.deepEqual(await rootNodes(api), [], 'no nodes, so the welcome view shows');
+      assert.ok(api.images.view.message?.includes(deadSocket), `view message names the socket: ${api.images.view.message}`);
+      assert.match(api.images.view.message ?? '', /ENOENT|does not exist/);
+    } finally {
+      listener.dispose();
+      await configuration.update('host', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('the images back after restoring the setting', async () => (await rootNodes(api)).length > 0);
+    assert.equal(api.images.view.message, undefined);
+  });
+});
