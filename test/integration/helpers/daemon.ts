@@ -1,0 +1,185 @@
+/**
+ * Shared set-up of the integration tests: the real dockerd (test/setup/start-dockerd.sh), its test
+ * images (test/setup/build-test-images.sh) and the CLI bundle. A missing daemon fails the suite
+ * loudly, unless DOCKER_LAYERS_SKIP_INTEGRATION=1 asks to skip it.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EngineClient } from '../../../src/core/engine/engineClient';
+import { EngineEndpoint, resolveEndpoint } from '../../../src/core/engine/endpoint';
+import { EngineInfo, ImageListEntry } from '../../../src/core/engine/engineTypes';
+import { nodeHostFiles } from '../../../src/core/engine/hostFiles';
+import { ImageCatalog } from '../../../src/core/imageCatalog';
+import { silentLogger } from '../../../src/core/logger';
+
+/** out/test/integration/helpers → the repository. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+export const CLI = path.join(REPO_ROOT, 'bin', 'docker-layers.js');
+export const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli.js');
+export const TEST_USER = process.env.DLE_TEST_USER || 'dletest';
+
+export interface Daemon {
+  endpoint: EngineEndpoint;
+  engine: EngineClient;
+  info: EngineInfo;
+  /** A fresh catalog (nothing cached) over the same connection. */
+  catalog(): ImageCatalog;
+  images: TestImages;
+}
+
+/** The test images by role (label dockerLayers.role), as `GET /images/json` lists them. */
+export interface TestImages {
+  base: ImageListEntry;
+  app: ImageListEntry;
+  shared: ImageListEntry;
+  /** dle-dangling:latest, the image that took the tag. */
+  danglingSuccessor: ImageListEntry;
+  /** The untagged image. */
+  dangling: ImageListEntry;
+}
+
+let connecting: Promise<Daemon> | undefined;
+
+function loud(lines: string[]): string {
+  const bar = '!'.repeat(100);
+  return ['', bar, ...lines.map((line) => `!!  ${line}`), bar, ''].join('\n');
+}
+
+/**
+ * Call from a root-level before(): connects once per run. Fails (throws) when the daemon or the test
+ * images are missing, or skips the suite with a loud message when DOCKER_LAYERS_SKIP_INTEGRATION=1.
+ */
+export async function requireDaemon(context: Mocha.Context): Promise<Daemon> {
+  connecting ??= connect();
+  try {
+    return await connecting;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (process.env.DOCKER_LAYERS_SKIP_INTEGRATION === '1') {
+      console.log(loud([`SKIPPED integration tests "${context.test?.parent?.fullTitle() ?? ''}" (DOCKER_LAYERS_SKIP_INTEGRATION=1):`, message]));
+      context.skip();
+    }
+    throw new Error(
+      `${message}\nStart the daemon and build the images with: bash test/setup/start-dockerd.sh && bash test/setup/build-test-images.sh\n` +
+        'or set DOCKER_LAYERS_SKIP_INTEGRATION=1 to skip the integration tests.',
+    );
+  }
+}
+
+async function connect(): Promise<Daemon> {
+  const endpoint = await resolveEndpoint({ env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
+  const engine = await EngineClient.connect(endpoint, silentLogger);
+  let info: EngineInfo;
+  try {
+    info = await engine.info();
+  } catch (error) {
+    throw new Error(`No Docker daemon answers at ${endpoint.host} (${endpoint.source}): ${(error as Error).message}`);
+  }
+  const listed = await engine.listImages();
+  const byRole = (role: string) => listed.filter((image) => image.Labels?.['dockerLayers.role'] === role);
+  const one = (role: string, tag: string | undefined): ImageListEntry => {
+    const found = byRole(role).filter((image) => (tag ? (image.RepoTags ?? []).includes(tag) : untagged(image)));
+    if (found.length !== 1) {
+      throw new Error(`expected one test image with label dockerLayers.role=${role}${tag ? ` tagged ${tag}` : ', untagged'}, found ${found.length} on ${endpoint.host}`);
+    }
+    return found[0];
+  };
+  const images: TestImages = {
+    base: one('base', 'dle-base:latest'),
+    app: one('app', 'dle-app:1.0'),
+    shared: one('shared', 'dle-shared:latest'),
+    danglingSuccessor: one('dangling-successor', 'dle-dangling:latest'),
+    dangling: one('dangling', undefined),
+  };
+  return { endpoint, engine, info, images, catalog: () => new ImageCatalog(engine, silentLogger) };
+}
+
+export function untagged(image: ImageListEntry): boolean {
+  return (image.RepoTags ?? []).every((tag) => tag === '<none>:<none>');
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with an argument array (no shell); never rejects for a non-zero exit. */
+export function run(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(file, [...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: 50_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') {
+        reject(new Error(`${file} ${args.join(' ')} could not run: ${error.message}\n${stderr}`));
+        return;
+      }
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** `node bin/docker-layers.js …` as this user. */
+export function runCli(args: readonly string[]): Promise<RunResult> {
+  return run(process.execPath, [CLI, ...args]);
+}
+
+/** `docker-layers …` as the unprivileged test user (runuser sets HOME to the user's). */
+export function runCliAsTestUser(args: readonly string[]): Promise<RunResult> {
+  return run('runuser', ['-u', TEST_USER, '--', process.execPath, CLI, ...args]);
+}
+
+/**
+ * Builds dist/cli.js (npm run build) when it is missing or older than the sources it bundles, so the
+ * CLI under test is the code under test.
+ */
+export async function ensureCliBuilt(): Promise<void> {
+  const reason = cliBundleOutdated();
+  if (!reason) {
+    return;
+  }
+  console.log(`      building the CLI (npm run build): ${reason}`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = await run(npm, ['run', 'build']);
+  if (result.code !== 0 || !fs.existsSync(CLI_BUNDLE)) {
+    throw new Error(`npm run build failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+function cliBundleOutdated(): string | undefined {
+  if (!fs.existsSync(CLI_BUNDLE)) {
+    return 'dist/cli.js is missing';
+  }
+  const built = fs.statSync(CLI_BUNDLE).mtimeMs;
+  for (const folder of ['src/core', 'src/cli'].map((name) => path.join(REPO_ROOT, name))) {
+    for (const name of fs.readdirSync(folder, { recursive: true, encoding: 'utf8' })) {
+      if (name.endsWith('.ts') && fs.statSync(path.join(folder, name)).mtimeMs > built) {
+        return `${path.relative(REPO_ROOT, path.join(folder, name))} is newer than dist/cli.js`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Dockerfile instructions in order, continuation lines joined, comments dropped: [keyword, rest]. */
+export function dockerfileInstructions(file: string): [string, string][] {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const instructions: [string, string][] = [];
+  let current = '';
+  for (const line of lines) {
+    if (!current && (/^\s*#/.test(line) || !line.trim())) {
+      continue;
+    }
+    if (line.endsWith('\\')) {
+      current += line.slice(0, -1);
+      continue;
+    }
+    current += line;
+    const match = /^\s*([A-Za-z]+)\s+(.*)$/.exec(current);
+    if (match) {
+      instructions.push([match[1].toUpperCase(), match[2].replace(/\s+/g, ' ').trim()]);
+    }
+    current = '';
+  }
+  return instructions;
+}

@@ -1,0 +1,119 @@
+import * as assert from 'node:assert/strict';
+import { EngineClient } from '../../src/core/engine/engineClient';
+import { EngineEndpoint } from '../../src/core/engine/endpoint';
+import { EngineNotFoundError } from '../../src/core/engine/engineErrors';
+import { EngineInfo, ImageHistoryEntry, ImageInspect, ImageListEntry } from '../../src/core/engine/engineTypes';
+import { ImageCatalog } from '../../src/core/imageCatalog';
+import { silentLogger } from '../../src/core/logger';
+import { skipBecause } from '../helpers/skip';
+import { DATA_ROOT_FIXTURE, IMAGE_FIXTURE_NAMES, ImageFixture, LOCAL_SOCKET_ENDPOINT, dataRootManifest, imageFixture, imagesListFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
+
+/** Answers like the recorded daemon; counts requests. */
+class RecordedEngine {
+  readonly requests: string[] = [];
+  private readonly images: ImageFixture[] = IMAGE_FIXTURE_NAMES.map(imageFixture);
+
+  constructor(
+    readonly endpoint: EngineEndpoint,
+    private readonly infoAnswer: EngineInfo,
+  ) {}
+
+  async info(): Promise<EngineInfo> {
+    this.requests.push('info');
+    return this.infoAnswer;
+  }
+  async listImages(): Promise<ImageListEntry[]> {
+    this.requests.push('listImages');
+    return imagesListFixture();
+  }
+  async inspectImage(reference: string): Promise<ImageInspect> {
+    this.requests.push(`inspect ${reference}`);
+    return this.find(reference).inspect;
+  }
+  async imageHistory(reference: string): Promise<ImageHistoryEntry[]> {
+    this.requests.push(`history ${reference}`);
+    return this.find(reference).history;
+  }
+  private find(reference: string): ImageFixture {
+    const image = this.images.find(
+      ({ inspect }) => inspect.Id === reference || inspect.Id.startsWith(`sha256:${reference}`) || (inspect.RepoTags ?? []).some((tag) => tag === reference || tag === `${reference}:latest`),
+    );
+    if (!image) {
+      throw new EngineNotFoundError(reference, `No such image: ${reference}`);
+    }
+    return image;
+  }
+}
+
+function catalogFor(info: EngineInfo, endpoint = LOCAL_SOCKET_ENDPOINT) {
+  const engine = new RecordedEngine(endpoint, info);
+  return { engine, catalog: new ImageCatalog(engine as unknown as EngineClient, silentLogger) };
+}
+
+describe('ImageCatalog (recorded daemon, fake Engine)', () => {
+  it('lists images newest first, the dangling one untagged', async () => {
+    const { catalog } = catalogFor(infoFixture());
+    const images = await catalog.listImages();
+    assert.equal(images.length, imagesListFixture().length);
+    for (let i = 1; i < images.length; i++) {
+      assert.ok(images[i - 1].created >= images[i].created);
+    }
+    const dangling = images.find((image) => image.id === imageFixture('dangling').inspect.Id);
+    assert.deepEqual(dangling?.tags, []);
+    assert.deepEqual(dangling?.digests, []);
+  });
+
+  it('reads the layerdb and the image config when the data root is readable (root)', async function () {
+    if (!dataRootManifest()) {
+      skipBecause(this, 'test/fixtures/data-root-overlay2 is not recorded');
+    }
+    const { catalog } = catalogFor({ ...infoFixture(), DockerRootDir: DATA_ROOT_FIXTURE });
+    const layers = await catalog.imageLayers('dle-app:1.0');
+    assert.equal(layers.historySource, 'image config');
+    assert.ok(layers.layers.every((layer) => layer.cacheIdSource === 'layerdb' && layer.sizeSource === 'layerdb'));
+    const fixture = imageFixture('dle-app');
+    assert.deepEqual(
+      layers.layers.map((layer) => layer.cacheId),
+      recordedCacheIds(fixture),
+    );
+    assert.deepEqual(
+      layers.layers.map((layer) => layer.diffDir),
+      recordedCacheIds(fixture).map((cacheId) => `${DATA_ROOT_FIXTURE}/overlay2/${cacheId}/diff`),
+    );
+    assert.equal(layers.layers[5].step?.step, 'RUN touch /empty');
+  });
+
+  it('falls back to GraphDriver data and the Engine history when the layerdb cannot be read', async () => {
+    const { catalog } = catalogFor({ ...infoFixture(), DockerRootDir: '/nonexistent/docker-root' });
+    const layers = await catalog.imageLayers('dle-app');
+    assert.equal(layers.historySource, 'engine history (inferred)');
+    assert.ok(layers.layers.every((layer) => layer.cacheIdSource === 'GraphDriver' && layer.sizeSource === 'engine history'));
+    assert.deepEqual(
+      layers.layers.map((layer) => layer.diffDir),
+      recordedCacheIds(imageFixture('dle-app')).map((cacheId) => `/var/lib/docker/overlay2/${cacheId}/diff`),
+    );
+    assert.equal(layers.layers[5].step?.createdBy, '/bin/sh -c touch /empty');
+  });
+
+  it('does not read the local disk for a remote daemon', async () => {
+    const { catalog } = catalogFor({ ...infoFixture(), DockerRootDir: DATA_ROOT_FIXTURE }, { host: 'tcp://10.0.0.5:2375', source: 'DOCKER_HOST' });
+    const layers = await catalog.imageLayers('dle-shared');
+    assert.equal(layers.storage.location, 'remote');
+    assert.ok(layers.layers.every((layer) => layer.cacheIdSource === 'GraphDriver'));
+  });
+
+  it('caches by reference and by ID until invalidate(), and does not cache failures', async () => {
+    const { engine, catalog } = catalogFor({ ...infoFixture(), DockerRootDir: '/nonexistent/docker-root' });
+    const first = await catalog.imageLayers('dle-base');
+    const byId = await catalog.imageLayers(first.image.id);
+    assert.equal(byId, first);
+    assert.equal(engine.requests.filter((request) => request.startsWith('inspect')).length, 1);
+    assert.equal(engine.requests.filter((request) => request === 'info').length, 1);
+    await assert.rejects(catalog.imageLayers('nosuch'), EngineNotFoundError);
+    await assert.rejects(catalog.imageLayers('nosuch'), EngineNotFoundError);
+    assert.equal(engine.requests.filter((request) => request === 'inspect nosuch').length, 2, 'a failure is asked again');
+    catalog.invalidate();
+    assert.notEqual(await catalog.imageLayers('dle-base'), first);
+    assert.equal(engine.requests.filter((request) => request === 'info').length, 2);
+  });
+});
