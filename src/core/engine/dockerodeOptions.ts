@@ -10,12 +10,19 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  * merges DOCKER_HOST and DOCKER_CERT_PATH from the environment into whatever it is given.
  */
 export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Dockerode.DockerOptions> {
-  const url = parseHost(endpoint.host);
   const none = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
+  // Socket paths are taken verbatim: URL parsing would turn //./pipe/docker_engine into //pipe/….
+  for (const scheme of ['unix://', 'npipe://']) {
+    if (endpoint.host.startsWith(scheme)) {
+      const socketPath = endpoint.host.slice(scheme.length);
+      if (!socketPath) {
+        throw new Error(`Docker host "${endpoint.host}" names no socket`);
+      }
+      return { ...none, socketPath, timeout: REQUEST_TIMEOUT_MS };
+    }
+  }
+  const url = parseHost(endpoint.host);
   switch (url.protocol) {
-    case 'unix:':
-    case 'npipe:':
-      return { ...none, socketPath: url.pathname || decodeURIComponent(url.host), timeout: REQUEST_TIMEOUT_MS };
     case 'ssh:':
       return {
         ...none,
@@ -50,7 +57,6 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
 }
 
 function parseHost(host: string): URL {
-  // npipe:////./pipe/docker_engine and unix:///path have empty hosts; URL copes with both.
   const withScheme = host.includes('://') ? host : `tcp://${host}`;
   try {
     return new URL(withScheme);

@@ -23,6 +23,8 @@ export class EngineEventStream {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs: number;
   private stopped = true;
+  /** Bumped by every start/stop, so a connect() begun before a stop() cannot attach afterwards. */
+  private generation = 0;
 
   constructor(
     private readonly engine: EngineClient,
@@ -41,26 +43,29 @@ export class EngineEventStream {
       return;
     }
     this.stopped = false;
-    void this.connect();
+    void this.connect(++this.generation);
   }
 
   stop(): void {
     this.stopped = true;
+    this.generation++;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.stream?.destroy();
     this.stream = undefined;
   }
 
-  private async connect(): Promise<void> {
+  private async connect(generation: number): Promise<void> {
     let stream: Readable;
     try {
       stream = await this.engine.events({ type: this.options.types });
     } catch (error) {
-      this.scheduleReconnect(error as Error);
+      if (generation === this.generation) {
+        this.scheduleReconnect(error as Error);
+      }
       return;
     }
-    if (this.stopped) {
+    if (generation !== this.generation) {
       stream.destroy();
       return;
     }
@@ -118,9 +123,10 @@ export class EngineEventStream {
     this.log.warn(`event stream lost${error ? `: ${error.message}` : ''}; reconnecting in ${this.retryMs} ms`);
     this.options.onDisconnected?.(error);
     clearTimeout(this.retryTimer);
+    const generation = this.generation;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.connect();
+      void this.connect(generation);
     }, this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs ?? 30_000);
   }

@@ -5,7 +5,7 @@
  */
 const METADATA_INSTRUCTIONS = new Set([
   'ARG', 'CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'SHELL',
-  'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'STOPSIGNAL', 'USER', 'VOLUME',
 ]);
 
 export function describeBuildStep(createdBy: string | undefined, comment?: string): string {
@@ -14,8 +14,8 @@ export function describeBuildStep(createdBy: string | undefined, comment?: strin
     return comment?.trim() ? comment.trim() : '(no build step recorded)';
   }
   text = text.replace(/\s+# buildkit$/, '');
-  // Legacy builder with build args: "|2 A=1 B=2 /bin/sh -c …".
-  text = text.replace(/^\|\d+(?:\s+\S+=\S*)*\s+(?=\/bin\/sh -c|cmd \/S \/C)/, '');
+  // Build args: "|2 A=1 B=2 /bin/sh -c …" (legacy) or "RUN |1 A=1 /bin/sh -c …" (BuildKit).
+  text = text.replace(/^(RUN )?\|\d+(?:\s+\S+=\S*)*\s+(?=\/bin\/sh -c|cmd \/S \/C)/, '$1');
   const nop = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\)\s*/.exec(text);
   if (nop) {
     return collapse(text.slice(nop[0].length));
@@ -39,14 +39,11 @@ export function instructionOf(step: string): string | undefined {
 
 /**
  * Whether a step can only change metadata (never files). Used to guess which history entries made
- * layers when the image config's `empty_layer` flags are not available.
+ * layers when the image config's `empty_layer` flags are not available. WORKDIR is not: both
+ * builders commit a layer when it has to create its folder.
  */
 export function isMetadataOnlyStep(createdBy: string | undefined): boolean {
   const instruction = instructionOf(describeBuildStep(createdBy));
-  // WORKDIR can create its folder, and so a layer, under BuildKit; only the legacy #(nop) form is sure.
-  if (instruction === 'WORKDIR') {
-    return Boolean(createdBy && createdBy.includes('#(nop)'));
-  }
   return instruction !== undefined && METADATA_INSTRUCTIONS.has(instruction);
 }
 

@@ -4,7 +4,7 @@
  * /images/{id}/history lacks it, so a mapping from that endpoint is inferred and marked so.
  */
 import { ImageConfig, ImageHistoryEntry } from '../engine/engineTypes';
-import { describeBuildStep, isMetadataOnlyStep } from './buildStep';
+import { describeBuildStep, instructionOf, isMetadataOnlyStep } from './buildStep';
 
 export interface HistoryStep {
   /** Position in the image history, oldest first. */
@@ -62,15 +62,15 @@ export function layerHistoryFromEngine(history: readonly ImageHistoryEntry[], la
     emptyLayer: true,
     size: entry.Size,
   }));
-  // Sure layers: a size, or an instruction that writes files. Unsure: WORKDIR, which may create its
-  // folder (a real layer of size 0). Everything else only changes metadata.
-  const sure = steps.filter((step) => (step.size ?? 0) > 0 || !isMetadataOnlyStep(step.createdBy));
-  const unsure = steps.filter((step) => (step.size ?? 0) === 0 && /^WORKDIR\b/.test(step.step));
+  // Sure layers: a size, or an instruction that writes files. Either: WORKDIR of size 0, which
+  // made a layer only if it had to create its folder. Everything else only changes metadata.
+  const sure = steps.filter((step) => stepKind(step) === 'layer');
+  const either = steps.filter((step) => stepKind(step) === 'either');
   let chosen: HistoryStep[] | undefined;
   if (sure.length === layerCount) {
     chosen = sure;
-  } else if (sure.length + unsure.length === layerCount) {
-    chosen = [...sure, ...unsure].sort((a, b) => a.position - b.position);
+  } else if (sure.length + either.length === layerCount) {
+    chosen = [...sure, ...either].sort((a, b) => a.position - b.position);
   }
   if (!chosen) {
     return { steps, source: 'unmatched' };
@@ -80,4 +80,14 @@ export function layerHistoryFromEngine(history: readonly ImageHistoryEntry[], la
     step.layerIndex = index;
   });
   return { steps, source: 'engine history (inferred)' };
+}
+
+function stepKind(step: HistoryStep): 'layer' | 'empty' | 'either' {
+  if ((step.size ?? 0) > 0) {
+    return 'layer';
+  }
+  if (instructionOf(step.step) === 'WORKDIR') {
+    return 'either';
+  }
+  return isMetadataOnlyStep(step.createdBy) ? 'empty' : 'layer';
 }
