@@ -9,7 +9,8 @@ import { ImageLayers, buildImageLayers } from './model/imageLayers';
 import { LayerHistory, layerHistoryFromConfig, layerHistoryFromEngine } from './model/historySteps';
 import { chainIdsOf } from './model/chainIds';
 import { layerDirectoriesFromGraphDriver } from './storage/graphDriverDirectories';
-import { LayerdbEntry, canReadLayerdb, readImageConfig, readLayerdbEntry } from './storage/layerdb';
+import { LayerdbEntry, canReadLayerdb, readImageConfig, readLayerdbEntry, readMountEntry } from './storage/layerdb';
+import { ContainerLayers, ContainerSummary, buildContainerLayers, containerSummaryFromList } from './model/container';
 import { StorageProfile, storageProfileOf } from './storage/storageProfile';
 
 interface StorageAccess {
@@ -22,6 +23,7 @@ export class ImageCatalog {
   private storageAccess: Promise<StorageAccess> | undefined;
   private images: Promise<ImageSummary[]> | undefined;
   private readonly layersById = new Map<string, Promise<ImageLayers>>();
+  private containers: Promise<ContainerSummary[]> | undefined;
 
   constructor(
     readonly engine: EngineClient,
@@ -32,6 +34,7 @@ export class ImageCatalog {
   invalidate(): void {
     this.images = undefined;
     this.layersById.clear();
+    this.containers = undefined;
     this.storageAccess = undefined;
   }
 
@@ -42,6 +45,22 @@ export class ImageCatalog {
   listImages(): Promise<ImageSummary[]> {
     this.images ??= this.engine.listImages().then((entries) => entries.map(imageSummaryFromList).sort(compareImages));
     return forgetOnFailure(this.images, () => (this.images = undefined));
+  }
+
+  /** Every container, running or not, newest first. */
+  listContainers(): Promise<ContainerSummary[]> {
+    this.containers ??= this.engine
+      .listContainers()
+      .then((entries) => entries.map(containerSummaryFromList).sort((a, b) => b.created - a.created || a.name.localeCompare(b.name)));
+    return forgetOnFailure(this.containers, () => (this.containers = undefined));
+  }
+
+  /** A container's read-write and init layers (not cached: a container's state changes often). */
+  async containerLayers(reference: string): Promise<ContainerLayers> {
+    const [inspect, access] = await Promise.all([this.engine.inspectContainer(reference), this.loadStorageAccess()]);
+    const { profile } = access;
+    const mount = access.layerdbReadable && profile.dataRoot ? await readMountEntry(profile.dataRoot, profile.driver, inspect.Id) : undefined;
+    return buildContainerLayers(inspect, profile, mount);
   }
 
   /** Layers of an image by ID, name[:tag] or short ID. */

@@ -1,38 +1,73 @@
 import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
+import { EngineEvents } from '../connection/engineEvents';
+import { changesContainers, changesImages } from '../core/engine/relevantEvents';
 import { Logger } from '../core/logger';
 import { ImagesTreeProvider } from './imagesTreeProvider';
-import { TreeNode } from './nodes/treeNode';
+import { ContainerNode } from './nodes/containerNode';
+import { MessageNode } from './nodes/messageNode';
+import { TreeContext, TreeNode } from './nodes/treeNode';
+import { NodeTreeProvider } from './nodeTreeProvider';
 import { refreshOnEngineEvents } from './refreshOnEngineEvents';
 
 export const IMAGES_VIEW_ID = 'dockerLayers.images';
+export const CONTAINERS_VIEW_ID = 'dockerLayers.containers';
 /** Context key the welcome views read: loading | ok | empty | unreachable. */
 export const ENGINE_STATE_KEY = 'dockerLayers.engineState';
 
-export interface ImagesView {
-  provider: ImagesTreeProvider;
-  view: vscode.TreeView<TreeNode>;
+export interface TreeViews {
+  images: { provider: ImagesTreeProvider; view: vscode.TreeView<TreeNode> };
+  containers: { provider: NodeTreeProvider; view: vscode.TreeView<TreeNode> };
 }
 
-export function registerImagesView(context: vscode.ExtensionContext, connection: EngineConnection, log: Logger): ImagesView {
-  const provider = new ImagesTreeProvider(connection, log);
-  const view = vscode.window.createTreeView(IMAGES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
+export function registerTreeViews(context: vscode.ExtensionContext, connection: EngineConnection, events: EngineEvents, log: Logger): TreeViews {
+  const treeContext: TreeContext = {
+    connection,
+    log,
+    showEmptyLayers: () => vscode.workspace.getConfiguration('dockerLayers').get<boolean>('showEmptyLayers', false),
+  };
+  const images = new ImagesTreeProvider(connection, treeContext);
+  const containers = new NodeTreeProvider(() => loadContainers(connection, treeContext));
+  const imagesView = vscode.window.createTreeView(IMAGES_VIEW_ID, { treeDataProvider: images, showCollapseAll: true });
+  const containersView = vscode.window.createTreeView(CONTAINERS_VIEW_ID, { treeDataProvider: containers, showCollapseAll: true });
+  const refreshAll = () => {
+    images.refresh();
+    containers.refresh();
+  };
   void vscode.commands.executeCommand('setContext', ENGINE_STATE_KEY, 'loading');
   context.subscriptions.push(
-    provider,
-    view,
-    provider.onDidChangeState(({ state, message }) => {
+    images,
+    containers,
+    imagesView,
+    containersView,
+    images.onDidChangeState(({ state, message }) => {
       void vscode.commands.executeCommand('setContext', ENGINE_STATE_KEY, state);
-      view.message = message;
+      imagesView.message = message;
     }),
-    vscode.commands.registerCommand('dockerLayers.images.refresh', () => provider.refresh()),
-    connection.onDidChange(() => provider.refresh()),
+    vscode.commands.registerCommand('dockerLayers.images.refresh', () => images.refresh()),
+    vscode.commands.registerCommand('dockerLayers.containers.refresh', () => containers.refresh()),
+    connection.onDidChange(refreshAll),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('dockerLayers.showEmptyLayers')) {
-        provider.refresh();
+        refreshAll();
       }
     }),
-    refreshOnEngineEvents(view, connection, () => provider.refresh(), log),
+    refreshOnEngineEvents(imagesView, events, changesImages, () => images.refresh()),
+    refreshOnEngineEvents(containersView, events, (event) => changesContainers(event) || changesImages(event), () => containers.refresh()),
   );
-  return { provider, view };
+  return { images: { provider: images, view: imagesView }, containers: { provider: containers, view: containersView } };
+}
+
+async function loadContainers(connection: EngineConnection, context: TreeContext): Promise<TreeNode[]> {
+  try {
+    const { catalog } = await connection.get();
+    const containers = await catalog.listContainers();
+    if (containers.length === 0) {
+      return [new MessageNode(undefined, 'no-containers', vscode.l10n.t('No containers. `docker create` or `docker run` one and it appears here.'))];
+    }
+    return containers.map((container) => new ContainerNode(container, catalog, context));
+  } catch (error) {
+    // The Images view's welcome explains an unreachable Engine; here one line is enough.
+    return [new MessageNode(undefined, 'unreachable', (error as Error).message, 'error')];
+  }
 }

@@ -37,7 +37,7 @@ describe('Images view', function () {
 
   it('activates when its view is opened and shows the view', async function () {
     assert.ok(vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')?.isActive);
-    await waitFor('the Images view to become visible', () => api.images.view.visible);
+    await waitFor('the Images view to become visible', () => api.views.images.view.visible);
   });
 
   it('lists the test images, one node per image with all its tags', async function () {
@@ -51,7 +51,7 @@ describe('Images view', function () {
     assert.match(String(item.label), /^dle-app:(1\.0|latest)$/);
     assert.match(String(item.description), new RegExp(app.Id.slice(7, 19)));
     assert.ok(roots.some((node) => node.id === `image/${base.Id}`), 'dle-base is listed');
-    const tooltip = await api.images.provider.resolveTreeItem(appNode.getTreeItem(), appNode);
+    const tooltip = await api.views.images.provider.resolveTreeItem(appNode.getTreeItem(), appNode);
     const text = (tooltip.tooltip as vscode.MarkdownString).value;
     assert.ok(text.includes('dle-app:1.0') && text.includes('dle-app:latest'), 'tooltip names both tags');
     assert.ok(text.includes(`| Layers | ${app.RootFS.Layers.length} |`), 'tooltip gives the layer count');
@@ -150,12 +150,12 @@ describe('Images view', function () {
 
   it('picks up a newly built image and drops a deleted one through the event stream', async function () {
     this.timeout(90_000);
-    await waitFor('the Images view to become visible', () => api.images.view.visible);
+    await waitFor('the Images view to become visible', () => api.views.images.view.visible);
     const context = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-event-'));
     const tag = `dle-event-test:${Date.now()}`;
     await fs.writeFile(path.join(context, 'Dockerfile'), `FROM dle-base:latest\nRUN echo ${Date.now()} > /event.txt\n`);
     const changes: (TreeNode | undefined)[] = [];
-    const listener = api.images.provider.onDidChangeTreeData((node) => changes.push(node));
+    const listener = api.views.images.provider.onDidChangeTreeData((node) => changes.push(node));
     try {
       await docker('build', '-q', '-t', tag, context);
       const id = (await inspectImage(tag)).Id;
@@ -177,7 +177,7 @@ describe('Images view', function () {
     const deadSocket = path.join(os.tmpdir(), `dle-dead-${process.pid}.sock`);
     const configuration = vscode.workspace.getConfiguration('dockerLayers');
     const states: string[] = [];
-    const listener = api.images.provider.onDidChangeState(({ state }) => states.push(state));
+    const listener = api.views.images.provider.onDidChangeState(({ state }) => states.push(state));
     try {
       await configuration.update('host', `unix://${deadSocket}`, vscode.ConfigurationTarget.Global);
       await waitFor('the unreachable state', async () => {
@@ -185,13 +185,13 @@ describe('Images view', function () {
         return states.includes('unreachable');
       });
       assert.deepEqual(await rootNodes(api), [], 'no nodes, so the welcome view shows');
-      assert.ok(api.images.view.message?.includes(deadSocket), `view message names the socket: ${api.images.view.message}`);
-      assert.match(api.images.view.message ?? '', /ENOENT|does not exist/);
+      assert.ok(api.views.images.view.message?.includes(deadSocket), `view message names the socket: ${api.views.images.view.message}`);
+      assert.match(api.views.images.view.message ?? '', /ENOENT|does not exist/);
     } finally {
       listener.dispose();
       await configuration.update('host', undefined, vscode.ConfigurationTarget.Global);
     }
     await waitFor('the images back after restoring the setting', async () => (await rootNodes(api)).length > 0);
-    assert.equal(api.images.view.message, undefined);
+    assert.equal(api.views.images.view.message, undefined);
   });
 });

@@ -50,7 +50,7 @@ export async function labelOf(node: TreeNode): Promise<string> {
 
 /** The root nodes as the view would load them now. */
 export async function rootNodes(api: DockerLayersApi): Promise<TreeNode[]> {
-  return api.images.provider.getChildren();
+  return api.views.images.provider.getChildren();
 }
 
 export async function findImageNode(api: DockerLayersApi, id: string): Promise<TreeNode | undefined> {

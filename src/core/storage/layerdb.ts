@@ -48,6 +48,26 @@ export async function readLayerdbEntry(dataRoot: string, driver: string, chainId
   };
 }
 
+export interface MountEntry {
+  containerId: string;
+  /** overlay2 folder of the container's read-write layer. */
+  mountId: string;
+  /** overlay2 folder of its init layer (`<mount-id>-init`), when it has one. */
+  initId: string | undefined;
+  /** Chain ID of the image's top layer. */
+  parentChainId: string | undefined;
+}
+
+/** layerdb/mounts/<container id>/{mount-id,init-id,parent}; undefined when absent or unreadable. */
+export async function readMountEntry(dataRoot: string, driver: string, containerId: string): Promise<MountEntry | undefined> {
+  const dir = path.join(layerdbDir(dataRoot, driver), 'mounts', containerId);
+  const [mountId, initId, parent] = await Promise.all(['mount-id', 'init-id', 'parent'].map((name) => readOptionalText(path.join(dir, name))));
+  if (!mountId?.trim()) {
+    return undefined;
+  }
+  return { containerId, mountId: mountId.trim(), initId: initId?.trim() || undefined, parentChainId: parent?.trim() || undefined };
+}
+
 /** The image config with its exact `empty_layer` flags, or undefined when it cannot be read. */
 export async function readImageConfig(dataRoot: string, driver: string, imageId: string): Promise<ImageConfig | undefined> {
   const text = await readOptionalText(path.join(dataRoot, 'image', driver, 'imagedb', 'content', 'sha256', digestHex(imageId)));

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CopyableIds, InspectTarget } from '../../commands/targets';
 import { formatAge, formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { shortId } from '../../core/model/chainIds';
@@ -11,15 +12,24 @@ import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
 
 export class ImageNode implements TreeNode {
   readonly id: string;
-  readonly parent = undefined;
   private readonly children = new ChildrenCache();
 
+  /** `parent` is set when the image shows under a container. */
   constructor(
     readonly image: ImageSummary,
     readonly catalog: ImageCatalog,
     private readonly context: TreeContext,
+    readonly parent: TreeNode | undefined = undefined,
   ) {
-    this.id = `image/${image.id}`;
+    this.id = `${parent ? `${parent.id}/` : ''}image/${image.id}`;
+  }
+
+  inspectTarget(): InspectTarget {
+    return { kind: 'image', id: this.image.id, title: this.displayName };
+  }
+
+  copyableIds(): CopyableIds {
+    return { imageId: this.image.id, tags: this.image.tags };
   }
 
   get displayName(): string {

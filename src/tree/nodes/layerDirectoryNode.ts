@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
+import { CopyableIds, InspectTarget, LayerFolder } from '../../commands/targets';
 import { toHostFileUri } from '../../providers/hostFileUri';
-import { StorageProfile } from '../../core/storage/storageProfile';
 import { listDirectory } from './directoryListing';
 import { MessageNode } from './messageNode';
-import { TreeContext, TreeNode } from './treeNode';
-import { ChildrenCache } from './treeNode';
+import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
 
 /** overlay2/<cache-id>: the layer's own folder, holding diff/, link, lower, work. */
 export class LayerDirectoryNode implements TreeNode {
@@ -13,35 +12,42 @@ export class LayerDirectoryNode implements TreeNode {
 
   constructor(
     readonly parent: TreeNode,
-    readonly storage: StorageProfile,
-    readonly cacheId: string,
-    readonly layerDir: string,
+    readonly folder: LayerFolder,
     private readonly context: TreeContext,
   ) {
-    this.id = `${parent.id}/dir/${cacheId}`;
+    this.id = `${parent.id}/dir/${folder.cacheId}`;
   }
 
-  get diffDir(): string {
-    return `${this.layerDir}/diff`;
+  layerFolder(): LayerFolder {
+    return this.folder;
+  }
+
+  inspectTarget(): InspectTarget | undefined {
+    return this.parent.inspectTarget?.();
+  }
+
+  copyableIds(): CopyableIds {
+    return { ...this.parent.copyableIds?.(), cacheId: this.folder.cacheId, path: this.folder.diffDir };
   }
 
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.cacheId, vscode.TreeItemCollapsibleState.Collapsed);
+    const { folder } = this;
+    const item = new vscode.TreeItem(folder.cacheId, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.description = this.layerDir;
-    item.resourceUri = toHostFileUri(this.layerDir);
+    item.description = folder.layerDir;
+    item.resourceUri = toHostFileUri(folder.layerDir);
     item.iconPath = vscode.ThemeIcon.Folder;
-    item.contextValue = this.storage.limitation ? 'layerDirectory' : 'layerDirectory:local';
-    item.tooltip = `${this.layerDir}\n\n${this.storage.limitation ?? vscode.l10n.t('diff/ holds exactly the files this layer added or changed; deletions are whiteouts.')}`;
+    item.contextValue = folder.storage.limitation ? 'layerDirectory' : 'layerDirectory:local';
+    item.tooltip = `${folder.layerDir}\n\n${folder.storage.limitation ?? vscode.l10n.t('diff/ holds exactly the files this layer added or changed; deletions are whiteouts.')}`;
     return item;
   }
 
   getChildren(): Promise<TreeNode[]> {
     return this.children.get(async () => {
-      if (this.storage.limitation) {
-        return [new MessageNode(this, 'not-here', this.storage.limitation, 'warning')];
+      if (this.folder.storage.limitation) {
+        return [new MessageNode(this, 'not-here', this.folder.storage.limitation, 'warning')];
       }
-      return listDirectory(this, this.layerDir, this.context);
+      return listDirectory(this, this.folder.layerDir, this.context);
     });
   }
 }

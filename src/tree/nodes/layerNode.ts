@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, layerInspectTarget } from '../../commands/targets';
 import { formatBytes } from '../../core/format';
 import { ImageLayers, Layer } from '../../core/model/imageLayers';
 import { escape, markdownTable } from './imageNode';
@@ -24,6 +25,18 @@ export class LayerNode implements TreeNode {
     return this.layer.step?.step ?? vscode.l10n.t('(step unknown)');
   }
 
+  layerFolder(): LayerFolder | undefined {
+    return layerFolderOf(this.image, this.layer);
+  }
+
+  inspectTarget(): InspectTarget {
+    return layerInspectTarget(this.image, this.layer);
+  }
+
+  copyableIds(): CopyableIds {
+    return layerCopyableIds(this.image, this.layer);
+  }
+
   getTreeItem(): vscode.TreeItem {
     const { layer } = this;
     const item = new vscode.TreeItem(`${layer.index} · ${this.stepLabel}`, vscode.TreeItemCollapsibleState.Collapsed);
@@ -36,8 +49,9 @@ export class LayerNode implements TreeNode {
   }
 
   async getChildren(): Promise<TreeNode[]> {
-    if (this.layer.cacheId && this.layer.layerDir) {
-      return [new LayerDirectoryNode(this, this.image.storage, this.layer.cacheId, this.layer.layerDir, this.context)];
+    const folder = this.layerFolder();
+    if (folder) {
+      return [new LayerDirectoryNode(this, folder, this.context)];
     }
     return [new MessageNode(this, 'no-folder', this.image.directoryNote ?? vscode.l10n.t('The Engine reported no folder for this layer.'), 'warning')];
   }

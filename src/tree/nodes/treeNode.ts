@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { EngineConnection } from '../../connection/engineConnection';
+import { CommandTarget } from '../../commands/targets';
 import { Logger } from '../../core/logger';
 
 /** What every node of the Images view can reach. */
@@ -10,7 +11,7 @@ export interface TreeContext {
 }
 
 /** One level of the tree: owns its item and (lazily, cached) its children. */
-export interface TreeNode {
+export interface TreeNode extends CommandTarget {
   /** Stable hierarchical key, so expansion survives refreshes. */
   readonly id: string;
   readonly parent: TreeNode | undefined;

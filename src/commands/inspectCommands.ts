@@ -1,0 +1,46 @@
+/** Inspect an image, a layer or a container as a read-only JSON document. */
+import * as vscode from 'vscode';
+import { EngineConnection } from '../connection/engineConnection';
+import { imageDisplayName } from '../core/model/image';
+import { toInspectUri } from '../providers/inspectUri';
+import { pickContainer, pickImage, pickLayer } from './pickTargets';
+import { CommandTarget, InspectTarget, layerInspectTarget } from './targets';
+
+export function registerInspectCommands(context: vscode.ExtensionContext, connection: EngineConnection): void {
+  const inspectWith = (pick: () => Promise<InspectTarget | undefined>) => {
+    return async (target?: CommandTarget): Promise<vscode.TextDocument | undefined> => {
+      const what = target ? target.inspectTarget?.() : await pick();
+      return what ? showInspectDocument(what) : undefined;
+    };
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand(
+      'dockerLayers.image.inspect',
+      inspectWith(async () => {
+        const image = await pickImage(connection);
+        return image && { kind: 'image', id: image.id, title: imageDisplayName(image) };
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'dockerLayers.layer.inspect',
+      inspectWith(async () => {
+        const picked = await pickLayer(connection);
+        return picked && layerInspectTarget(picked.image, picked.layer);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'dockerLayers.container.inspect',
+      inspectWith(async () => {
+        const container = await pickContainer(connection);
+        return container && { kind: 'container', id: container.id, title: container.name };
+      }),
+    ),
+  );
+}
+
+async function showInspectDocument(target: InspectTarget): Promise<vscode.TextDocument> {
+  const document = await vscode.workspace.openTextDocument(toInspectUri(target));
+  const json = document.languageId === 'json' ? document : await vscode.languages.setTextDocumentLanguage(document, 'json');
+  await vscode.window.showTextDocument(json, { preview: true });
+  return json;
+}

@@ -1,0 +1,141 @@
+/**
+ * Reveal Layer Directory: the layer's diff folder in the Explorer (added as a read-only workspace
+ * folder), in a new window, in the OS file manager or a terminal, or its path on the clipboard.
+ * Each checks the folder first and says plainly why it cannot be opened; none writes anything.
+ */
+import * as vscode from 'vscode';
+import { EngineConnection } from '../connection/engineConnection';
+import { checkFolderAccess } from '../core/storage/folderAccess';
+import { Logger } from '../core/logger';
+import { HOST_FILE_SCHEME, toHostFileUri } from '../providers/hostFileUri';
+import { pickLayer } from './pickTargets';
+import { CommandTarget, LayerFolder, layerFolderOf } from './targets';
+
+/** What a reveal command did; returned so callers (and tests) can tell without reading the UI. */
+export type RevealOutcome =
+  | { done: true; folder: LayerFolder }
+  | { done: false; folder?: LayerFolder; message?: string };
+
+export function registerRevealCommands(context: vscode.ExtensionContext, connection: EngineConnection, log: Logger): void {
+  const withFolder = (action: (folder: LayerFolder) => Thenable<unknown> | void, needsAccess = true) => {
+    return async (target?: CommandTarget): Promise<RevealOutcome> => {
+      const folder = target ? target.layerFolder?.() : await pickFolder(connection);
+      if (!folder) {
+        if (target) {
+          const message = vscode.l10n.t('This item has no layer folder: the Engine reported none for it.');
+          void vscode.window.showWarningMessage(message);
+          return { done: false, message };
+        }
+        return { done: false };
+      }
+      if (needsAccess) {
+        const access = await checkFolderAccess(folder.diffDir, folder.storage);
+        if (!access.ok) {
+          log.warn(`[reveal] ${folder.diffDir}: ${access.reason}`);
+          void explainNoAccess(folder, access.message, access.reason === 'unreadable');
+          return { done: false, folder, message: access.message };
+        }
+      }
+      await action(folder);
+      return { done: true, folder };
+    };
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('dockerLayers.layer.revealInExplorer', withFolder(revealInExplorer)),
+    vscode.commands.registerCommand(
+      'dockerLayers.layer.openInNewWindow',
+      withFolder((folder) => vscode.commands.executeCommand('vscode.openFolder', toHostFileUri(folder.diffDir), { forceNewWindow: true })),
+    ),
+    vscode.commands.registerCommand(
+      'dockerLayers.layer.revealInOS',
+      withFolder((folder) => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder.diffDir))),
+    ),
+    vscode.commands.registerCommand(
+      'dockerLayers.layer.openInTerminal',
+      withFolder((folder) => vscode.window.createTerminal({ name: folder.title, cwd: folder.diffDir, iconPath: new vscode.ThemeIcon('layers') }).show()),
+    ),
+    vscode.commands.registerCommand(
+      'dockerLayers.layer.copyPath',
+      withFolder(async (folder) => {
+        await vscode.env.clipboard.writeText(folder.diffDir);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', folder.diffDir), 3000);
+      }, false),
+    ),
+    vscode.commands.registerCommand('dockerLayers.layer.removeWorkspaceFolders', removeLayerWorkspaceFolders),
+  );
+}
+
+async function pickFolder(connection: EngineConnection): Promise<LayerFolder | undefined> {
+  const picked = await pickLayer(connection);
+  if (!picked) {
+    return undefined;
+  }
+  const folder = layerFolderOf(picked.image, picked.layer);
+  if (!folder) {
+    void vscode.window.showWarningMessage(picked.image.directoryNote ?? vscode.l10n.t('The Engine reported no folder for this layer.'));
+  }
+  return folder;
+}
+
+async function explainNoAccess(folder: LayerFolder, message: string, offerSudo: boolean): Promise<void> {
+  const copyPath = vscode.l10n.t('Copy Path');
+  const copySudo = vscode.l10n.t('Copy sudo Command');
+  const actions = offerSudo ? [copyPath, copySudo] : [copyPath];
+  const choice = await vscode.window.showWarningMessage(message, ...actions);
+  if (choice === copyPath) {
+    await vscode.env.clipboard.writeText(folder.diffDir);
+  } else if (choice === copySudo) {
+    await vscode.env.clipboard.writeText(`sudo ls -la ${shellQuote(folder.diffDir)}`);
+  }
+}
+
+/** Adds the diff folder to the workspace once (read-only scheme) and reveals it in the Explorer. */
+async function revealInExplorer(folder: LayerFolder): Promise<void> {
+  const uri = toHostFileUri(folder.diffDir);
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (!folders.some((existing) => existing.uri.toString() === uri.toString())) {
+    // Appending keeps the extension host running; only replacing the first folder restarts it.
+    await changeWorkspaceFolders(() => vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name: folder.title }));
+  }
+  await vscode.commands.executeCommand('workbench.view.explorer');
+  await vscode.commands.executeCommand('revealInExplorer', uri);
+}
+
+/** Removes every workspace folder Reveal in Explorer added; the user's own folders stay. */
+export async function removeLayerWorkspaceFolders(): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const last = [...folders].reverse().find((folder) => folder.uri.scheme === HOST_FILE_SCHEME);
+    if (!last) {
+      return removed;
+    }
+    // One change at a time: VS Code ignores a second update before the first one is applied.
+    await changeWorkspaceFolders(() => vscode.workspace.updateWorkspaceFolders(last.index, 1));
+    removed++;
+  }
+}
+
+function changeWorkspaceFolders(update: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const listener = vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      listener.dispose();
+      clearTimeout(timer);
+      resolve();
+    });
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error('VS Code did not apply the workspace folder change'));
+    }, 10_000);
+    if (!update()) {
+      listener.dispose();
+      clearTimeout(timer);
+      reject(new Error('VS Code refused the workspace folder change'));
+    }
+  });
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

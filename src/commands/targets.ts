@@ -1,0 +1,83 @@
+/**
+ * What the commands act on, independent of where they were invoked: a tree node gives these
+ * directly; from the command palette a quick pick produces them.
+ */
+import { formatBytes } from '../core/format';
+import { shortId } from '../core/model/chainIds';
+import { imageDisplayName } from '../core/model/image';
+import { ImageLayers, Layer } from '../core/model/imageLayers';
+import { StorageProfile } from '../core/storage/storageProfile';
+
+/** A layer's overlay2 folder, for Reveal, Terminal and Copy Path. */
+export interface LayerFolder {
+  /** Workspace-folder and terminal name: `layer 3 · RUN apt-get… · 1a2b3c4d5e6f`. */
+  title: string;
+  cacheId: string;
+  layerDir: string;
+  diffDir: string;
+  storage: StorageProfile;
+}
+
+export type InspectTarget =
+  | { kind: 'image'; id: string; title: string }
+  | { kind: 'layer'; imageId: string; index: number; chainId: string; title: string }
+  | { kind: 'container'; id: string; title: string };
+
+/** Values the Copy commands offer for a node. */
+export interface CopyableIds {
+  imageId?: string;
+  tags?: string[];
+  diffId?: string;
+  chainId?: string;
+  cacheId?: string;
+  path?: string;
+}
+
+/** Implemented by tree nodes that stand for something the commands can act on. */
+export interface CommandTarget {
+  layerFolder?(): LayerFolder | undefined;
+  inspectTarget?(): InspectTarget | undefined;
+  copyableIds?(): CopyableIds;
+}
+
+export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | undefined {
+  if (!layer.cacheId || !layer.layerDir || !layer.diffDir) {
+    return undefined;
+  }
+  const step = layer.step?.step ?? 'step unknown';
+  return {
+    title: `layer ${layer.index} · ${truncate(step, 32)} · ${layer.cacheId.slice(0, 12)}`,
+    cacheId: layer.cacheId,
+    layerDir: layer.layerDir,
+    diffDir: layer.diffDir,
+    storage: image.storage,
+  };
+}
+
+export function layerInspectTarget(image: ImageLayers, layer: Layer): InspectTarget {
+  return { kind: 'layer', imageId: image.image.id, index: layer.index, chainId: layer.chainId, title: `layer ${layer.index} of ${imageDisplayName(image.image)}` };
+}
+
+export function layerCopyableIds(image: ImageLayers, layer: Layer): CopyableIds {
+  return {
+    imageId: image.image.id,
+    tags: image.image.tags,
+    diffId: layer.diffId,
+    chainId: layer.chainId,
+    cacheId: layer.cacheId ?? undefined,
+    path: layer.diffDir ?? undefined,
+  };
+}
+
+/** One line for a layer in a quick pick. */
+export function describeLayer(layer: Layer): { label: string; description: string; detail: string } {
+  return {
+    label: `${layer.index} · ${layer.step?.step ?? 'step unknown'}`,
+    description: formatBytes(layer.size),
+    detail: layer.cacheId ? `cache ${layer.cacheId}  chain ${shortId(layer.chainId)}` : `chain ${layer.chainId}`,
+  };
+}
+
+export function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}

@@ -1,0 +1,70 @@
+/**
+ * The Inspect document of a layer: the Engine has no such endpoint, so we compose one from what
+ * we know, and say where each value came from.
+ */
+import { Overlay2Links } from '../storage/overlay2Links';
+import { ImageLayers } from './imageLayers';
+
+export function layerDocument(image: ImageLayers, index: number, links: Overlay2Links | undefined): Record<string, unknown> {
+  const layer = image.layers[index];
+  if (!layer) {
+    throw new Error(`${image.image.tags[0] ?? image.image.id} has no layer ${index}`);
+  }
+  const previousLayerPosition = index > 0 ? image.layers[index - 1].step?.position : -1;
+  // The steps since the previous layer: the metadata-only ones and the one that made this layer.
+  const steps =
+    layer.step === undefined
+      ? []
+      : image.steps.filter((step) => step.position > (previousLayerPosition ?? layer.step!.position - 1) && step.position <= layer.step!.position);
+  const indexOfCacheId = new Map(image.layers.map((each) => [each.cacheId, each.index]));
+  return {
+    image: { id: image.image.id, tags: image.image.tags },
+    layer: {
+      index: layer.index,
+      of: image.layers.length,
+      diffId: layer.diffId,
+      chainId: layer.chainId,
+      parentChainId: layer.parentChainId ?? null,
+      cacheId: layer.cacheId,
+      size: layer.size,
+    },
+    history: steps.map((step) => ({
+      created: step.created ?? null,
+      createdBy: step.createdBy ?? null,
+      step: step.step,
+      comment: step.comment ?? null,
+      emptyLayer: step.emptyLayer,
+    })),
+    folder: {
+      layerDir: layer.layerDir,
+      diffDir: layer.diffDir,
+      link: links?.link ?? null,
+      lower:
+        links?.lower?.map((lower) => ({
+          link: lower.link,
+          cacheId: lower.cacheId,
+          layerIndex: lower.cacheId !== null ? (indexOfCacheId.get(lower.cacheId) ?? null) : null,
+        })) ?? null,
+      note: links ? null : (image.storage.limitation ?? 'link and lower are not readable by this user (the data root is root-only)'),
+    },
+    sources: {
+      diffId: `image inspect RootFS.Layers[${layer.index}]`,
+      chainId: layer.index === 0 ? 'equal to the diff ID of the bottom layer' : 'computed: sha256(parent chain ID + " " + diff ID)',
+      parentChainId: 'chain ID of the layer below',
+      cacheId:
+        layer.cacheIdSource === 'layerdb'
+          ? `layerdb/sha256/${layer.chainId.replace(/^sha256:/, '')}/cache-id`
+          : layer.cacheIdSource === 'GraphDriver'
+            ? 'image inspect GraphDriver.Data (UpperDir is the top layer, LowerDir the rest top to bottom)'
+            : null,
+      size: layer.sizeSource === 'layerdb' ? 'layerdb size file' : layer.sizeSource === 'engine history' ? 'Engine image history (Size)' : null,
+      history:
+        image.historySource === 'image config'
+          ? 'image config (exact empty_layer flags)'
+          : image.historySource === 'engine history (inferred)'
+            ? 'Engine image history, matched to layers by instruction and size (inferred)'
+            : 'the history could not be matched to the layers',
+      folder: 'overlay2/<cache ID>; link and lower read from it, l/<name> links resolved to cache IDs',
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Content of docker-inspect: documents. Follows the Engine's events while any is open, and
+ * re-renders the open ones when their image or container changes or is deleted.
+ */
+import * as vscode from 'vscode';
+import { InspectTarget } from '../commands/targets';
+import { EngineConnection } from '../connection/engineConnection';
+import { EngineEvents } from '../connection/engineEvents';
+import { EngineNotFoundError } from '../core/engine/engineErrors';
+import { changesContainers, changesImages } from '../core/engine/relevantEvents';
+import { layerDocument } from '../core/model/layerDocument';
+import { readOverlay2Links } from '../core/storage/overlay2Links';
+import { checkFolderAccess } from '../core/storage/folderAccess';
+import { INSPECT_SCHEME, fromInspectUri } from './inspectUri';
+
+const DEBOUNCE_MS = 300;
+
+export class InspectDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private subscription: vscode.Disposable | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly connection: EngineConnection,
+    private readonly events: EngineEvents,
+  ) {
+    this.disposables = [
+      this.changed,
+      vscode.workspace.onDidOpenTextDocument(() => this.followWhileOpen()),
+      vscode.workspace.onDidCloseTextDocument(() => this.followWhileOpen()),
+      connection.onDidChange(() => void this.refreshOpenDocuments()),
+    ];
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const target = fromInspectUri(uri);
+    try {
+      return `${JSON.stringify(await this.inspect(target), null, 2)}\n`;
+    } catch (error) {
+      const deleted = error instanceof EngineNotFoundError;
+      return `${JSON.stringify(
+        {
+          [deleted ? 'deleted' : 'error']: true,
+          message: deleted
+            ? vscode.l10n.t('{0} no longer exists: it was deleted.', describe(target))
+            : vscode.l10n.t('Could not inspect {0}: {1}', describe(target), (error as Error).message),
+          target,
+          at: new Date().toISOString(),
+        },
+        null,
+        2,
+      )}\n`;
+    }
+  }
+
+  private async inspect(target: InspectTarget): Promise<unknown> {
+    const { engine, catalog } = await this.connection.get();
+    switch (target.kind) {
+      case 'image':
+        return engine.inspectImage(target.id);
+      case 'container':
+        return engine.inspectContainer(target.id);
+      case 'layer': {
+        const image = await catalog.imageLayers(target.imageId);
+        const layer = image.layers[target.index];
+        if (!layer || layer.chainId !== target.chainId) {
+          throw new EngineNotFoundError(target.chainId, `layer ${target.index} (${target.chainId}) is not in the image any more`);
+        }
+        const readable = layer.layerDir ? (await checkFolderAccess(layer.layerDir, image.storage)).ok : false;
+        const links = readable && layer.layerDir ? await readOverlay2Links(layer.layerDir) : undefined;
+        return layerDocument(image, target.index, links);
+      }
+    }
+  }
+
+  /** Events are followed only while an inspect document is open. */
+  private followWhileOpen(): void {
+    const anyOpen = vscode.workspace.textDocuments.some((document) => document.uri.scheme === INSPECT_SCHEME);
+    if (anyOpen && !this.subscription) {
+      this.subscription = this.events.subscribe((notice) => {
+        if (notice.kind !== 'event' || changesImages(notice.event) || changesContainers(notice.event)) {
+          clearTimeout(this.debounce);
+          this.debounce = setTimeout(() => void this.refreshOpenDocuments(), DEBOUNCE_MS);
+        }
+      });
+    } else if (!anyOpen && this.subscription) {
+      this.subscription.dispose();
+      this.subscription = undefined;
+    }
+  }
+
+  private async refreshOpenDocuments(): Promise<void> {
+    // Layer documents come from the catalog's cache, which may predate the event.
+    await this.connection.get().then(
+      ({ catalog }) => catalog.invalidate(),
+      () => undefined,
+    );
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.uri.scheme === INSPECT_SCHEME) {
+        this.changed.fire(document.uri);
+      }
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.debounce);
+    this.subscription?.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+function describe(target: InspectTarget): string {
+  return target.kind === 'layer' ? target.title : `${target.kind} ${target.title}`;
+}
