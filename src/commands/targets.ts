@@ -79,5 +79,5 @@ export function describeLayer(layer: Layer): { label: string; description: strin
 }
 
 export function truncate(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+  return text.length <= width ? text : `${text.slice(0, width - 1).trimEnd()}…`;
 }

@@ -9,24 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { docker, labelOf, openView, rootNodes, waitFor } from './support';
-
-interface DockerInspect {
-  Id: string;
-  RepoTags: string[];
-  RootFS: { Layers: string[] };
-  GraphDriver: { Data: { UpperDir: string; LowerDir?: string } };
-}
-
-async function inspectImage(reference: string): Promise<DockerInspect> {
-  return (JSON.parse(await docker('image', 'inspect', reference)) as DockerInspect[])[0];
-}
-
-/** Layer folders bottom first, from `docker image inspect` (what the user would check by hand). */
-function diffDirsOf(inspect: DockerInspect): string[] {
-  const lower = inspect.GraphDriver.Data.LowerDir ? inspect.GraphDriver.Data.LowerDir.split(':') : [];
-  return [inspect.GraphDriver.Data.UpperDir, ...lower].reverse();
-}
+import { diffDirsOf, docker, inspectImage, labelOf, openView, rootNodes, waitFor } from './support';
 
 describe('Images view', function () {
   let api: DockerLayersApi;

@@ -123,6 +123,10 @@ async function main() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-extension-test-'));
   const folder = options.folder ?? path.join(scratch, 'workspace');
   fs.mkdirSync(folder, { recursive: true });
+  // A multi-root workspace from the start: tests add workspace folders (Reveal in Explorer), and turning
+  // a single-folder window into a workspace reloads the browser workbench, which would end the run.
+  const workspaceFile = path.join(scratch, 'test.code-workspace');
+  fs.writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: folder }], settings: {} }, null, 2));
 
   let server;
   let context;
@@ -193,7 +197,7 @@ async function main() {
       ['extensionTestsPath', remoteUri(server.port, options.suite)],
       ['skipWelcome', 'true'],
     ];
-    const url = `${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const url = `${server.url}/?workspace=${encodeURIComponent(workspaceFile)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     console.log(`[harness] opening ${url}`);
     await page.goto(url);
 

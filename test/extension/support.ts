@@ -57,3 +57,43 @@ export async function findImageNode(api: DockerLayersApi, id: string): Promise<T
   const roots = await rootNodes(api);
   return roots.find((node) => node.id === `image/${id}`);
 }
+
+export interface DockerImageInspect {
+  Id: string;
+  RepoTags: string[];
+  RootFS: { Layers: string[] };
+  GraphDriver: { Data: { UpperDir: string; LowerDir?: string } };
+}
+
+export async function inspectImage(reference: string): Promise<DockerImageInspect> {
+  return (JSON.parse(await docker('image', 'inspect', reference)) as DockerImageInspect[])[0];
+}
+
+/** Layer diff folders bottom first, from `docker image inspect` (what the user would check by hand). */
+export function diffDirsOf(inspect: DockerImageInspect): string[] {
+  const lower = inspect.GraphDriver.Data.LowerDir ? inspect.GraphDriver.Data.LowerDir.split(':') : [];
+  return [inspect.GraphDriver.Data.UpperDir, ...lower].reverse();
+}
+
+/** The layer nodes of an image in the Images view. */
+export async function layerNodesOf(api: DockerLayersApi, imageId: string): Promise<TreeNode[]> {
+  const image = await findImageNode(api, imageId);
+  if (!image) {
+    throw new Error(`image ${imageId} is not in the Images view`);
+  }
+  return image.getChildren();
+}
+
+/** Runs a command that opens quick picks, answering each with the item at the given index. */
+export async function runWithQuickPicks<T>(command: string, indexes: number[]): Promise<T> {
+  const result = vscode.commands.executeCommand<T>(command);
+  for (const index of indexes) {
+    // Let the quick pick open and fill before moving in it (there is no API to read its state).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (let i = 0; i < index; i++) {
+      await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    }
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  }
+  return result;
+}
