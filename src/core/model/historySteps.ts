@@ -62,16 +62,16 @@ export function layerHistoryFromEngine(history: readonly ImageHistoryEntry[], la
     emptyLayer: true,
     size: entry.Size,
   }));
-  // Sure layers: a size, or an instruction that writes files. Either: WORKDIR of size 0, which
-  // made a layer only if it had to create its folder. Everything else only changes metadata.
-  const sure = steps.filter((step) => stepKind(step) === 'layer');
-  const either = steps.filter((step) => stepKind(step) === 'either');
-  let chosen: HistoryStep[] | undefined;
-  if (sure.length === layerCount) {
-    chosen = sure;
-  } else if (sure.length + either.length === layerCount) {
-    chosen = [...sure, ...either].sort((a, b) => a.position - b.position);
-  }
+  // A step with a size made a layer. A size-0 step that could write files may or may not have:
+  // builders mark an empty diff as empty_layer, yet a layer holding only an empty file or a folder
+  // also has size 0. Metadata-only steps never make one. Pick the unsure ones the layer count
+  // needs, file-writing instructions before WORKDIR; when that choice is still not unique, give up.
+  const sure = steps.filter((step) => (step.size ?? 0) > 0);
+  const unsure = steps.filter((step) => (step.size ?? 0) === 0 && !isMetadataOnlyStep(step.createdBy));
+  const needed = layerCount - sure.length;
+  const writesFiles = unsure.filter((step) => instructionOf(step.step) !== 'WORKDIR');
+  const picked = needed === 0 ? [] : needed === unsure.length ? unsure : needed === writesFiles.length ? writesFiles : undefined;
+  const chosen = picked && [...sure, ...picked].sort((a, b) => a.position - b.position);
   if (!chosen) {
     return { steps, source: 'unmatched' };
   }
@@ -80,14 +80,4 @@ export function layerHistoryFromEngine(history: readonly ImageHistoryEntry[], la
     step.layerIndex = index;
   });
   return { steps, source: 'engine history (inferred)' };
-}
-
-function stepKind(step: HistoryStep): 'layer' | 'empty' | 'either' {
-  if ((step.size ?? 0) > 0) {
-    return 'layer';
-  }
-  if (instructionOf(step.step) === 'WORKDIR') {
-    return 'either';
-  }
-  return isMetadataOnlyStep(step.createdBy) ? 'empty' : 'layer';
 }
