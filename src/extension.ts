@@ -6,6 +6,7 @@ import { registerInspectCommands } from './commands/inspectCommands';
 import { registerRevealCommands } from './commands/revealLayerFolder';
 import { EngineConnection } from './connection/engineConnection';
 import { EngineEvents } from './connection/engineEvents';
+import { DimmedItemDecorations } from './providers/dimmedItemDecorations';
 import { HOST_FILE_SCHEME } from './providers/hostFileUri';
 import { InspectDocumentProvider } from './providers/inspectDocumentProvider';
 import { INSPECT_SCHEME } from './providers/inspectUri';
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi {
     inspectProvider,
     vscode.workspace.registerFileSystemProvider(HOST_FILE_SCHEME, new ReadonlyHostFileSystem(), { isReadonly: true, isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectProvider),
+    vscode.window.registerFileDecorationProvider(new DimmedItemDecorations()),
   );
   registerGeneralCommands(context, log);
   registerRevealCommands(context, connection, log);

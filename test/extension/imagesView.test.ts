@@ -70,6 +70,31 @@ describe('Images view', function () {
     assert.notEqual(layers[2].id, layers[3].id);
   });
 
+  it('shows metadata-only steps as dimmed leaves in their place when dockerLayers.showEmptyLayers is on', async function () {
+    const app = await inspectImage('dle-app:1.0');
+    const configuration = vscode.workspace.getConfiguration('dockerLayers');
+    await configuration.update('showEmptyLayers', true, vscode.ConfigurationTarget.Global);
+    try {
+      const labels = await waitFor('the steps with the empty ones', async () => {
+        const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
+        const children = await appNode.getChildren();
+        return children.length > app.RootFS.Layers.length ? children : undefined;
+      });
+      const items = labels.map((node) => node.getTreeItem());
+      // Layers as their index, empty steps as their instruction, in history order.
+      const shape = items.map((item) => (item.description === 'no layer' ? String(item.label).split(' ')[0] : `#${String(item.label).split(' · ')[0]}`));
+      assert.deepEqual(shape, ['#0', 'LABEL', 'ENV', '#1', '#2', '#3', '#4', '#5', 'WORKDIR', 'CMD']);
+      const env = items[2];
+      assert.equal(env.description, 'no layer');
+      assert.equal(env.resourceUri?.scheme, 'docker-layers-dimmed', 'dimmed through a file decoration');
+      assert.equal(env.collapsibleState, vscode.TreeItemCollapsibleState.None);
+    } finally {
+      await configuration.update('showEmptyLayers', undefined, vscode.ConfigurationTarget.Global);
+    }
+    const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
+    assert.equal((await appNode.getChildren()).length, app.RootFS.Layers.length, 'hidden again by default');
+  });
+
   it("gives each layer a cache-id folder node with the layer's real path", async function () {
     const app = await inspectImage('dle-app:1.0');
     const expectedDirs = diffDirsOf(app);
