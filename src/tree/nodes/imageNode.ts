@@ -42,7 +42,9 @@ export class ImageNode implements TreeNode {
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const more = image.tags.length > 1 ? ` (+${image.tags.length - 1})` : '';
-    item.description = `${more ? `${more.trim()} · ` : ''}${shortId(image.id)} · ${formatBytes(image.size)} · ${formatAge(image.created)}`;
+    // An untagged image already shows its short ID in the label.
+    const id = image.tags.length > 0 ? `${shortId(image.id)} · ` : '';
+    item.description = `${more ? `${more.trim()} · ` : ''}${id}${formatBytes(image.size)} · ${formatAge(image.created)}`;
     item.iconPath = new vscode.ThemeIcon(image.tags.length > 0 ? 'package' : 'circle-slash');
     item.contextValue = image.tags.length > 0 ? 'image' : 'image:untagged';
     return item;
