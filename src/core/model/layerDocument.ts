@@ -10,12 +10,17 @@ export function layerDocument(image: ImageLayers, index: number, links: Overlay2
   if (!layer) {
     throw new Error(`${image.image.tags[0] ?? image.image.id} has no layer ${index}`);
   }
-  const previousLayerPosition = index > 0 ? image.layers[index - 1].step?.position : -1;
-  // The steps since the previous layer: the metadata-only ones and the one that made this layer.
+  // The steps since the previous layer (metadata-only ones and the one that made this layer); the
+  // top layer also gets the metadata steps after it (CMD, WORKDIR …), which belong to no layer.
+  const isTop = index === image.layers.length - 1;
+  const made = layer.step?.position;
+  const after = index > 0 ? image.layers[index - 1].step?.position : -1;
   const steps =
-    layer.step === undefined
-      ? []
-      : image.steps.filter((step) => step.position > (previousLayerPosition ?? layer.step!.position - 1) && step.position <= layer.step!.position);
+    made === undefined || after === undefined
+      ? layer.step
+        ? [layer.step]
+        : []
+      : image.steps.filter((step) => step.position > after && (step.position <= made || isTop));
   const indexOfCacheId = new Map(image.layers.map((each) => [each.cacheId, each.index]));
   return {
     image: { id: image.image.id, tags: image.image.tags },

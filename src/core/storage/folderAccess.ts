@@ -31,9 +31,9 @@ export async function checkFolderAccess(folder: string, storage: StorageProfile)
 
 function unreadableMessage(folder: string, storage: StorageProfile): string {
   const user = currentUser();
-  const root = storage.dataRoot ?? 'the data root';
+  const root = storage.dataRoot ? `Docker's data root ${storage.dataRoot}` : "Docker's data root";
   return (
-    `${folder} is not readable by user ${user}: Docker's data root ${root} belongs to root (mode 0710, image/ 0700), ` +
+    `${folder} is not readable by user ${user}: ${root} belongs to root (normally mode 0710, image/ 0700), ` +
     'so members of the docker group cannot read layer folders. Nothing was changed. ' +
     `Use the copied path with sudo (sudo ls -la ${folder}), run as root, or use rootless Docker.`
   );
