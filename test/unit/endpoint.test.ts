@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { contextDirName } from '../../src/core/engine/dockerContexts';
-import { EndpointInputs, defaultSocketCandidates, normalizeHost, resolveEndpoint, unixSocketPath } from '../../src/core/engine/endpoint';
+import { EndpointInputs, defaultSocketCandidates, normalizeHost, resolveEndpoint } from '../../src/core/engine/endpoint';
 import { memoryHostFiles } from './helpers/fixtures';
 
 const HOME = '/home/me';
@@ -169,8 +169,4 @@ describe('endpoint helpers', () => {
     assert.equal(contextDirName('default'), '37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f');
   });
 
-  it('unixSocketPath gives the path of unix:// hosts only', () => {
-    assert.equal(unixSocketPath('unix:///var/run/docker.sock'), '/var/run/docker.sock');
-    assert.equal(unixSocketPath('tcp://a:2375'), undefined);
-  });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'stream';
 import { EngineClient } from '../../src/core/engine/engineClient';
-import { EngineEventStream, eventAction, eventSubject } from '../../src/core/engine/engineEventStream';
+import { EngineEventStream, eventAction } from '../../src/core/engine/engineEventStream';
 import { EngineEvent } from '../../src/core/engine/engineTypes';
 import { Logger } from '../../src/core/logger';
 
@@ -74,7 +74,7 @@ describe('EngineEventStream', () => {
     assert.equal(events.length, 2);
     assert.deepEqual(events[0], { Type: 'image', Action: 'tag', Actor: { ID: 'sha256:a0e99c' } });
     assert.equal(eventAction(events[1]), 'die');
-    assert.equal(eventSubject(events[1]), 'abc');
+    assert.equal(events[1].Actor?.ID ?? events[1].id, 'abc');
     assert.ok(log.lines.some((line) => line.includes('ignoring an event that is not JSON: not json at all')), log.lines.join('\n'));
     source.write('age","Action":"delete"}\n');
     await tick();

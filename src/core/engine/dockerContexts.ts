@@ -2,6 +2,7 @@
  * Docker CLI contexts: ~/.docker/contexts/meta/<sha256 of name>/meta.json holds the endpoint,
  * ~/.docker/contexts/tls/<sha256 of name>/docker/{ca,cert,key}.pem the TLS material.
  */
+import { EndpointConfigError } from './engineErrors';
 import { createHash } from 'crypto';
 import * as path from 'path';
 import type { EngineEndpoint } from './endpoint';
@@ -25,17 +26,17 @@ export async function readContext(
   const metaPath = path.join(configDir, 'contexts', 'meta', dirName, 'meta.json');
   const text = await files.readText(metaPath);
   if (text === undefined) {
-    throw new Error(`Docker context "${name}" does not exist (no ${metaPath})`);
+    throw new EndpointConfigError(`Docker context "${name}" does not exist (no ${metaPath})`);
   }
   let meta: ContextMeta;
   try {
     meta = JSON.parse(text) as ContextMeta;
   } catch {
-    throw new Error(`Docker context "${name}": ${metaPath} is not valid JSON`);
+    throw new EndpointConfigError(`Docker context "${name}": ${metaPath} is not valid JSON`);
   }
   const docker = meta.Endpoints?.docker;
   if (!docker?.Host) {
-    throw new Error(`Docker context "${name}" has no docker endpoint`);
+    throw new EndpointConfigError(`Docker context "${name}" has no docker endpoint`);
   }
   const tlsDir = path.join(configDir, 'contexts', 'tls', dirName, 'docker');
   const [ca, cert, key] = await Promise.all(

@@ -1,8 +1,9 @@
+import { EndpointConfigError } from './engineErrors';
 import { promises as fs } from 'fs';
 import type Dockerode from 'dockerode';
 import { EngineEndpoint } from './endpoint';
 
-/** Requests that take longer than this are abandoned (the event stream is exempt). */
+/** Requests that take longer than this are abandoned; EngineClient follows events on a client without it. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
@@ -16,7 +17,7 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
     if (endpoint.host.startsWith(scheme)) {
       const socketPath = endpoint.host.slice(scheme.length);
       if (!socketPath) {
-        throw new Error(`Docker host "${endpoint.host}" names no socket`);
+        throw new EndpointConfigError(`Docker host "${endpoint.host}" names no socket`);
       }
       return { ...none, socketPath, timeout: REQUEST_TIMEOUT_MS };
     }
@@ -52,7 +53,7 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
       };
     }
     default:
-      throw new Error(`Unsupported Docker host "${endpoint.host}": use unix://, tcp://, ssh:// or npipe://`);
+      throw new EndpointConfigError(`Unsupported Docker host "${endpoint.host}": use unix://, tcp://, ssh:// or npipe://`);
   }
 }
 
@@ -61,7 +62,7 @@ function parseHost(host: string): URL {
   try {
     return new URL(withScheme);
   } catch {
-    throw new Error(`Docker host "${host}" is not a valid address`);
+    throw new EndpointConfigError(`Docker host "${host}" is not a valid address`);
   }
 }
 

@@ -4,6 +4,7 @@
  * ~/.docker/config.json (DOCKER_CONFIG honoured), then the usual sockets.
  * dockerode reads none of this itself, so we do.
  */
+import { EndpointConfigError } from './engineErrors';
 import * as path from 'path';
 import { readContext } from './dockerContexts';
 import { HostFiles } from './hostFiles';
@@ -24,7 +25,7 @@ export interface EngineEndpoint {
   source: EndpointSource;
   contextName?: string;
   tls?: TlsFiles;
-  /** Sockets looked at when none was configured and none exists; shown to the user. */
+  /** Sockets looked at when none was configured and none exists; named in the connection error. */
   socketsTried?: string[];
 }
 
@@ -99,7 +100,7 @@ async function currentContextName(configDir: string, files: HostFiles): Promise<
     const config = JSON.parse(text) as { currentContext?: unknown };
     return typeof config.currentContext === 'string' ? config.currentContext : undefined;
   } catch {
-    throw new Error(`${path.join(configDir, 'config.json')} is not valid JSON`);
+    throw new EndpointConfigError(`${path.join(configDir, 'config.json')} is not valid JSON`);
   }
 }
 
@@ -124,11 +125,6 @@ export function normalizeHost(host: string): string {
     return `unix://${trimmed}`;
   }
   return trimmed;
-}
-
-/** The socket path of a unix:// host, or undefined for network hosts. */
-export function unixSocketPath(host: string): string | undefined {
-  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
 }
 
 /** True when the daemon's files are on this machine (a local socket), so its paths can be opened here. */

@@ -8,7 +8,8 @@ import { Readable } from 'stream';
 import { Logger } from '../logger';
 import { EngineEndpoint } from './endpoint';
 import { classifyEngineError, EngineNotFoundError } from './engineErrors';
-import { dockerodeOptionsFor } from './dockerodeOptions';
+import { REQUEST_TIMEOUT_MS, dockerodeOptionsFor } from './dockerodeOptions';
+import { checkReference } from './references';
 import {
   ContainerInspect,
   ContainerListEntry,
@@ -23,11 +24,14 @@ export class EngineClient {
   private constructor(
     readonly endpoint: EngineEndpoint,
     private readonly docker: Dockerode,
+    /** Same endpoint without the request timeout, which would cut a quiet event stream. */
+    private readonly streamingDocker: Dockerode,
     private readonly log: Logger,
   ) {}
 
   static async connect(endpoint: EngineEndpoint, log: Logger): Promise<EngineClient> {
-    return new EngineClient(endpoint, new Dockerode(await dockerodeOptionsFor(endpoint)), log);
+    const options = await dockerodeOptionsFor(endpoint);
+    return new EngineClient(endpoint, new Dockerode(options), new Dockerode({ ...options, timeout: undefined }), log);
   }
 
   info(): Promise<EngineInfo> {
@@ -43,6 +47,7 @@ export class EngineClient {
   }
 
   inspectImage(reference: string): Promise<ImageInspect> {
+    checkReference(reference, 'image');
     return this.request(
       `GET /images/${reference}/json`,
       () => this.docker.getImage(reference).inspect() as Promise<ImageInspect>,
@@ -51,6 +56,7 @@ export class EngineClient {
   }
 
   imageHistory(reference: string): Promise<ImageHistoryEntry[]> {
+    checkReference(reference, 'image');
     return this.request(
       `GET /images/${reference}/history`,
       () => this.docker.getImage(reference).history() as Promise<ImageHistoryEntry[]>,
@@ -63,6 +69,7 @@ export class EngineClient {
   }
 
   inspectContainer(reference: string): Promise<ContainerInspect> {
+    checkReference(reference, 'container');
     return this.request(
       `GET /containers/${reference}/json`,
       () => this.docker.getContainer(reference).inspect() as Promise<ContainerInspect>,
@@ -72,7 +79,7 @@ export class EngineClient {
 
   /** The raw event stream (JSON lines); EngineEventStream parses it and reconnects. */
   events(filters: Record<string, string[]>): Promise<Readable> {
-    return this.request('GET /events', () => this.docker.getEvents({ filters }) as Promise<Readable>);
+    return this.request('GET /events', () => this.streamingDocker.getEvents({ filters }) as Promise<Readable>);
   }
 
   private async request<T>(what: string, send: () => Promise<T>, reference?: string): Promise<T> {
@@ -87,6 +94,11 @@ export class EngineClient {
       if (statusCode === 404 && reference !== undefined) {
         const message = (error as { json?: { message?: string } }).json?.message ?? `No such object: ${reference}`;
         throw new EngineNotFoundError(reference, message);
+      }
+      const elapsed = Date.now() - started;
+      // docker-modem reports its own timeout as a reset connection; say what happened.
+      if (elapsed >= REQUEST_TIMEOUT_MS - 50 && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        throw classifyEngineError(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }), this.endpoint);
       }
       throw classifyEngineError(error, this.endpoint);
     }

@@ -12,6 +12,14 @@ export class EngineUnreachableError extends Error {
   }
 }
 
+/** The endpoint could not be worked out: a missing or broken Docker context, an invalid host. */
+export class EndpointConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EndpointConfigError';
+  }
+}
+
 /** The Engine answered 404: the image or container does not exist (any more). */
 export class EngineNotFoundError extends Error {
   constructor(readonly reference: string, message: string) {
@@ -54,11 +62,37 @@ export function classifyEngineError(error: unknown, endpoint: EngineEndpoint): E
   const err = error as NodeJS.ErrnoException & { address?: string; statusCode?: number; json?: { message?: string } };
   if (err && typeof err.code === 'string' && err.code in CONNECTION_ERRORS) {
     const where = err.address ? ` (${err.address})` : '';
-    return new EngineUnreachableError(endpoint, err.code, `${err.code}${where}: ${CONNECTION_ERRORS[err.code]}`);
+    // When no socket was configured and none was found, say where we looked.
+    const looked = err.code === 'ENOENT' && endpoint.socketsTried ? ` (looked for ${endpoint.socketsTried.join(', ')})` : '';
+    return new EngineUnreachableError(endpoint, err.code, `${err.code}${where}: ${CONNECTION_ERRORS[err.code]}${looked}`);
   }
   if (err?.statusCode) {
     const message = err.json?.message ?? err.message;
     return new Error(`Docker Engine error ${err.statusCode}: ${message}`);
   }
   return err instanceof Error ? err : new Error(String(error));
+}
+
+/** Why the Engine could not be used, in the few kinds the welcome view explains differently. */
+export type EngineErrorKind = 'missingSocket' | 'permission' | 'refused' | 'host' | 'config' | 'other';
+
+export function engineErrorKind(error: unknown): EngineErrorKind {
+  if (error instanceof EndpointConfigError) {
+    return 'config';
+  }
+  if (!(error instanceof EngineUnreachableError)) {
+    return 'other';
+  }
+  switch (error.code) {
+    case 'ENOENT':
+      return 'missingSocket';
+    case 'EACCES':
+      return 'permission';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+      return 'host';
+    default:
+      return 'refused';
+  }
 }

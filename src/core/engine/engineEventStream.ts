@@ -136,8 +136,3 @@ export class EngineEventStream {
 export function eventAction(event: EngineEvent): string {
   return event.Action ?? event.status ?? '';
 }
-
-/** The object ID an event is about. */
-export function eventSubject(event: EngineEvent): string {
-  return event.Actor?.ID ?? event.id ?? '';
-}
