@@ -3,7 +3,7 @@
  * The JSON shape is a contract (README): change it only compatibly.
  */
 import { ImageCatalog } from '../core/imageCatalog';
-import { formatBytes } from '../core/format';
+import { formatBytes, truncate } from '../core/format';
 import { shortId } from '../core/model/chainIds';
 import { ImageSummary, imageDisplayName } from '../core/model/image';
 import { ImageLayers } from '../core/model/imageLayers';
@@ -71,8 +71,4 @@ export function formatImagesText(images: readonly ImageLayers[]): string {
     lines.push('');
   }
   return lines.join('\n');
-}
-
-function truncate(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }

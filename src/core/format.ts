@@ -38,3 +38,8 @@ export function formatAge(createdSeconds: number, nowMs: number = Date.now()): s
   }
   return 'just now';
 }
+
+/** Cuts text to `width` characters, ending in an ellipsis when cut. */
+export function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1).trimEnd()}…`;
+}

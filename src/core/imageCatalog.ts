@@ -1,6 +1,8 @@
 /**
- * The one place the extension and the CLI get images and layers from. Requests what each view needs
- * once, in parallel, and caches it until `invalidate()` (called on Engine events and on refresh).
+ * The one place the extension and the CLI get images and layers from. Lists are asked for each
+ * time they are needed (they change with every pull, tag or run); an image's layers are cached by
+ * image ID, since an ID names fixed content, until `invalidate()` (refresh, Engine events, a new
+ * endpoint). Inspect, history and layerdb reads for one image run in parallel.
  */
 import { EngineClient } from './engine/engineClient';
 import { Logger } from './logger';
@@ -19,11 +21,13 @@ interface StorageAccess {
   layerdbReadable: boolean;
 }
 
+const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
 export class ImageCatalog {
   private storageAccess: Promise<StorageAccess> | undefined;
-  private images: Promise<ImageSummary[]> | undefined;
   private readonly layersById = new Map<string, Promise<ImageLayers>>();
-  private containers: Promise<ContainerSummary[]> | undefined;
+  /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
+  private generation = 0;
 
   constructor(
     readonly engine: EngineClient,
@@ -32,9 +36,8 @@ export class ImageCatalog {
 
   /** Forget everything cached; the next call asks the Engine again. */
   invalidate(): void {
-    this.images = undefined;
+    this.generation++;
     this.layersById.clear();
-    this.containers = undefined;
     this.storageAccess = undefined;
   }
 
@@ -42,17 +45,14 @@ export class ImageCatalog {
     return (await this.loadStorageAccess()).profile;
   }
 
-  listImages(): Promise<ImageSummary[]> {
-    this.images ??= this.engine.listImages().then((entries) => entries.map(imageSummaryFromList).sort(compareImages));
-    return forgetOnFailure(this.images, () => (this.images = undefined));
+  /** Every image (untagged ones included), newest first. */
+  async listImages(): Promise<ImageSummary[]> {
+    return (await this.engine.listImages()).map(imageSummaryFromList).sort(compareImages);
   }
 
   /** Every container, running or not, newest first. */
-  listContainers(): Promise<ContainerSummary[]> {
-    this.containers ??= this.engine
-      .listContainers()
-      .then((entries) => entries.map(containerSummaryFromList).sort((a, b) => b.created - a.created || a.name.localeCompare(b.name)));
-    return forgetOnFailure(this.containers, () => (this.containers = undefined));
+  async listContainers(): Promise<ContainerSummary[]> {
+    return (await this.engine.listContainers()).map(containerSummaryFromList).sort((a, b) => b.created - a.created || a.name.localeCompare(b.name));
   }
 
   /** A container's read-write and init layers (not cached: a container's state changes often). */
@@ -63,17 +63,25 @@ export class ImageCatalog {
     return buildContainerLayers(inspect, profile, mount);
   }
 
-  /** Layers of an image by ID, name[:tag] or short ID. */
-  async imageLayers(reference: string): Promise<ImageLayers> {
+  /** Layers of an image by ID, name[:tag] or short ID; cached only under full IDs (names move). */
+  imageLayers(reference: string): Promise<ImageLayers> {
+    if (!FULL_IMAGE_ID.test(reference)) {
+      return this.loadImageLayers(reference);
+    }
     const cached = this.layersById.get(reference);
     if (cached) {
       return cached;
     }
     const loading = this.loadImageLayers(reference);
+    const generation = this.generation;
     this.layersById.set(reference, loading);
-    const layers = await forgetOnFailure(loading, () => this.layersById.delete(reference));
-    this.layersById.set(layers.image.id, loading);
-    return layers;
+    loading.catch(() => {
+      // Failures are not kept, so a retry asks again; a newer entry is left alone.
+      if (generation === this.generation && this.layersById.get(reference) === loading) {
+        this.layersById.delete(reference);
+      }
+    });
+    return loading;
   }
 
   private async loadImageLayers(reference: string): Promise<ImageLayers> {
@@ -124,16 +132,12 @@ export class ImageCatalog {
       );
       return { profile, layerdbReadable };
     })();
-    return forgetOnFailure(this.storageAccess, () => (this.storageAccess = undefined));
-  }
-}
-
-/** Failed loads are not cached, so a retry asks again. */
-async function forgetOnFailure<T>(promise: Promise<T>, forget: () => void): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    forget();
-    throw error;
+    const loading = this.storageAccess;
+    loading.catch(() => {
+      if (this.storageAccess === loading) {
+        this.storageAccess = undefined;
+      }
+    });
+    return loading;
   }
 }

@@ -102,18 +102,20 @@ describe('ImageCatalog (recorded daemon, fake Engine)', () => {
     assert.ok(layers.layers.every((layer) => layer.cacheIdSource === 'GraphDriver'));
   });
 
-  it('caches by reference and by ID until invalidate(), and does not cache failures', async () => {
+  it('caches layers under the full image ID until invalidate(), never under a name, and not failures', async () => {
     const { engine, catalog } = catalogFor({ ...infoFixture(), DockerRootDir: '/nonexistent/docker-root' });
     const first = await catalog.imageLayers('dle-base');
     const byId = await catalog.imageLayers(first.image.id);
-    assert.equal(byId, first);
-    assert.equal(engine.requests.filter((request) => request.startsWith('inspect')).length, 1);
+    const byIdAgain = await catalog.imageLayers(first.image.id);
+    assert.equal(byIdAgain, byId, 'cached under the ID');
+    assert.deepEqual(byId, first);
+    assert.equal(engine.requests.filter((request) => request.startsWith('inspect')).length, 2, 'a name is asked each time: tags move');
     assert.equal(engine.requests.filter((request) => request === 'info').length, 1);
     await assert.rejects(catalog.imageLayers('nosuch'), EngineNotFoundError);
     await assert.rejects(catalog.imageLayers('nosuch'), EngineNotFoundError);
     assert.equal(engine.requests.filter((request) => request === 'inspect nosuch').length, 2, 'a failure is asked again');
     catalog.invalidate();
-    assert.notEqual(await catalog.imageLayers('dle-base'), first);
+    assert.notEqual(await catalog.imageLayers(first.image.id), byId);
     assert.equal(engine.requests.filter((request) => request === 'info').length, 2);
   });
 });

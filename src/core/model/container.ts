@@ -4,6 +4,7 @@
  */
 import * as path from 'path';
 import { ContainerInspect, ContainerListEntry } from '../engine/engineTypes';
+import { directoryOfDiff } from '../storage/graphDriverDirectories';
 import { MountEntry } from '../storage/layerdb';
 import { StorageProfile } from '../storage/storageProfile';
 
@@ -67,16 +68,17 @@ export function buildContainerLayers(inspect: ContainerInspect, storage: Storage
   let readWrite: ContainerLayerFolder | null = null;
   let init: ContainerLayerFolder | null = null;
   if (mount && storage.dataRoot) {
-    readWrite = folderOf(path.posix.join(storage.dataRoot, storage.driver, mount.mountId), 'layerdb');
-    init = mount.initId ? folderOf(path.posix.join(storage.dataRoot, storage.driver, mount.initId), 'layerdb') : null;
+    const driverDir = path.posix.join(storage.dataRoot, storage.driver);
+    readWrite = folderOf(path.posix.join(driverDir, mount.mountId, 'diff'), 'layerdb');
+    init = mount.initId ? folderOf(path.posix.join(driverDir, mount.initId, 'diff'), 'layerdb') : null;
   } else if (data?.UpperDir) {
-    readWrite = folderOf(path.posix.dirname(data.UpperDir), 'GraphDriver');
+    readWrite = folderOf(data.UpperDir, 'GraphDriver');
     const firstLower = data.LowerDir?.split(':')[0];
-    init = firstLower && /-init\/diff$/.test(firstLower) ? folderOf(path.posix.dirname(firstLower), 'GraphDriver') : null;
+    init = firstLower && /-init\/diff$/.test(firstLower) ? folderOf(firstLower, 'GraphDriver') : null;
   }
   return { container: containerSummaryFromInspect(inspect), readWrite, init, storage };
 }
 
-function folderOf(layerDir: string, source: ContainerLayerFolder['source']): ContainerLayerFolder {
-  return { cacheId: path.posix.basename(layerDir), layerDir, diffDir: path.posix.join(layerDir, 'diff'), source };
+function folderOf(diffDir: string, source: ContainerLayerFolder['source']): ContainerLayerFolder {
+  return { ...directoryOfDiff(diffDir), source };
 }

@@ -18,15 +18,19 @@ export async function checkFolderAccess(folder: string, storage: StorageProfile)
     await fs.access(folder, constants.R_OK | constants.X_OK);
     return { ok: true };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      return { ok: false, reason: 'missing', message: `The folder ${folder} does not exist: the layer may have been deleted since the view loaded.` };
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-      return { ok: false, reason: 'unreadable', message: unreadableMessage(folder, storage) };
-    }
-    return { ok: false, reason: 'unreadable', message: `Cannot open ${folder}: ${(error as Error).message}` };
+    return { ok: false, ...explainAccessError(error as NodeJS.ErrnoException, folder, storage) };
   }
+}
+
+/** Why a folder under the data root could not be read, in words for the user. */
+export function explainAccessError(error: NodeJS.ErrnoException, folder: string, storage: StorageProfile): { reason: 'missing' | 'unreadable'; message: string } {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
+    return { reason: 'missing', message: `The folder ${folder} does not exist: the layer may have been deleted since the view loaded.` };
+  }
+  if (error.code === 'EACCES' || error.code === 'EPERM') {
+    return { reason: 'unreadable', message: unreadableMessage(folder, storage) };
+  }
+  return { reason: 'unreadable', message: `Cannot open ${folder}: ${error.message}` };
 }
 
 function unreadableMessage(folder: string, storage: StorageProfile): string {

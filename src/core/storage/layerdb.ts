@@ -8,6 +8,9 @@ import * as path from 'path';
 import { ImageConfig } from '../engine/engineTypes';
 import { digestHex } from '../model/chainIds';
 
+/** overlay2 folder names: 64 hex digits, `-init` for a container's init layer. */
+const FOLDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
 export interface LayerdbEntry {
   chainId: string;
   cacheId: string;
@@ -38,6 +41,10 @@ export async function readLayerdbEntry(dataRoot: string, driver: string, chainId
   if (!cacheId) {
     throw new Error(`layerdb has no cache-id for chain ${chainId} (${dir})`);
   }
+  // It becomes part of a path: never let it step out of the driver folder.
+  if (!FOLDER_NAME.test(cacheId.trim())) {
+    throw new Error(`layerdb cache-id for chain ${chainId} is not a folder name: ${JSON.stringify(cacheId.slice(0, 80))}`);
+  }
   const parsedSize = size === undefined ? undefined : Number(size);
   return {
     chainId,
@@ -62,7 +69,7 @@ export interface MountEntry {
 export async function readMountEntry(dataRoot: string, driver: string, containerId: string): Promise<MountEntry | undefined> {
   const dir = path.join(layerdbDir(dataRoot, driver), 'mounts', containerId);
   const [mountId, initId, parent] = await Promise.all(['mount-id', 'init-id', 'parent'].map((name) => readOptionalText(path.join(dir, name))));
-  if (!mountId?.trim()) {
+  if (!mountId?.trim() || !FOLDER_NAME.test(mountId.trim()) || (initId?.trim() && !FOLDER_NAME.test(initId.trim()))) {
     return undefined;
   }
   return { containerId, mountId: mountId.trim(), initId: initId?.trim() || undefined, parentChainId: parent?.trim() || undefined };
