@@ -25,19 +25,21 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi {
   const connection = new EngineConnection(log);
   const events = new EngineEvents(connection, log);
   const inspectProvider = new InspectDocumentProvider(connection, events);
+  const hostFiles = new ReadonlyHostFileSystem();
   context.subscriptions.push(
     log,
     connection,
     events,
     inspectProvider,
-    vscode.workspace.registerFileSystemProvider(HOST_FILE_SCHEME, new ReadonlyHostFileSystem(), { isReadonly: true, isCaseSensitive: true }),
+    hostFiles,
+    vscode.workspace.registerFileSystemProvider(HOST_FILE_SCHEME, hostFiles, { isReadonly: true, isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectProvider),
     vscode.window.registerFileDecorationProvider(new DimmedItemDecorations()),
   );
   registerGeneralCommands(context, log);
   registerRevealCommands(context, connection, log);
-  registerInspectCommands(context, connection);
-  registerCopyCommands(context, connection);
+  registerInspectCommands(context, connection, log);
+  registerCopyCommands(context, connection, log);
   const views = registerTreeViews(context, connection, events, log);
   return { connection, events, views };
 }

@@ -1,12 +1,14 @@
 /** Inspect an image, a layer or a container as a read-only JSON document. */
 import * as vscode from 'vscode';
+import { registerCommand } from './registerCommand';
+import { Logger } from '../core/logger';
 import { EngineConnection } from '../connection/engineConnection';
 import { imageDisplayName } from '../core/model/image';
 import { toInspectUri } from '../providers/inspectUri';
 import { pickContainer, pickImage, pickLayer } from './pickTargets';
 import { CommandTarget, InspectTarget, layerInspectTarget } from './targets';
 
-export function registerInspectCommands(context: vscode.ExtensionContext, connection: EngineConnection): void {
+export function registerInspectCommands(context: vscode.ExtensionContext, connection: EngineConnection, log: Logger): void {
   const inspectWith = (pick: () => Promise<InspectTarget | undefined>) => {
     return async (target?: CommandTarget): Promise<vscode.TextDocument | undefined> => {
       const what = target ? target.inspectTarget?.() : await pick();
@@ -14,27 +16,24 @@ export function registerInspectCommands(context: vscode.ExtensionContext, connec
     };
   };
   context.subscriptions.push(
-    vscode.commands.registerCommand(
+    registerCommand(
       'dockerLayers.image.inspect',
       inspectWith(async () => {
         const image = await pickImage(connection);
         return image && { kind: 'image', id: image.id, title: imageDisplayName(image) };
-      }),
-    ),
-    vscode.commands.registerCommand(
+      }), log,),
+    registerCommand(
       'dockerLayers.layer.inspect',
       inspectWith(async () => {
         const picked = await pickLayer(connection);
         return picked && layerInspectTarget(picked.image, picked.layer);
-      }),
-    ),
-    vscode.commands.registerCommand(
+      }), log,),
+    registerCommand(
       'dockerLayers.container.inspect',
       inspectWith(async () => {
         const container = await pickContainer(connection);
         return container && { kind: 'container', id: container.id, title: container.name };
-      }),
-    ),
+      }), log,),
   );
 }
 

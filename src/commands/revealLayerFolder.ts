@@ -4,6 +4,7 @@
  * Each checks the folder first and says plainly why it cannot be opened; none writes anything.
  */
 import * as vscode from 'vscode';
+import { registerCommand } from './registerCommand';
 import { EngineConnection } from '../connection/engineConnection';
 import { checkFolderAccess } from '../core/storage/folderAccess';
 import { Logger } from '../core/logger';
@@ -42,27 +43,23 @@ export function registerRevealCommands(context: vscode.ExtensionContext, connect
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('dockerLayers.layer.revealInExplorer', withFolder(revealInExplorer)),
-    vscode.commands.registerCommand(
+    registerCommand('dockerLayers.layer.revealInExplorer', withFolder(revealInExplorer), log),
+    registerCommand(
       'dockerLayers.layer.openInNewWindow',
-      withFolder((folder) => vscode.commands.executeCommand('vscode.openFolder', toHostFileUri(folder.diffDir), { forceNewWindow: true })),
-    ),
-    vscode.commands.registerCommand(
+      withFolder((folder) => vscode.commands.executeCommand('vscode.openFolder', toHostFileUri(folder.diffDir), { forceNewWindow: true })), log,),
+    registerCommand(
       'dockerLayers.layer.revealInOS',
-      withFolder((folder) => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder.diffDir))),
-    ),
-    vscode.commands.registerCommand(
+      withFolder((folder) => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder.diffDir))), log,),
+    registerCommand(
       'dockerLayers.layer.openInTerminal',
-      withFolder((folder) => vscode.window.createTerminal({ name: folder.title, cwd: folder.diffDir, iconPath: new vscode.ThemeIcon('layers') }).show()),
-    ),
-    vscode.commands.registerCommand(
+      withFolder((folder) => vscode.window.createTerminal({ name: folder.title, cwd: folder.diffDir, iconPath: new vscode.ThemeIcon('layers') }).show()), log,),
+    registerCommand(
       'dockerLayers.layer.copyPath',
       withFolder(async (folder) => {
         await vscode.env.clipboard.writeText(folder.diffDir);
         vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', folder.diffDir), 3000);
-      }, false),
-    ),
-    vscode.commands.registerCommand('dockerLayers.layer.removeWorkspaceFolders', removeLayerWorkspaceFolders),
+      }, false), log,),
+    registerCommand('dockerLayers.layer.removeWorkspaceFolders', removeLayerWorkspaceFolders, log),
   );
 }
 
@@ -95,7 +92,8 @@ async function revealInExplorer(folder: LayerFolder): Promise<void> {
   const uri = toHostFileUri(folder.diffDir);
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (!folders.some((existing) => existing.uri.toString() === uri.toString())) {
-    // Appending keeps the extension host running; only replacing the first folder restarts it.
+    // Appending keeps the extension host running. In a window without folders this adds the first
+    // one, and VS Code restarts the extension host: the folder is added, the reveal does not finish.
     await changeWorkspaceFolders(() => vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name: folder.title }));
   }
   await vscode.commands.executeCommand('workbench.view.explorer');

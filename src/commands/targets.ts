@@ -2,7 +2,7 @@
  * What the commands act on, independent of where they were invoked: a tree node gives these
  * directly; from the command palette a quick pick produces them.
  */
-import { formatBytes } from '../core/format';
+import { formatBytes, truncate } from '../core/format';
 import { shortId } from '../core/model/chainIds';
 import { imageDisplayName } from '../core/model/image';
 import { ImageLayers, Layer } from '../core/model/imageLayers';
@@ -26,6 +26,7 @@ export type InspectTarget =
 /** Values the Copy commands offer for a node. */
 export interface CopyableIds {
   imageId?: string;
+  containerId?: string;
   tags?: string[];
   diffId?: string;
   chainId?: string;
@@ -76,8 +77,4 @@ export function describeLayer(layer: Layer): { label: string; description: strin
     description: formatBytes(layer.size),
     detail: layer.cacheId ? `cache ${layer.cacheId}  chain ${shortId(layer.chainId)}` : `chain ${layer.chainId}`,
   };
-}
-
-export function truncate(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, width - 1).trimEnd()}…`;
 }

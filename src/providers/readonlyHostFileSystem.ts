@@ -1,12 +1,14 @@
 import { promises as fs } from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { fromHostFileUri } from './hostFileUri';
 
 /**
  * Read-only view of local files (layer folders under the data root). Every write is refused, and
- * symlinks are not followed, so a link in a layer can't lead the view outside it.
+ * no symlink is followed, neither the last part (shown as a link) nor one on the way (refused), so
+ * a link in a layer cannot lead the view out of it.
  */
-export class ReadonlyHostFileSystem implements vscode.FileSystemProvider {
+export class ReadonlyHostFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
 
@@ -49,6 +51,10 @@ export class ReadonlyHostFileSystem implements vscode.FileSystemProvider {
     });
   }
 
+  dispose(): void {
+    this.changed.dispose();
+  }
+
   createDirectory(uri: vscode.Uri): never {
     throw vscode.FileSystemError.NoPermissions(uri);
   }
@@ -67,10 +73,15 @@ export class ReadonlyHostFileSystem implements vscode.FileSystemProvider {
 }
 
 async function call<T>(uri: vscode.Uri, operation: (file: string) => Promise<T>): Promise<T> {
+  const file = path.posix.normalize(fromHostFileUri(uri));
   try {
-    return await operation(fromHostFileUri(uri));
+    const parent = path.posix.dirname(file);
+    if ((await fs.realpath(parent)) !== parent) {
+      throw vscode.FileSystemError.NoPermissions(`${uri.path}: the path goes through a symbolic link`);
+    }
+    return await operation(file);
   } catch (error) {
-    throw toFileSystemError(error as NodeJS.ErrnoException, uri);
+    throw error instanceof vscode.FileSystemError ? error : toFileSystemError(error as NodeJS.ErrnoException, uri);
   }
 }
 

@@ -1,38 +1,63 @@
 /**
  * The Images view's data: images → layers → cache-id folders → files. Also reports whether the
- * Engine could be reached, for the welcome view's context key and the view message.
+ * Engine could be reached, for the welcome view's context keys and the view's description.
  */
 import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
+import { EngineEndpoint } from '../core/engine/endpoint';
+import { EngineErrorKind, EngineUnreachableError, engineErrorKind } from '../core/engine/engineErrors';
 import { ImageNode } from './nodes/imageNode';
 import { TreeContext, TreeNode } from './nodes/treeNode';
 import { NodeTreeProvider } from './nodeTreeProvider';
 
 export type EngineState = 'loading' | 'ok' | 'empty' | 'unreachable';
 
+export interface EngineStatus {
+  state: EngineState;
+  /** Set when unreachable. */
+  error?: { kind: EngineErrorKind; message: string; endpoint: EngineEndpoint | undefined };
+}
+
 export class ImagesTreeProvider extends NodeTreeProvider {
-  private readonly stateChanged = new vscode.EventEmitter<{ state: EngineState; message: string | undefined }>();
-  readonly onDidChangeState = this.stateChanged.event;
+  private readonly statusChanged = new vscode.EventEmitter<EngineStatus>();
+  readonly onDidChangeStatus = this.statusChanged.event;
+  private loads = 0;
 
   constructor(connection: EngineConnection, context: TreeContext) {
     super(async (): Promise<TreeNode[]> => {
+      let endpoint: EngineEndpoint | undefined;
+      // Only the newest load may report: a slow failure must not overwrite a later success.
+      const load = ++this.loads;
+      const report = (status: EngineStatus) => {
+        if (load === this.loads) {
+          this.statusChanged.fire(status);
+        }
+      };
       try {
-        const { catalog } = await connection.get();
+        const connected = await connection.get();
+        endpoint = connected.endpoint;
         // A refresh must not be answered from the previous load's cache.
-        catalog.invalidate();
-        const images = await catalog.listImages();
-        this.stateChanged.fire({ state: images.length > 0 ? 'ok' : 'empty', message: undefined });
-        return images.map((image) => new ImageNode(image, catalog, context));
+        connected.catalog.invalidate();
+        const images = await connected.catalog.listImages();
+        report({ state: images.length > 0 ? 'ok' : 'empty' });
+        return images.map((image) => new ImageNode(image, connected.catalog, context));
       } catch (error) {
         // Without the image list nothing works: the welcome view explains, with Retry and Settings.
-        this.stateChanged.fire({ state: 'unreachable', message: (error as Error).message });
+        report({
+          state: 'unreachable',
+          error: {
+            kind: engineErrorKind(error),
+            message: (error as Error).message,
+            endpoint: error instanceof EngineUnreachableError ? error.endpoint : endpoint,
+          },
+        });
         return [];
       }
     });
   }
 
   override dispose(): void {
-    this.stateChanged.dispose();
+    this.statusChanged.dispose();
     super.dispose();
   }
 }

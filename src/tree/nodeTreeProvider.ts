@@ -14,7 +14,9 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
 
   /** Reload one node's children, or everything (asking the Engine again) when none is given. */
   refresh(node?: TreeNode): void {
-    if (!node) {
+    if (node) {
+      node.invalidate?.();
+    } else {
       this.roots = undefined;
     }
     this.changed.fire(node);

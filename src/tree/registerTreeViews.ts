@@ -14,6 +14,8 @@ export const IMAGES_VIEW_ID = 'dockerLayers.images';
 export const CONTAINERS_VIEW_ID = 'dockerLayers.containers';
 /** Context key the welcome views read: loading | ok | empty | unreachable. */
 export const ENGINE_STATE_KEY = 'dockerLayers.engineState';
+/** Why it is unreachable (missingSocket, permission, refused, host, config, other): picks the welcome text. */
+export const ENGINE_ERROR_KIND_KEY = 'dockerLayers.engineErrorKind';
 
 export interface TreeViews {
   images: { provider: ImagesTreeProvider; view: vscode.TreeView<TreeNode> };
@@ -40,9 +42,15 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     containers,
     imagesView,
     containersView,
-    images.onDidChangeState(({ state, message }) => {
+    images.onDidChangeStatus(({ state, error }) => {
       void vscode.commands.executeCommand('setContext', ENGINE_STATE_KEY, state);
-      imagesView.message = message;
+      void vscode.commands.executeCommand('setContext', ENGINE_ERROR_KIND_KEY, error?.kind);
+      // Welcome content is static and VS Code hides it while the view has a message, so the
+      // endpoint goes into the view's description, the exact error into the log.
+      imagesView.description = error ? (error.endpoint?.host ?? vscode.l10n.t('no endpoint')) : undefined;
+      if (error) {
+        log.error(`[tree] cannot list images: ${error.message}`);
+      }
     }),
     vscode.commands.registerCommand('dockerLayers.images.refresh', () => images.refresh()),
     vscode.commands.registerCommand('dockerLayers.containers.refresh', () => containers.refresh()),

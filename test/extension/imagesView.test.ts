@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
+import type { EngineStatus } from '../../src/tree/imagesTreeProvider';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
 import { diffDirsOf, docker, inspectImage, labelOf, openView, rootNodes, waitFor } from './support';
 
@@ -21,6 +22,13 @@ describe('Images view', function () {
   it('activates when its view is opened and shows the view', async function () {
     assert.ok(vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')?.isActive);
     await waitFor('the Images view to become visible', () => api.views.images.view.visible);
+  });
+
+  it('registers every command the manifest contributes', async function () {
+    const extension = vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')!;
+    const contributed = (extension.packageJSON.contributes.commands as { command: string }[]).map((command) => command.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(contributed.filter((command) => !registered.has(command)), []);
   });
 
   it('lists the test images, one node per image with all its tags', async function () {
@@ -184,22 +192,25 @@ describe('Images view', function () {
   it('shows the welcome view with the endpoint and the error when the daemon is unreachable', async function () {
     const deadSocket = path.join(os.tmpdir(), `dle-dead-${process.pid}.sock`);
     const configuration = vscode.workspace.getConfiguration('dockerLayers');
-    const states: string[] = [];
-    const listener = api.views.images.provider.onDidChangeState(({ state }) => states.push(state));
+    const statuses: EngineStatus[] = [];
+    const listener = api.views.images.provider.onDidChangeStatus((status) => statuses.push(status));
     try {
       await configuration.update('host', `unix://${deadSocket}`, vscode.ConfigurationTarget.Global);
-      await waitFor('the unreachable state', async () => {
+      const status = await waitFor('the unreachable state', async () => {
         await rootNodes(api);
-        return states.includes('unreachable');
+        return statuses.find((candidate) => candidate.state === 'unreachable');
       });
       assert.deepEqual(await rootNodes(api), [], 'no nodes, so the welcome view shows');
-      assert.ok(api.views.images.view.message?.includes(deadSocket), `view message names the socket: ${api.views.images.view.message}`);
-      assert.match(api.views.images.view.message ?? '', /ENOENT|does not exist/);
+      // The welcome content only shows while the view has no message.
+      assert.ok(!api.views.images.view.message, `no view message: ${api.views.images.view.message}`);
+      assert.equal(api.views.images.view.description, `unix://${deadSocket}`, 'the view names the endpoint tried');
+      assert.equal(status.error?.kind, 'missingSocket', 'the welcome text for a missing socket is chosen');
+      assert.match(status.error?.message ?? '', new RegExp(`${deadSocket.replace(/[.]/g, '\\.')}.*ENOENT`));
     } finally {
       listener.dispose();
       await configuration.update('host', undefined, vscode.ConfigurationTarget.Global);
     }
     await waitFor('the images back after restoring the setting', async () => (await rootNodes(api)).length > 0);
-    assert.equal(api.views.images.view.message, undefined);
+    await waitFor('the endpoint note cleared', () => !api.views.images.view.description);
   });
 });

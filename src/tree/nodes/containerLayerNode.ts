@@ -36,14 +36,16 @@ export class ContainerLayerNode implements TreeNode {
   }
 
   copyableIds(): CopyableIds {
-    return { imageId: this.layers.container.imageId, cacheId: this.folder.cacheId, path: this.folder.diffDir };
+    return { imageId: this.layers.container.imageId, containerId: this.layers.container.id, cacheId: this.folder.cacheId, path: this.folder.diffDir };
   }
 
   getTreeItem(): vscode.TreeItem {
     const label = this.role === 'read-write' ? vscode.l10n.t('read-write layer') : vscode.l10n.t('init layer');
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.description = this.folder.cacheId.slice(0, 12);
+    // Init folders are named <mount id>-init: keep the suffix visible.
+    const { cacheId } = this.folder;
+    item.description = cacheId.endsWith('-init') ? `${cacheId.slice(0, 12)}…-init` : cacheId.slice(0, 12);
     item.iconPath = new vscode.ThemeIcon(this.role === 'read-write' ? 'edit' : 'gear');
     item.contextValue = 'containerLayer:folder';
     item.tooltip =
@@ -54,6 +56,6 @@ export class ContainerLayerNode implements TreeNode {
   }
 
   async getChildren(): Promise<TreeNode[]> {
-    return [new LayerDirectoryNode(this, this.layerFolder(), this.context)];
+    return [new LayerDirectoryNode(this, this.layerFolder(), 'container', this.context)];
   }
 }

@@ -28,7 +28,7 @@ export class ContainerNode implements TreeNode {
   }
 
   copyableIds(): CopyableIds {
-    return { imageId: this.container.imageId };
+    return { imageId: this.container.imageId, containerId: this.container.id };
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -41,6 +41,10 @@ export class ContainerNode implements TreeNode {
     item.iconPath = new vscode.ThemeIcon(running ? 'vm-running' : 'vm-outline', running ? new vscode.ThemeColor('testing.iconPassed') : undefined);
     item.contextValue = `container:${container.state}`;
     return item;
+  }
+
+  invalidate(): void {
+    this.children.clear();
   }
 
   getChildren(): Promise<TreeNode[]> {
@@ -60,11 +64,12 @@ export class ContainerNode implements TreeNode {
       } catch (error) {
         nodes.push(errorNode(this, vscode.l10n.t('the layers of {0}', this.container.name), error));
       }
-      const image = (await this.catalog.listImages().catch(() => [])).find((candidate) => candidate.id === this.container.imageId);
-      if (image) {
-        nodes.push(new ImageNode(image, this.catalog, this.context, this));
-      } else {
-        nodes.push(new MessageNode(this, 'no-image', vscode.l10n.t('Its image {0} is not in the image list (deleted or untagged since).', shortId(this.container.imageId))));
+      // By ID, so an intermediate or untagged image is found too (the image list hides intermediates).
+      try {
+        const image = await this.catalog.imageLayers(this.container.imageId);
+        nodes.push(new ImageNode(image.image, this.catalog, this.context, this));
+      } catch (error) {
+        nodes.push(errorNode(this, vscode.l10n.t('its image {0}', shortId(this.container.imageId)), error));
       }
       return nodes;
     });

@@ -1,6 +1,7 @@
 import { Dirent, promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import { formatBytes } from '../../core/format';
+import { StorageProfile } from '../../core/storage/storageProfile';
 import { toHostFileUri } from '../../providers/hostFileUri';
 import { listDirectory } from './directoryListing';
 import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
@@ -18,33 +19,35 @@ export class FileEntryNode implements TreeNode {
     readonly name: string,
     readonly kind: EntryKind,
     private readonly detail: string | undefined,
+    private readonly storage: StorageProfile,
     private readonly context: TreeContext,
   ) {
-    this.id = `${parent.id}/${name}`;
+    // A segment of its own, so a file named like a message key cannot collide with a message node.
+    this.id = `${parent.id}/f/${name}`;
   }
 
   /** Looks closer only where the entry type is not enough: symlinks (target) and devices (whiteouts). */
-  static async create(parent: TreeNode, filePath: string, entry: Dirent, context: TreeContext): Promise<FileEntryNode> {
+  static async create(parent: TreeNode, filePath: string, entry: Dirent, storage: StorageProfile, context: TreeContext): Promise<FileEntryNode> {
     if (entry.isDirectory()) {
-      return new FileEntryNode(parent, filePath, entry.name, 'folder', undefined, context);
+      return new FileEntryNode(parent, filePath, entry.name, 'folder', undefined, storage, context);
     }
     if (entry.isSymbolicLink()) {
       const target = await fs.readlink(filePath).catch(() => '?');
-      return new FileEntryNode(parent, filePath, entry.name, 'symlink', `→ ${target}`, context);
+      return new FileEntryNode(parent, filePath, entry.name, 'symlink', `→ ${target}`, storage, context);
     }
     if (entry.isCharacterDevice()) {
       // overlayfs marks a deleted file with a 0/0 character device.
       const stat = await fs.lstat(filePath).catch(() => undefined);
       if (stat && stat.rdev === 0) {
-        return new FileEntryNode(parent, filePath, entry.name, 'whiteout', vscode.l10n.t('deleted (whiteout)'), context);
+        return new FileEntryNode(parent, filePath, entry.name, 'whiteout', vscode.l10n.t('deleted (whiteout)'), storage, context);
       }
-      return new FileEntryNode(parent, filePath, entry.name, 'other', vscode.l10n.t('character device'), context);
+      return new FileEntryNode(parent, filePath, entry.name, 'other', vscode.l10n.t('character device'), storage, context);
     }
     if (entry.isFile()) {
       const stat = await fs.lstat(filePath).catch(() => undefined);
-      return new FileEntryNode(parent, filePath, entry.name, 'file', stat ? formatBytes(stat.size) : undefined, context);
+      return new FileEntryNode(parent, filePath, entry.name, 'file', stat ? formatBytes(stat.size) : undefined, storage, context);
     }
-    return new FileEntryNode(parent, filePath, entry.name, 'other', undefined, context);
+    return new FileEntryNode(parent, filePath, entry.name, 'other', undefined, storage, context);
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -68,10 +71,14 @@ export class FileEntryNode implements TreeNode {
     return item;
   }
 
+  invalidate(): void {
+    this.children.clear();
+  }
+
   getChildren(): Promise<TreeNode[]> {
     if (this.kind !== 'folder') {
       return Promise.resolve([]);
     }
-    return this.children.get(() => listDirectory(this, this.filePath, this.context));
+    return this.children.get(() => listDirectory(this, this.filePath, this.storage, this.context));
   }
 }

@@ -50,6 +50,10 @@ export class ImageNode implements TreeNode {
     return item;
   }
 
+  invalidate(): void {
+    this.children.clear();
+  }
+
   getChildren(): Promise<TreeNode[]> {
     return this.children.get(async () => {
       let layers: ImageLayers;

@@ -13,6 +13,8 @@ export class LayerDirectoryNode implements TreeNode {
   constructor(
     readonly parent: TreeNode,
     readonly folder: LayerFolder,
+    /** Whose layer this is: an image's, or a container's own (read-write, init). */
+    private readonly owner: 'image' | 'container',
     private readonly context: TreeContext,
   ) {
     this.id = `${parent.id}/dir/${folder.cacheId}`;
@@ -37,9 +39,13 @@ export class LayerDirectoryNode implements TreeNode {
     item.description = folder.layerDir;
     item.resourceUri = toHostFileUri(folder.layerDir);
     item.iconPath = vscode.ThemeIcon.Folder;
-    item.contextValue = folder.storage.limitation ? 'layerDirectory' : 'layerDirectory:local';
+    item.contextValue = `layerDirectory:${this.owner}${folder.storage.limitation ? '' : ':local'}`;
     item.tooltip = `${folder.layerDir}\n\n${folder.storage.limitation ?? vscode.l10n.t('diff/ holds exactly the files this layer added or changed; deletions are whiteouts.')}`;
     return item;
+  }
+
+  invalidate(): void {
+    this.children.clear();
   }
 
   getChildren(): Promise<TreeNode[]> {
@@ -47,7 +53,7 @@ export class LayerDirectoryNode implements TreeNode {
       if (this.folder.storage.limitation) {
         return [new MessageNode(this, 'not-here', this.folder.storage.limitation, 'warning')];
       }
-      return listDirectory(this, this.folder.layerDir, this.context);
+      return listDirectory(this, this.folder.layerDir, this.folder.storage, this.context);
     });
   }
 }

@@ -51,7 +51,7 @@ export class LayerNode implements TreeNode {
   async getChildren(): Promise<TreeNode[]> {
     const folder = this.layerFolder();
     if (folder) {
-      return [new LayerDirectoryNode(this, folder, this.context)];
+      return [new LayerDirectoryNode(this, folder, 'image', this.context)];
     }
     return [new MessageNode(this, 'no-folder', this.image.directoryNote ?? vscode.l10n.t('The Engine reported no folder for this layer.'), 'warning')];
   }

@@ -17,6 +17,8 @@ export interface TreeNode extends CommandTarget {
   readonly parent: TreeNode | undefined;
   getTreeItem(): vscode.TreeItem;
   getChildren(): Promise<TreeNode[]>;
+  /** Forgets the cached children, so the next getChildren() loads them again. */
+  invalidate?(): void;
   /** Fills in a tooltip that needs a request, only when the user hovers. */
   resolveTooltip?(): Promise<vscode.MarkdownString | string | undefined>;
 }
