@@ -13,7 +13,8 @@ step() {
   local started=$SECONDS
   echo
   echo "━━━ ${name} ━━━"
-  "$@"
+  # Explicit: inside `step … || x`, set -e does not stop at a failing command.
+  "$@" || return $?
   timings+=("$(printf '%-34s %4ss' "$name" $((SECONDS - started)))")
 }
 summary() {

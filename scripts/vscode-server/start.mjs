@@ -60,7 +60,12 @@ function defaultVsix() {
 async function main() {
   const options = parseCommandLine();
   if (options.packageFirst) {
-    await run('npm', ['run', 'package']);
+    try {
+      await run('npm', ['run', 'package']);
+    } finally {
+      // `npm run package` leaves the minified production bundle in dist/; F5 and the tests want the dev one.
+      await run(process.execPath, ['esbuild.js']);
+    }
   }
   const vsix = path.resolve(options.vsix ?? defaultVsix());
   if (!fs.existsSync(vsix)) {

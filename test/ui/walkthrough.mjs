@@ -1,0 +1,461 @@
+#!/usr/bin/env node
+// A UI walk-through of the extension as a user sees it: the VSIX (not the dev folder) installed into a real
+// VS Code (code-server 1.100.3, see scripts/vscode-server/server.mjs) driven by headless Chromium. Each step
+// clicks what a user would click, waits for a concrete element and saves a numbered screenshot in
+// test-results/ui/. When an element does not appear in time the step fails: FAILED-<step>.png, the element
+// that was missing, the rows the view did show, the server's logs, exit code 1.
+//
+// Usage: node test/ui/walkthrough.mjs [--vsix <file>] [--update-screenshots] [--verbose]
+//   --vsix                walk through this VSIX instead of packaging one (`npm run package`, after which the
+//                         dev bundle is rebuilt with `node esbuild.js`)
+//   --update-screenshots  copy the README screenshots (crops of those of steps c, d and g) into media/screenshots/;
+//                         a step's screenshots exist only when it passed, so a later failure does not stop this
+//   --verbose             show the packaging output and the browser's console
+// Environment:
+//   DLE_UI_EXPECT_MISSING=1  also expect a layer row that does not exist, to see (and keep demonstrating) the
+//                            failure path: step b fails with its screenshot and exit code 1.
+//   CHROMIUM_PATH            browser to drive (default /usr/bin/chromium)
+//
+// Needs the test images and containers of test/setup/build-test-images.sh in the Docker Engine that the
+// environment (DOCKER_HOST, …) names; the server's environment reaches the extension host.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { repoRoot, startServer } from '../../scripts/vscode-server/server.mjs';
+
+const VIEWPORT = { width: 1400, height: 900 };
+const SIDEBAR_WIDTH = 560;
+const ELEMENT_TIMEOUT_MS = 10_000;
+const WORKBENCH_TIMEOUT_MS = 30_000;
+const UNREACHABLE_HOST = 'unix:///tmp/dle-nonexistent.sock';
+/** Over server.mjs's quiet defaults: more room for the JSON in the screenshots. */
+const SETTINGS = { 'editor.minimap.enabled': false };
+const resultsDir = path.join(repoRoot, 'test-results', 'ui');
+const mediaDir = path.join(repoRoot, 'media', 'screenshots');
+
+/** README screenshots: which walk-through screenshot, and the part of the window that tells the story. */
+const README_SCREENSHOTS = [
+  // Activity bar and side bar, below the title bar.
+  { from: 'layer-folder', to: 'images-view.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 520 } },
+  { from: 'layer-context-menu', to: 'layer-context-menu.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 520 } },
+  // The whole window but the empty lower part of the side bar.
+  { from: 'inspect-layer', to: 'inspect-layer.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 760 } },
+  // The side bar's upper part: the welcome view with the endpoint in the title.
+  { from: 'welcome-unreachable', to: 'welcome-unreachable.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 300 } },
+];
+
+const CHROMIUM_ARGS = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function parseCommandLine() {
+  const usage = 'Usage: node test/ui/walkthrough.mjs [--vsix <file>] [--update-screenshots] [--verbose]';
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        vsix: { type: 'string' },
+        'update-screenshots': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${error.message}\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return {
+    vsix: values.vsix === undefined ? undefined : path.resolve(values.vsix),
+    updateScreenshots: values['update-screenshots'],
+    verbose: values.verbose,
+    expectMissing: process.env.DLE_UI_EXPECT_MISSING === '1',
+  };
+}
+
+/** A command the walk-through runs failed; its output says why, a stack trace would not. */
+class CommandFailed extends Error {}
+
+/** Runs a command in the repository; its output is shown only with --verbose or when it fails. */
+async function run(command, args, verbose) {
+  const child = spawn(command, args, { cwd: repoRoot, stdio: verbose ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => { output += chunk; });
+  child.stderr?.on('data', (chunk) => { output += chunk; });
+  const [code] = await once(child, 'exit');
+  if (code !== 0) {
+    throw new CommandFailed(`${command} ${args.join(' ')} failed with exit code ${code}\n${output}`);
+  }
+}
+
+/** `npm run package` writes a production bundle into dist/; the dev bundle (with source maps) comes back after. */
+async function packageVsix(verbose) {
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const vsix = path.join(repoRoot, `${name}-${version}.vsix`);
+  try {
+    await run('npm', ['run', 'package'], verbose);
+  } finally {
+    await run(process.execPath, ['esbuild.js'], verbose);
+  }
+  return vsix;
+}
+
+/** An element that did not appear: what it was, for the failure report. */
+class MissingElement extends Error {
+  constructor(description, timeoutMs, cause) {
+    super(`${description} did not appear within ${timeoutMs / 1000} s`);
+    this.description = description;
+    this.cause = cause;
+  }
+}
+
+async function expectVisible(locator, description, timeoutMs = ELEMENT_TIMEOUT_MS) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch (error) {
+    throw new MissingElement(description, timeoutMs, error);
+  }
+  return locator.first();
+}
+
+/** A view pane of the Docker Layers container, by its title ("Images", "Containers"). */
+function viewPane(page, title) {
+  return page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${title}$`, 'i') }) });
+}
+
+/**
+ * A tree row whose label starts with `label` (a string) or matches `label` (a RegExp). Labels, not aria-labels:
+ * for rows with a resource the aria-label is the tooltip (a path). The rows are virtualised: only rows
+ * scrolled into view exist.
+ */
+function treeRow(scope, label, level) {
+  const pattern = label instanceof RegExp ? label : new RegExp(`^${escapeRegExp(label)}`);
+  const rows = scope.locator(level === undefined ? '.monaco-list-row[role="treeitem"]' : `.monaco-list-row[role="treeitem"][aria-level="${level}"]`);
+  return rows.filter({ has: scope.page().locator('.label-name', { hasText: pattern }) });
+}
+
+/** Expands a collapsed tree row with its twistie (a click on the label could hit an inline action). */
+async function expand(row, description) {
+  if (await row.getAttribute('aria-expanded') !== 'true') {
+    await row.locator('.monaco-tl-twistie').click();
+  }
+  try {
+    await row.locator('xpath=self::*[@aria-expanded="true"]').waitFor({ timeout: ELEMENT_TIMEOUT_MS });
+  } catch (error) {
+    throw new MissingElement(`${description}, expanded`, ELEMENT_TIMEOUT_MS, error);
+  }
+}
+
+/** Moves the pointer where it raises no hover (tooltips would cover the screenshot). */
+async function parkPointer(page) {
+  await page.mouse.move(VIEWPORT.width - 5, VIEWPORT.height - 40);
+}
+
+/** The rows a view shows now, for failure reports. */
+async function visibleRows(page) {
+  return page.locator('.part.sidebar .pane').evaluateAll((panes) => panes.map((pane) => {
+    const title = pane.querySelector('.pane-header')?.getAttribute('aria-label') ?? '?';
+    const rows = [...pane.querySelectorAll('.monaco-list-row')].map((row) => {
+      const label = row.querySelector('.label-name')?.textContent ?? row.getAttribute('aria-label');
+      const description = row.querySelector('.label-description')?.textContent;
+      const indent = '  '.repeat(Number(row.getAttribute('aria-level') ?? 1));
+      return `  ${indent}${label}${description ? `  (${description})` : ''}`;
+    });
+    const message = pane.querySelector('.tree-explorer-viewlet-tree-view > .message:not(.hide)')?.textContent;
+    const welcome = pane.querySelector('.welcome-view-content')?.textContent;
+    return [`  ${title}:`, ...rows, ...(message ? [`    message: ${message}`] : []), ...(welcome ? [`    welcome: ${welcome}`] : [])].join('\n');
+  })).catch(() => []);
+}
+
+/** Widens the side bar by dragging its sash, so that labels and descriptions are legible. */
+async function widenSidebar(page) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= SIDEBAR_WIDTH) {
+    return;
+  }
+  const x = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (SIDEBAR_WIDTH - box.width) / 2, y, { steps: 4 });
+  await page.mouse.move(box.x + SIDEBAR_WIDTH, y, { steps: 4 });
+  await page.mouse.up();
+  // Away from the sash, and long enough for its hover highlight to fade.
+  await parkPointer(page);
+  await page.waitForTimeout(500);
+}
+
+async function openBrowserPage(browser, verbose) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`[browser] page error: ${error.message}`));
+  if (verbose) {
+    page.on('console', (message) => console.error(`[browser:${message.type()}] ${message.text()}`));
+  }
+  return page;
+}
+
+/** Opens the workbench on `folder` and the Docker Layers container from its activity-bar item. */
+async function openDockerLayers(page, server, folder) {
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+  await expectVisible(page.locator('.monaco-workbench .part.activitybar'), 'the workbench (activity bar)', WORKBENCH_TIMEOUT_MS);
+  const item = await expectVisible(page.locator('.part.activitybar .action-item [aria-label="Docker Layers"]'),
+    'the "Docker Layers" activity-bar item', WORKBENCH_TIMEOUT_MS);
+  await item.click();
+  await expectVisible(page.locator('.part.sidebar .composite.title h2', { hasText: 'Docker Layers' }), 'the "Docker Layers" side bar');
+}
+
+async function main() {
+  const options = parseCommandLine();
+  const started = Date.now();
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+
+  let vsix = options.vsix;
+  if (vsix === undefined) {
+    const packaging = Date.now();
+    vsix = await packageVsix(options.verbose);
+    console.log(`packaged ${path.relative(repoRoot, vsix)} (dev bundle restored) in ${seconds(Date.now() - packaging)}`);
+  }
+  if (!fs.existsSync(vsix)) {
+    throw new Error(`No VSIX at ${vsix}`);
+  }
+
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-ui-'));
+  const folder = path.join(scratch, 'workspace');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'README.txt'), 'A folder for the Docker Layer Explorer walk-through.\n');
+
+  const servers = [];
+  let browser;
+  const cleanUp = async () => {
+    await browser?.close().catch(() => {});
+    await Promise.all(servers.map((server) => server.stop().catch(() => {})));
+    fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => { cleanUp().finally(() => process.exit(130)); });
+  }
+
+  try {
+    // The unreachable-engine server (step g) starts alongside the main one: it costs no extra wall time.
+    const onOutput = options.verbose ? (text) => process.stderr.write(text) : undefined;
+    const starting = await Promise.allSettled([
+      startServer({ installExtensions: [vsix], onOutput, settings: SETTINGS }),
+      startServer({ installExtensions: [vsix], onOutput, settings: { ...SETTINGS, 'dockerLayers.host': UNREACHABLE_HOST } }),
+    ]);
+    servers.push(...starting.filter((each) => each.status === 'fulfilled').map((each) => each.value));
+    const failedStart = starting.find((each) => each.status === 'rejected');
+    if (failedStart) {
+      throw failedStart.reason;
+    }
+    const [server, unreachableServer] = servers;
+    console.log(`code-server with ${path.basename(vsix)} on ${server.url} and ${unreachableServer.url} after ${seconds(Date.now() - started)}`);
+
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      headless: true,
+      chromiumSandbox: false,
+      args: CHROMIUM_ARGS,
+    });
+    let page = await openBrowserPage(browser, options.verbose);
+
+    let shots = 0;
+    const screenshots = new Map();
+    const screenshot = async (name) => {
+      await parkPointer(page);
+      const file = path.join(resultsDir, `${String(++shots).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file });
+      screenshots.set(name, file);
+      for (const { to, clip } of README_SCREENSHOTS.filter((each) => each.from === name)) {
+        await page.screenshot({ path: path.join(resultsDir, `readme-${to}`), clip });
+      }
+      return file;
+    };
+
+    const steps = [];
+    const step = (id, title, run) => steps.push({ id, title, run });
+
+    const images = () => viewPane(page, 'Images');
+    const containers = () => viewPane(page, 'Containers');
+    let appLabel;
+    const appRow = () => treeRow(images(), appLabel);
+    const layerOneRow = () => treeRow(images(), '1 · RUN mkdir');
+
+    step('a', 'open-images-view', async () => {
+      await openDockerLayers(page, server, folder);
+      await widenSidebar(page);
+      const row = await expectVisible(treeRow(images(), /^dle-app:(1\.0|latest)$/, 1),
+        'image row "dle-app:1.0" or "dle-app:latest" in the Images view');
+      appLabel = (await row.locator('.label-name').textContent()).trim();
+      await screenshot('images-view');
+    });
+
+    step('b', 'expand-image', async () => {
+      await expand(await expectVisible(appRow(), `image row "${appLabel}"`), `image row "${appLabel}"`);
+      await expectVisible(treeRow(images(), '5 · RUN touch /empty'), 'layer row "5 · RUN touch /empty"');
+      await expectVisible(treeRow(images(), '0 · dle-base: busybox rootfs'), 'layer row "0 · dle-base: busybox rootfs"');
+      if (options.expectMissing) {
+        // DLE_UI_EXPECT_MISSING=1: an expectation that cannot hold, to exercise the failure path.
+        await expectVisible(treeRow(images(), '99 · RUN this-layer-does-not-exist'),
+          'layer row "99 · RUN this-layer-does-not-exist" (bogus, DLE_UI_EXPECT_MISSING=1)', 2000);
+      }
+      await screenshot('image-layers');
+    });
+
+    step('c', 'expand-layer-folder', async () => {
+      await expand(await expectVisible(layerOneRow(), 'layer row "1 · RUN mkdir …"'), 'layer row "1 · RUN mkdir …"');
+      const folderRow = await expectVisible(treeRow(images(), /^[0-9a-f]{64}$/, 3),
+        'cache-id folder row (64 hex digits) under layer 1');
+      await expand(folderRow, 'cache-id folder row');
+      await expectVisible(treeRow(images(), /^diff$/, 4), 'row "diff" in the cache-id folder');
+      await screenshot('layer-folder');
+    });
+
+    step('d', 'layer-context-menu', async () => {
+      await layerOneRow().first().click({ button: 'right', position: { x: 120, y: 10 } });
+      const inspect = await expectVisible(page.getByRole('menuitem', { name: 'Inspect Layer', exact: true }), 'context-menu item "Inspect Layer"');
+      await expectVisible(page.getByRole('menuitem', { name: 'Reveal Layer Directory', exact: true }), 'context-menu submenu "Reveal Layer Directory"');
+      await expectVisible(page.getByRole('menuitem', { name: 'Copy', exact: true }), 'context-menu submenu "Copy"');
+      await screenshot('layer-context-menu');
+      await inspect.click();
+      const title = new RegExp(`^${escapeRegExp(`layer 1 of ${appLabel}.json`)}`);
+      await expectVisible(page.getByRole('tab', { name: title }), `editor tab "layer 1 of ${appLabel}.json"`);
+      await expectVisible(page.locator('.part.editor .monaco-editor .view-lines', { hasText: '"chainId"' }), 'JSON with "chainId" in the editor');
+      await screenshot('inspect-layer');
+    });
+
+    step('e', 'inspect-image-from-palette', async () => {
+      await page.locator('.part.editor').click({ position: { x: 400, y: 300 } });
+      await page.keyboard.press('F1');
+      const input = await expectVisible(page.locator('.quick-input-widget .quick-input-box input'), 'the command palette');
+      await input.fill('>Docker Layers: Inspect Image');
+      await (await expectVisible(page.locator('.quick-input-list .monaco-list-row[aria-label^="Docker Layers: Inspect Image"]'),
+        'palette entry "Docker Layers: Inspect Image"')).click();
+      await expectVisible(page.locator('.quick-input-widget .quick-input-box input[placeholder="Select an image"]'), 'the image quick pick ("Select an image")');
+      await input.fill('dle-base');
+      await (await expectVisible(page.locator('.quick-input-list .monaco-list-row[aria-label^="dle-base:latest"]'),
+        'quick-pick item "dle-base:latest"')).click();
+      await expectVisible(page.getByRole('tab', { name: /^dle-base:latest\.json/ }), 'editor tab "dle-base:latest.json"');
+      await expectVisible(page.locator('.part.editor .monaco-editor .view-lines', { hasText: '"RepoTags"' }), 'image inspect JSON ("RepoTags") in the editor');
+      await screenshot('inspect-image');
+    });
+
+    step('f', 'container-layers', async () => {
+      // The images tree is long by now; collapse it so that the Containers view has room.
+      await images().locator('.pane-header').hover();
+      await images().getByRole('button', { name: 'Collapse All' }).click();
+      const row = await expectVisible(treeRow(containers(), 'dle-exited'), 'container row "dle-exited" in the Containers view');
+      await expand(row, 'container row "dle-exited"');
+      await expectVisible(treeRow(containers(), 'read-write layer'), 'row "read-write layer" under dle-exited');
+      await screenshot('container-layers');
+    });
+
+    step('g', 'welcome-unreachable', async () => {
+      await page.context().close();
+      page = await openBrowserPage(browser, options.verbose);
+      await openDockerLayers(page, unreachableServer, folder);
+      await widenSidebar(page);
+      // The endpoint may be in the view's message or its description (next to the title). Note that VS Code
+      // shows a tree view's welcome content only while the tree is empty AND its message is unset
+      // (TreeViewPane.shouldShowWelcome), so a message hides the welcome text and its buttons.
+      await expectVisible(images().getByText('/tmp/dle-nonexistent.sock'), 'the socket path /tmp/dle-nonexistent.sock in the Images view');
+      await expectVisible(images().locator('.welcome-view-content', { hasText: 'cannot reach the Docker Engine' }),
+        'welcome text "cannot reach the Docker Engine" in the Images view');
+      await expectVisible(images().locator('.welcome-view-content').getByRole('button', { name: 'Retry' }), 'the welcome view\'s "Retry" button');
+      await screenshot('welcome-unreachable');
+    });
+
+    const stepTimes = [];
+    for (const { id, title, run } of steps) {
+      const stepStarted = Date.now();
+      const shotsBefore = screenshots.size;
+      try {
+        await run();
+      } catch (error) {
+        const name = `${id}-${title}`;
+        const file = path.join(resultsDir, `FAILED-${name}.png`);
+        await parkPointer(page).catch(() => {});
+        await page.screenshot({ path: file }).catch((shotError) => console.log(`(no screenshot: ${shotError.message})`));
+        console.log(`✗ ${id}. ${title} FAILED after ${seconds(Date.now() - stepStarted)}`);
+        if (error instanceof MissingElement) {
+          console.log(`  missing: ${error.description} (waited ${error.message.replace(/.* within /, '')})`);
+        } else {
+          console.log(`  ${error.stack ?? error}`);
+        }
+        const rows = await visibleRows(page);
+        if (rows.length > 0) {
+          console.log(`  the Docker Layers views showed:\n${rows.join('\n')}`);
+        }
+        console.log(`  screenshot: ${path.relative(repoRoot, file)}`);
+        for (const [index, each] of servers.entries()) {
+          const logs = path.join(resultsDir, `server-${index + 1}-logs`);
+          fs.cpSync(path.join(each.userDataDir, 'logs'), logs, { recursive: true });
+          fs.copyFileSync(each.logFile, path.join(logs, 'code-server.log'));
+        }
+        console.log(`  VS Code and extension host logs: ${path.relative(repoRoot, resultsDir)}/server-*-logs/`);
+        if (options.updateScreenshots) {
+          // A screenshot shows its step passed; a later step's failure does not make it wrong.
+          updateReadmeScreenshots();
+        }
+        console.log(`walk-through FAILED at step ${id} after ${seconds(Date.now() - started)}`);
+        return 1;
+      }
+      const took = Date.now() - stepStarted;
+      stepTimes.push(took);
+      const taken = [...screenshots.values()].slice(shotsBefore).map((file) => path.relative(repoRoot, file));
+      console.log(`✓ ${id}. ${title.padEnd(28)} ${seconds(took).padStart(6)}  ${taken.join(', ')}`);
+    }
+
+    if (options.updateScreenshots) {
+      updateReadmeScreenshots();
+    }
+    console.log(`walk-through passed: ${steps.length} steps in ${seconds(stepTimes.reduce((a, b) => a + b, 0))}, ` +
+      `${seconds(Date.now() - started)} in all; screenshots in ${path.relative(repoRoot, resultsDir)}/`);
+    return 0;
+  } finally {
+    await cleanUp();
+  }
+}
+
+/** --update-screenshots: copies the README crops this run took into media/screenshots/. */
+function updateReadmeScreenshots() {
+  fs.mkdirSync(mediaDir, { recursive: true });
+  for (const { to } of README_SCREENSHOTS) {
+    const source = path.join(resultsDir, `readme-${to}`);
+    if (fs.existsSync(source)) {
+      fs.copyFileSync(source, path.join(mediaDir, to));
+      console.log(`updated ${path.relative(repoRoot, path.join(mediaDir, to))}`);
+    } else {
+      console.log(`not updated (its step did not run): ${path.relative(repoRoot, path.join(mediaDir, to))}`);
+    }
+  }
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof CommandFailed ? error.message : (error.stack ?? error));
+    process.exit(1);
+  },
+);
