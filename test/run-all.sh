@@ -55,6 +55,25 @@ fi
 step "integration tests (real dockerd)" npx mocha --config test/integration/.mocharc.json
 step "VS Code server (install/cache)" bash scripts/vscode-server/install.sh
 step "extension-host tests (VS Code)" node test/extension/run-in-server.mjs
+
+# The same suite with the extension host running as an unprivileged docker-group user: the usual
+# case, where the data root is unreadable and folders come from the Engine API only.
+extension_tests_as_user() {
+  local user=dletest here=$PWD
+  if ! runuser -u "$user" -- test -r "$here/dist/extension.js" -a -r "$here/.cache/code-server/package.json"; then
+    # The checkout is not reachable by that user (e.g. under /root): run from a hard-linked copy.
+    here=$(mktemp -d /tmp/dle-as-user-XXXXXX)
+    chmod 755 "$here"
+    cp -al package.json package.nls.json dist media out node_modules .cache test scripts "$here"/
+  fi
+  (cd "$here" && node test/extension/run-in-server.mjs --user "$user")
+  local status=$?
+  [ "$here" = "$PWD" ] || rm -rf "$here"
+  return $status
+}
+if [ "$(id -u)" -eq 0 ]; then
+  step "extension-host tests (non-root user)" extension_tests_as_user
+fi
 if [ -f test/ui/walkthrough.mjs ]; then
   step "UI walk-through (Playwright)" node test/ui/walkthrough.mjs
 fi

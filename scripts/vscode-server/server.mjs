@@ -202,6 +202,32 @@ async function waitForHealthz(url, child, timeoutMs, recentOutput) {
   throw new Error(`code-server did not answer ${url}/healthz within ${timeoutMs} ms:\n${recentOutput()}`);
 }
 
+/** uid, gid and home of a local user, from the passwd database. */
+export function accountOf(user) {
+  const entry = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[0] === user);
+  if (!entry) {
+    throw new Error(`no user ${user} in /etc/passwd`);
+  }
+  return { uid: Number(entry[2]), gid: Number(entry[3]), home: entry[5] };
+}
+
+/** Hands a folder we created to another user, so a server running as that user can write there. */
+export function chownTree(dir, uid, gid) {
+  fs.chownSync(dir, uid, gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const child = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      chownTree(child, uid, gid);
+    } else {
+      fs.lchownSync(child, uid, gid);
+    }
+  }
+}
+
 function killGroup(child, signal) {
   try {
     process.kill(-child.pid, signal);
@@ -221,6 +247,8 @@ function killGroup(child, signal) {
  * @param {Record<string, unknown>} [options.settings] User settings, merged over DEFAULT_SETTINGS.
  * @param {string} [options.stateDir] Persistent state folder; a temporary one (removed by stop()) otherwise.
  * @param {string} [options.folder] Folder the bare URL opens (code-server's positional argument).
+ * @param {string} [options.user] Run the server (and so the extension host) as this user, e.g. an
+ *   unprivileged member of the docker group; the caller must be root. Its state folder is handed to it.
  * @param {(text: string) => void} [options.onOutput] Receives the server's stdout and stderr; they always go
  *   to <stateDir>/code-server.log as well.
  * @param {number} [options.startTimeoutMs]
@@ -273,9 +301,21 @@ export async function startServer(options = {}) {
       ...(options.folder ? [path.resolve(options.folder)] : []),
     ];
     const log = fs.createWriteStream(layout.logFile, { flags: 'a' });
+    const env = serverEnvironment(layout, port, options.env);
+    let command = process.execPath;
+    let commandArgs = args;
+    if (options.user) {
+      const account = accountOf(options.user);
+      chownTree(stateDir, account.uid, account.gid);
+      env.HOME = account.home;
+      env.USER = env.LOGNAME = options.user;
+      // runuser sets the user's supplementary groups (docker), which spawn's uid/gid would drop.
+      command = 'runuser';
+      commandArgs = ['-u', options.user, '--', process.execPath, ...args];
+    }
     // Its own process group (detached), so stop() also ends the extension host and other children.
-    child = spawn(process.execPath, args, {
-      env: serverEnvironment(layout, port, options.env),
+    child = spawn(command, commandArgs, {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -13,9 +13,12 @@ import { pickLayer } from './pickTargets';
 import { CommandTarget, LayerFolder, layerFolderOf } from './targets';
 
 /** What a reveal command did; returned so callers (and tests) can tell without reading the UI. */
-export type RevealOutcome =
-  | { done: true; folder: LayerFolder }
-  | { done: false; folder?: LayerFolder; message?: string };
+export interface RevealOutcome {
+  done: boolean;
+  folder?: LayerFolder;
+  /** Why it was not done, as shown to the user. */
+  message?: string;
+}
 
 export function registerRevealCommands(context: vscode.ExtensionContext, connection: EngineConnection, log: Logger): void {
   const withFolder = (action: (folder: LayerFolder) => Thenable<unknown> | void, needsAccess = true) => {

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
 import type { EngineStatus } from '../../src/tree/imagesTreeProvider';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { diffDirsOf, docker, inspectImage, labelOf, openView, rootNodes, waitFor } from './support';
+import { assertUnreadableMessage, diffDirsOf, docker, inspectImage, isRoot, labelOf, openView, rootNodes, skipUnless, waitFor } from './support';
 
 describe('Images view', function () {
   let api: DockerLayersApi;
@@ -114,17 +114,27 @@ describe('Images view', function () {
       const layerDir = path.dirname(expectedDirs[index]);
       assert.equal(item.label, path.basename(layerDir), `layer ${index} folder is labelled with its cache ID`);
       assert.equal(item.description, layerDir, `layer ${index} folder shows its path`);
-      if (process.getuid?.() === 0) {
+      if (isRoot) {
         const cacheId = (await fs.readFile(`/var/lib/docker/image/overlay2/layerdb/sha256/${layer.id.split('sha256:').pop()}/cache-id`, 'utf8')).trim();
         assert.equal(item.label, cacheId, `layer ${index} cache ID matches the layerdb`);
       }
     }
   });
 
+  it('tells a user who cannot read the data root why a layer folder does not expand', async function () {
+    skipUnless(this, !isRoot, 'root can read the data root');
+    const app = await inspectImage('dle-app:1.0');
+    const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
+    const [directory] = await (await appNode.getChildren())[1].getChildren();
+    const [message] = await directory.getChildren();
+    const item = message.getTreeItem();
+    const layerDir = path.dirname(diffDirsOf(app)[1]);
+    assert.equal(item.label, `Not readable by this user: ${layerDir}`);
+    assertUnreadableMessage(String(item.tooltip), layerDir);
+  });
+
   it('expands a layer folder to its real entries and diff/ to the files the layer added', async function () {
-    if (process.getuid?.() !== 0) {
-      this.skip(); // The data root is root-only; the unprivileged case is covered by the integration tests.
-    }
+    skipUnless(this, isRoot, 'the data root is root-only; the previous test covers other users');
     const app = await inspectImage('dle-app:1.0');
     const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
     const layers = await appNode.getChildren();
@@ -144,9 +154,7 @@ describe('Images view', function () {
   });
 
   it('opens a layer file read-only, so nothing can be written into Docker storage', async function () {
-    if (process.getuid?.() !== 0) {
-      this.skip();
-    }
+    skipUnless(this, isRoot, 'only root can open files under the data root');
     const app = await inspectImage('dle-app:1.0');
     const appNode = (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!;
     const layers = await appNode.getChildren();

@@ -11,10 +11,9 @@ import type { CommandTarget, LayerFolder } from '../../src/commands/targets';
 import type { RevealOutcome } from '../../src/commands/revealLayerFolder';
 import type { DockerLayersApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { DockerImageInspect, diffDirsOf, docker, findImageNode, inspectImage, layerNodesOf, openView, runWithQuickPicks, waitFor } from './support';
+import { DockerImageInspect, assertUnreadableMessage, diffDirsOf, docker, findImageNode, inspectImage, isRoot, layerNodesOf, openView, runWithQuickPicks, waitFor } from './support';
 
 const HOST_FILE_SCHEME = 'docker-layer-file';
-const isRoot = process.getuid?.() === 0;
 
 /** Names and mtimes under overlay2/, to prove the commands wrote nothing there. */
 async function snapshotDataRoot(dirs: string[]): Promise<string> {
@@ -45,9 +44,16 @@ describe('Layer actions', function () {
     await vscode.commands.executeCommand('dockerLayers.layer.removeWorkspaceFolders');
   });
 
-  it('Reveal in Explorer adds the layer diff folder once, read-only, named after the layer', async function () {
+  it('Reveal in Explorer adds the layer diff folder once, read-only, named after the layer (or says why it cannot)', async function () {
     const before = isRoot ? await snapshotDataRoot(diffDirs) : '';
     const outcome = await vscode.commands.executeCommand<RevealOutcome>('dockerLayers.layer.revealInExplorer', layers[1]);
+    if (!isRoot) {
+      // The usual case: the promised explanation, and nothing added.
+      assert.equal(outcome.done, false);
+      assertUnreadableMessage(outcome.message, diffDirs[1]);
+      assert.equal(layerFoldersInWorkspace().length, 0);
+      return;
+    }
     assert.equal(outcome.done, true, JSON.stringify(outcome));
     let added = layerFoldersInWorkspace();
     assert.equal(added.length, 1);
@@ -72,6 +78,11 @@ describe('Layer actions', function () {
     const [directory] = await layers[4].getChildren();
     await vscode.commands.executeCommand('dockerLayers.layer.revealInExplorer', layers[2]);
     const outcome = await vscode.commands.executeCommand<RevealOutcome>('dockerLayers.layer.revealInExplorer', directory);
+    if (!isRoot) {
+      assertUnreadableMessage(outcome.message, diffDirs[4]);
+      assert.equal(layerFoldersInWorkspace().length, 0);
+      return;
+    }
     assert.equal(outcome.done, true);
     assert.deepEqual(
       layerFoldersInWorkspace().map((folder) => folder.uri.path),
@@ -79,11 +90,17 @@ describe('Layer actions', function () {
     );
   });
 
-  it('Open in Integrated Terminal starts a terminal in the diff folder', async function () {
+  it('Open in Integrated Terminal starts a terminal in the diff folder (or says why it cannot)', async function () {
+    const terminalsBefore = vscode.window.terminals.length;
     const outcome = await vscode.commands.executeCommand<RevealOutcome>('dockerLayers.layer.openInTerminal', layers[5]);
+    if (!isRoot) {
+      assertUnreadableMessage(outcome.message, diffDirs[5]);
+      assert.equal(vscode.window.terminals.length, terminalsBefore, 'no terminal in a folder it cannot enter');
+      return;
+    }
     assert.equal(outcome.done, true);
     const terminal = await waitFor('the layer terminal', () =>
-      vscode.window.terminals.find((candidate) => candidate.name === (outcome as { folder: LayerFolder }).folder.title),
+      vscode.window.terminals.find((candidate) => candidate.name === outcome.folder?.title),
     );
     assert.equal((terminal.creationOptions as vscode.TerminalOptions).cwd, diffDirs[5]);
     terminal.dispose();
@@ -193,7 +210,9 @@ describe('Layer actions', function () {
   it('a missing folder gets the promised message, and nothing is added or created', async function () {
     const [directory] = await layers[0].getChildren();
     const real = directory.layerFolder!()!;
-    const missing: LayerFolder = { ...real, layerDir: `${real.layerDir}-gone`, diffDir: `${real.layerDir}-gone/diff`, cacheId: `${real.cacheId}-gone` };
+    // Outside the data root, so that the folder is missing (not unreadable) for any user.
+    const gone = path.join(os.tmpdir(), `dle-gone-${process.pid}`);
+    const missing: LayerFolder = { ...real, layerDir: gone, diffDir: path.join(gone, 'diff'), cacheId: 'gone' };
     const target: CommandTarget = { layerFolder: () => missing };
     for (const command of ['revealInExplorer', 'openInTerminal', 'openInNewWindow', 'revealInOS']) {
       const outcome = await vscode.commands.executeCommand<RevealOutcome>(`dockerLayers.layer.${command}`, target);

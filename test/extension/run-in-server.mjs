@@ -4,7 +4,8 @@
 // extensionTestsPath, and reports back through the page functions codeAutomationLog / codeAutomationExit.
 //
 // Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 300]
-//          [--extension <dir>] [--folder <dir>] [--grep <pattern>] [--env NAME=VALUE]... [--verbose]
+//          [--extension <dir>] [--folder <dir>] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]
+// --user runs the server, and so the extension host, as that (unprivileged) user; the caller must be root.
 // Exit code: the suite's (0 when every test passed), 1 on timeout or harness failure.
 // The server's environment (this process's, plus --env) reaches the extension host; DOCKER_HOST etc. pass
 // through unchanged.
@@ -13,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { format, parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { repoRoot, remoteUri, startServer } from '../../scripts/vscode-server/server.mjs';
+import { accountOf, chownTree, repoRoot, remoteUri, startServer } from '../../scripts/vscode-server/server.mjs';
 
 // First line test/extension/index.ts prints from inside the extension host.
 const SUITE_BANNER = /^VS Code \d+\.\d+/;
@@ -32,7 +33,7 @@ function usage(message) {
     console.error(message);
   }
   console.error('Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 300]\n' +
-    '         [--extension <dir>] [--folder <dir>] [--grep <pattern>] [--env NAME=VALUE]... [--verbose]');
+    '         [--extension <dir>] [--folder <dir>] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]');
   process.exit(2);
 }
 
@@ -46,6 +47,7 @@ function parseCommandLine() {
         extension: { type: 'string', default: repoRoot },
         folder: { type: 'string' },
         grep: { type: 'string' },
+        user: { type: 'string' },
         env: { type: 'string', multiple: true, default: [] },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -78,6 +80,7 @@ function parseCommandLine() {
     folder: parsed.folder === undefined ? undefined : path.resolve(parsed.folder),
     timeoutMs: timeoutSeconds * 1000,
     env,
+    user: parsed.user,
     verbose: parsed.verbose,
   };
 }
@@ -147,8 +150,14 @@ async function main() {
 
   try {
     const started = Date.now();
+    if (options.user) {
+      // The workspace (and its .code-workspace file, which Reveal edits) must belong to that user.
+      const account = accountOf(options.user);
+      chownTree(scratch, account.uid, account.gid);
+    }
     server = await startServer({
       env: options.env,
+      user: options.user,
       onOutput: options.verbose ? (text) => process.stderr.write(text) : undefined,
     });
     console.log(`[harness] code-server (VS Code ${vscodeVersion()}) on ${server.url} in ${Date.now() - started} ms`);

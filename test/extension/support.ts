@@ -1,4 +1,5 @@
 /** Shared by the extension-host tests: the extension's API, waiting, and the docker CLI. */
+import * as assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
@@ -96,4 +97,22 @@ export async function runWithQuickPicks<T>(command: string, indexes: number[]): 
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
   }
   return result;
+}
+
+/** The extension host runs as root in one CI pass and as an unprivileged docker-group user in another. */
+export const isRoot = process.getuid?.() === 0;
+
+/** Skips with the reason printed, so a skipped test is never a silent pass. */
+export function skipUnless(context: Mocha.Context, condition: boolean, reason: string): void {
+  if (!condition) {
+    console.log(`      (skipped: ${reason})`);
+    context.skip();
+  }
+}
+
+/** What an unprivileged user must be told about a folder under the root-only data root. */
+export function assertUnreadableMessage(message: string | undefined, folder: string): void {
+  assert.ok(message?.includes(folder), `the message names the folder: ${message}`);
+  assert.match(message ?? '', /is not readable by user \S+: Docker's data root \S+ belongs to root/);
+  assert.match(message ?? '', /sudo ls -la /, 'it offers what works instead');
 }
