@@ -3,6 +3,7 @@
  * The JSON shape is a contract (README): change it only compatibly.
  */
 import { ImageCatalog } from '../core/imageCatalog';
+import { mapLimited } from '../core/mapLimited';
 import { formatBytes, truncate } from '../core/format';
 import { shortId } from '../core/model/chainIds';
 import { ImageSummary, imageDisplayName } from '../core/model/image';
@@ -40,10 +41,13 @@ export function toImageJson(image: ImageLayers): ImageJson {
   };
 }
 
+/** Images loaded at once: each takes two Engine requests (inspect, history) plus layerdb reads. */
+const PARALLEL_IMAGES = 8;
+
 /** Loads the named images (all when none is named), in parallel, keeping the order asked for. */
 export async function loadImages(catalog: ImageCatalog, references: readonly string[]): Promise<ImageLayers[]> {
   const wanted: string[] = references.length > 0 ? [...references] : (await catalog.listImages()).map((image: ImageSummary) => image.id);
-  return Promise.all(wanted.map((reference) => catalog.imageLayers(reference)));
+  return mapLimited(wanted, PARALLEL_IMAGES, (reference) => catalog.imageLayers(reference));
 }
 
 export function formatImagesText(images: readonly ImageLayers[]): string {

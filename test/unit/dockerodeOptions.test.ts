@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
+import * as https from 'https';
 import * as path from 'path';
 import { REQUEST_TIMEOUT_MS, dockerodeOptionsFor } from '../../src/core/engine/dockerodeOptions';
 
@@ -76,13 +77,16 @@ describe('dockerodeOptionsFor', () => {
     assert.equal(String(verified.ca), '-----CA-----');
     assert.equal(String(verified.cert), '-----CERT-----');
     assert.equal(String(verified.key), '-----KEY-----');
-    assert.equal((verified as Record<string, unknown>).checkServerIdentity, undefined);
+    assert.equal((verified as Record<string, unknown>).agent, undefined, 'verified: the default agent checks the server');
 
     const unverified = (await dockerodeOptionsFor({ host: 'tcp://lab:2375', source: 'DOCKER_CONTEXT', tls: { caFile: tls.caFile, verify: false } })) as Record<string, unknown>;
     assert.equal(unverified.protocol, 'https', 'TLS files make tcp:// use https');
     assert.equal(String(unverified.ca), '-----CA-----');
     assert.equal(unverified.cert, undefined);
-    assert.equal(typeof unverified.checkServerIdentity, 'function');
+    const agent = unverified.agent as https.Agent;
+    assert.ok(agent instanceof https.Agent, 'an agent of its own for an unverified server');
+    assert.equal(agent.options.rejectUnauthorized, false);
+    assert.equal(String(agent.options.ca), '-----CA-----');
   });
 
   it('fails for a TLS file that does not exist', async () => {

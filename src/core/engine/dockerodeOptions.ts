@@ -1,5 +1,6 @@
 import { EndpointConfigError } from './engineErrors';
 import { promises as fs } from 'fs';
+import * as https from 'https';
 import type Dockerode from 'dockerode';
 import { EngineEndpoint } from './endpoint';
 
@@ -48,7 +49,8 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
         ca,
         cert,
         key,
-        ...(tls && !tls.verify ? { checkServerIdentity: () => undefined } : {}),
+        // SkipTLSVerify / DOCKER_TLS_VERIFY unset: docker-modem has no switch for it, an agent does.
+        ...(tls && !tls.verify ? { agent: new https.Agent({ ca, cert, key, rejectUnauthorized: false }) } : {}),
         timeout: REQUEST_TIMEOUT_MS,
       };
     }
