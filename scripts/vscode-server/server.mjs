@@ -16,6 +16,19 @@ export const CODE_SERVER_VERSION = '4.100.3';
 export const VSCODE_VERSION = '1.100.3';
 export const HOST = '127.0.0.1';
 
+/**
+ * Flags for Debian's headless Chromium on a machine without internet: without the background-networking
+ * ones it keeps trying (and failing) to reach Google's services. Playwright adds --headless itself.
+ */
+export const CHROMIUM_ARGS = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 const scriptDir = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(scriptDir, '..', '..');
 export const installScript = path.join(scriptDir, 'install.sh');

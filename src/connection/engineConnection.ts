@@ -9,6 +9,7 @@ import { EngineEndpoint, resolveEndpoint } from '../core/engine/endpoint';
 import { nodeHostFiles } from '../core/engine/hostFiles';
 import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, taggedLogger } from '../core/logger';
+import { PromiseCache } from '../core/promiseCache';
 
 export interface Connected {
   endpoint: EngineEndpoint;
@@ -17,7 +18,7 @@ export interface Connected {
 }
 
 export class EngineConnection implements vscode.Disposable {
-  private connecting: Promise<Connected> | undefined;
+  private readonly connected = new PromiseCache<Connected>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the endpoint may have changed: everything cached is stale. */
   readonly onDidChange = this.changed.event;
@@ -35,19 +36,12 @@ export class EngineConnection implements vscode.Disposable {
 
   /** The current connection (created on first use). Rejects when the endpoint cannot be resolved. */
   get(): Promise<Connected> {
-    this.connecting ??= this.connect();
-    const attempt = this.connecting;
-    attempt.catch(() => {
-      if (this.connecting === attempt) {
-        this.connecting = undefined;
-      }
-    });
-    return attempt;
+    return this.connected.get(() => this.connect());
   }
 
   /** Drop the connection and caches; the next get() resolves the endpoint again. */
   reset(): void {
-    this.connecting = undefined;
+    this.connected.clear();
     this.changed.fire();
   }
 

@@ -6,6 +6,7 @@
  */
 import { EngineClient } from './engine/engineClient';
 import { Logger } from './logger';
+import { PromiseCache } from './promiseCache';
 import { ImageSummary, compareImages, imageSummaryFromList } from './model/image';
 import { ImageLayers, buildImageLayers } from './model/imageLayers';
 import { LayerHistory, layerHistoryFromConfig, layerHistoryFromEngine } from './model/historySteps';
@@ -24,7 +25,7 @@ interface StorageAccess {
 const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 export class ImageCatalog {
-  private storageAccess: Promise<StorageAccess> | undefined;
+  private readonly storageAccess = new PromiseCache<StorageAccess>();
   private readonly layersById = new Map<string, Promise<ImageLayers>>();
   /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
   private generation = 0;
@@ -38,7 +39,7 @@ export class ImageCatalog {
   invalidate(): void {
     this.generation++;
     this.layersById.clear();
-    this.storageAccess = undefined;
+    this.storageAccess.clear();
   }
 
   async storage(): Promise<StorageProfile> {
@@ -122,7 +123,7 @@ export class ImageCatalog {
   }
 
   private loadStorageAccess(): Promise<StorageAccess> {
-    this.storageAccess ??= (async () => {
+    return this.storageAccess.get(async () => {
       const info = await this.engine.info();
       const profile = storageProfileOf(info, this.engine.endpoint);
       const layerdbReadable =
@@ -131,13 +132,6 @@ export class ImageCatalog {
         `storage: ${profile.kind} (driver ${profile.driver}) at ${profile.dataRoot ?? '?'}, ${profile.location}${profile.rootless ? ', rootless' : ''}; layerdb ${layerdbReadable ? 'readable' : 'not readable by this user'}`,
       );
       return { profile, layerdbReadable };
-    })();
-    const loading = this.storageAccess;
-    loading.catch(() => {
-      if (this.storageAccess === loading) {
-        this.storageAccess = undefined;
-      }
     });
-    return loading;
   }
 }

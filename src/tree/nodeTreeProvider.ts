@@ -3,12 +3,13 @@
  * delegates the rest and fires refreshes (one node, or everything).
  */
 import * as vscode from 'vscode';
+import { PromiseCache } from '../core/promiseCache';
 import { TreeNode } from './nodes/treeNode';
 
 export class NodeTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private roots: Promise<TreeNode[]> | undefined;
+  private readonly roots = new PromiseCache<TreeNode[]>();
 
   constructor(private readonly loadRoots: () => Promise<TreeNode[]>) {}
 
@@ -17,7 +18,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     if (node) {
       node.invalidate?.();
     } else {
-      this.roots = undefined;
+      this.roots.clear();
     }
     this.changed.fire(node);
   }
@@ -30,14 +31,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     if (node) {
       return node.getChildren();
     }
-    const loading = (this.roots ??= this.loadRoots());
-    // A failed load is not kept: the next look retries.
-    loading.catch(() => {
-      if (this.roots === loading) {
-        this.roots = undefined;
-      }
-    });
-    return loading;
+    return this.roots.get(this.loadRoots);
   }
 
   getParent(node: TreeNode): TreeNode | undefined {

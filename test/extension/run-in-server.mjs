@@ -14,19 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { format, parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { accountOf, chownTree, repoRoot, remoteUri, startServer } from '../../scripts/vscode-server/server.mjs';
+import { accountOf, chownTree, CHROMIUM_ARGS, remoteUri, repoRoot, startServer } from '../../scripts/vscode-server/server.mjs';
 
 // First line test/extension/index.ts prints from inside the extension host.
 const SUITE_BANNER = /^VS Code \d+\.\d+/;
-
-const CHROMIUM_ARGS = [
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function usage(message) {
   if (message) {

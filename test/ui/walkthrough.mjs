@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { repoRoot, startServer } from '../../scripts/vscode-server/server.mjs';
+import { CHROMIUM_ARGS, repoRoot, startServer } from '../../scripts/vscode-server/server.mjs';
 
 const VIEWPORT = { width: 1400, height: 900 };
 const SIDEBAR_WIDTH = 560;
@@ -46,15 +46,6 @@ const README_SCREENSHOTS = [
   { from: 'inspect-layer', to: 'inspect-layer.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 760 } },
   // The side bar's upper part: the welcome view with the endpoint in the title.
   { from: 'welcome-unreachable', to: 'welcome-unreachable.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 300 } },
-];
-
-const CHROMIUM_ARGS = [
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
 ];
 
 function parseCommandLine() {

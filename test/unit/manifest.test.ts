@@ -59,6 +59,7 @@ function itemActions(contextValue: string): string[] {
 describe('manifest menus', () => {
   const expected: Record<string, string[]> = {
     image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect'],
+    'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect'],
     'layer:folder': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { EngineConnection } from '../../connection/engineConnection';
 import { CommandTarget } from '../../commands/targets';
 import { Logger } from '../../core/logger';
+import { PromiseCache } from '../../core/promiseCache';
 
 /** What every node of the Images view can reach. */
 export interface TreeContext {
@@ -23,21 +24,5 @@ export interface TreeNode extends CommandTarget {
   resolveTooltip?(): Promise<vscode.MarkdownString | string | undefined>;
 }
 
-/** Caches a node's children promise; failures are not cached, so expanding again retries. */
-export class ChildrenCache {
-  private children: Promise<TreeNode[]> | undefined;
-
-  get(load: () => Promise<TreeNode[]>): Promise<TreeNode[]> {
-    const loading = (this.children ??= load());
-    loading.catch(() => {
-      if (this.children === loading) {
-        this.children = undefined;
-      }
-    });
-    return loading;
-  }
-
-  clear(): void {
-    this.children = undefined;
-  }
-}
+/** A node's children, loaded on first expansion; a failure is not kept, so expanding again retries. */
+export class ChildrenCache extends PromiseCache<TreeNode[]> {}
