@@ -56,6 +56,19 @@ step "integration tests (real dockerd)" npx mocha --config test/integration/.moc
 step "VS Code server (install/cache)" bash scripts/vscode-server/install.sh
 step "extension-host tests (VS Code)" node test/extension/run-in-server.mjs
 
+# A run that must fail: one deliberately failing test has to turn into exit status 1.
+harness_fails_on_failure() {
+  local output status=0
+  output=$(node test/extension/run-in-server.mjs --grep 'harness canary' --env DLE_HARNESS_CANARY=fail 2>&1) || status=$?
+  echo "$output" | grep -E 'passing|failing|exit code' || true
+  if [ "$status" -ne 1 ] || ! grep -q '1 failing' <<<"$output"; then
+    echo "the extension-host harness did not report the canary's failure (exit $status)" >&2
+    return 1
+  fi
+  echo "ok: a failing extension test fails the run"
+}
+step "harness reports a failing test" harness_fails_on_failure
+
 # The same suite with the extension host running as an unprivileged docker-group user: the usual
 # case, where the data root is unreadable and folders come from the Engine API only.
 extension_tests_as_user() {

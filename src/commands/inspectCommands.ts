@@ -21,19 +21,25 @@ export function registerInspectCommands(context: vscode.ExtensionContext, connec
       inspectWith(async () => {
         const image = await pickImage(connection);
         return image && { kind: 'image', id: image.id, title: imageDisplayName(image) };
-      }), log,),
+      }),
+      log,
+    ),
     registerCommand(
       'dockerLayers.layer.inspect',
       inspectWith(async () => {
         const picked = await pickLayer(connection);
         return picked && layerInspectTarget(picked.image, picked.layer);
-      }), log,),
+      }),
+      log,
+    ),
     registerCommand(
       'dockerLayers.container.inspect',
       inspectWith(async () => {
         const container = await pickContainer(connection);
         return container && { kind: 'container', id: container.id, title: container.name };
-      }), log,),
+      }),
+      log,
+    ),
   );
 }
 

@@ -49,19 +49,23 @@ export function registerRevealCommands(context: vscode.ExtensionContext, connect
     registerCommand('dockerLayers.layer.revealInExplorer', withFolder(revealInExplorer), log),
     registerCommand(
       'dockerLayers.layer.openInNewWindow',
-      withFolder((folder) => vscode.commands.executeCommand('vscode.openFolder', toHostFileUri(folder.diffDir), { forceNewWindow: true })), log,),
-    registerCommand(
-      'dockerLayers.layer.revealInOS',
-      withFolder((folder) => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder.diffDir))), log,),
+      withFolder((folder) => vscode.commands.executeCommand('vscode.openFolder', toHostFileUri(folder.diffDir), { forceNewWindow: true })),
+      log,
+    ),
+    registerCommand('dockerLayers.layer.revealInOS', withFolder(revealInOsFileManager), log),
     registerCommand(
       'dockerLayers.layer.openInTerminal',
-      withFolder((folder) => vscode.window.createTerminal({ name: folder.title, cwd: folder.diffDir, iconPath: new vscode.ThemeIcon('layers') }).show()), log,),
+      withFolder((folder) => vscode.window.createTerminal({ name: folder.title, cwd: folder.diffDir, iconPath: new vscode.ThemeIcon('layers') }).show()),
+      log,
+    ),
     registerCommand(
       'dockerLayers.layer.copyPath',
       withFolder(async (folder) => {
         await vscode.env.clipboard.writeText(folder.diffDir);
         vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', folder.diffDir), 3000);
-      }, false), log,),
+      }, false),
+      log,
+    ),
     registerCommand('dockerLayers.layer.removeWorkspaceFolders', removeLayerWorkspaceFolders, log),
   );
 }
@@ -101,6 +105,21 @@ async function revealInExplorer(folder: LayerFolder): Promise<void> {
   }
   await vscode.commands.executeCommand('workbench.view.explorer');
   await vscode.commands.executeCommand('revealInExplorer', uri);
+}
+
+/**
+ * The OS file manager runs on the machine of the VS Code window, which is not the Docker host in a
+ * remote or browser window: there the path is copied instead, with a word why.
+ */
+async function revealInOsFileManager(folder: LayerFolder): Promise<void> {
+  if (!vscode.env.remoteName && vscode.env.uiKind === vscode.UIKind.Desktop) {
+    await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder.diffDir));
+    return;
+  }
+  await vscode.env.clipboard.writeText(folder.diffDir);
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t('This window runs away from the Docker host ({0}), so its file manager cannot show the folder. The path was copied: {1}', vscode.env.remoteName ?? vscode.l10n.t('browser'), folder.diffDir),
+  );
 }
 
 /** Removes every workspace folder Reveal in Explorer added; the user's own folders stay. */

@@ -11,7 +11,7 @@ import type { CommandTarget, LayerFolder } from '../../src/commands/targets';
 import type { RevealOutcome } from '../../src/commands/revealLayerFolder';
 import type { DockerLayersApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { DockerImageInspect, assertUnreadableMessage, diffDirsOf, docker, findImageNode, inspectImage, isRoot, layerNodesOf, openView, runWithQuickPicks, waitFor } from './support';
+import { DockerImageInspect, assertUnreadableMessage, diffDirsOf, docker, findImageNode, inspectImage, isRoot, layerNodesOf, openView, runWithQuickPicks, skipUnless, waitFor } from './support';
 
 const HOST_FILE_SCHEME = 'docker-layer-file';
 
@@ -104,6 +104,15 @@ describe('Layer actions', function () {
     );
     assert.equal((terminal.creationOptions as vscode.TerminalOptions).cwd, diffDirs[5]);
     terminal.dispose();
+  });
+
+  it('Reveal in OS File Manager copies the path where the file manager is on another machine (browser, remote)', async function () {
+    skipUnless(this, vscode.env.uiKind === vscode.UIKind.Web || Boolean(vscode.env.remoteName), 'a desktop window opens the real file manager');
+    skipUnless(this, isRoot, 'the folder must be readable for the command to get that far');
+    await vscode.env.clipboard.writeText('');
+    const outcome = await vscode.commands.executeCommand<RevealOutcome>('dockerLayers.layer.revealInOS', layers[2]);
+    assert.equal(outcome.done, true);
+    assert.equal(await vscode.env.clipboard.readText(), diffDirs[2]);
   });
 
   it('Copy commands put the right IDs and path on the clipboard', async function () {
