@@ -19,6 +19,8 @@ export interface Connected {
 
 export class EngineConnection implements vscode.Disposable {
   private readonly connected = new PromiseCache<Connected>();
+  /** What the current connection was made for, to tell whether a new resolution differs. */
+  private connectedTo: string | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the endpoint may have changed: everything cached is stale. */
   readonly onDidChange = this.changed.event;
@@ -42,17 +44,41 @@ export class EngineConnection implements vscode.Disposable {
   /** Drop the connection and caches; the next get() resolves the endpoint again. */
   reset(): void {
     this.connected.clear();
+    this.connectedTo = undefined;
     this.changed.fire();
   }
 
-  private async connect(): Promise<Connected> {
+  /**
+   * Resolves the endpoint again, as the docker CLI does on every run (`docker context use`, a socket
+   * that appeared since); starts over when it differs. True when it did.
+   */
+  async recheckEndpoint(): Promise<boolean> {
+    let key: string | undefined;
+    try {
+      key = endpointKey(await this.resolve());
+    } catch {
+      key = undefined; // Broken configuration: let get() report it.
+    }
+    if (this.connectedTo !== undefined && key === this.connectedTo) {
+      return false;
+    }
+    this.reset();
+    return true;
+  }
+
+  private resolve(): Promise<EngineEndpoint> {
     const settingHost = vscode.workspace.getConfiguration('dockerLayers').get<string>('host', '');
-    const endpoint = await resolveEndpoint({
+    return resolveEndpoint({
       explicitHost: { host: settingHost, source: 'setting' },
       env: process.env,
       homeDir: os.homedir(),
       files: nodeHostFiles,
     });
+  }
+
+  private async connect(): Promise<Connected> {
+    const endpoint = await this.resolve();
+    this.connectedTo = endpointKey(endpoint);
     this.log.info(`[engine] endpoint ${endpoint.host} (${endpoint.source}${endpoint.contextName ? ` "${endpoint.contextName}"` : ''})`);
     const engineLog = taggedLogger(this.log, 'engine');
     const engine = await EngineClient.connect(endpoint, engineLog);
@@ -62,4 +88,8 @@ export class EngineConnection implements vscode.Disposable {
   dispose(): void {
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+function endpointKey(endpoint: EngineEndpoint): string {
+  return JSON.stringify({ host: endpoint.host, tls: endpoint.tls });
 }

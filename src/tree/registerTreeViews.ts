@@ -52,8 +52,9 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
         log.error(`[tree] cannot list images: ${error.message}`);
       }
     }),
-    vscode.commands.registerCommand('dockerLayers.images.refresh', () => images.refresh()),
-    vscode.commands.registerCommand('dockerLayers.containers.refresh', () => containers.refresh()),
+    // A manual refresh also looks at the endpoint again; when it changed, onDidChange reloads all.
+    vscode.commands.registerCommand('dockerLayers.images.refresh', async () => (await connection.recheckEndpoint()) || images.refresh()),
+    vscode.commands.registerCommand('dockerLayers.containers.refresh', async () => (await connection.recheckEndpoint()) || containers.refresh()),
     connection.onDidChange(refreshAll),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('dockerLayers.showEmptyLayers')) {

@@ -197,6 +197,28 @@ describe('Images view', function () {
     }
   });
 
+  it('looks at the endpoint again on Refresh, as the docker CLI does on every run', async function () {
+    const deadHost = `unix://${path.join(os.tmpdir(), `dle-moved-${process.pid}.sock`)}`;
+    const previous = process.env.DOCKER_HOST;
+    try {
+      // What `export DOCKER_HOST=…` or `docker context use …` changes between two refreshes.
+      process.env.DOCKER_HOST = deadHost;
+      await vscode.commands.executeCommand('dockerLayers.images.refresh');
+      await waitFor('the view to follow the new endpoint', async () => {
+        await rootNodes(api);
+        return api.views.images.view.description === deadHost;
+      });
+    } finally {
+      if (previous === undefined) {
+        delete process.env.DOCKER_HOST;
+      } else {
+        process.env.DOCKER_HOST = previous;
+      }
+    }
+    await vscode.commands.executeCommand('dockerLayers.images.refresh');
+    await waitFor('the images back on the usual endpoint', async () => (await rootNodes(api)).length > 0 && !api.views.images.view.description);
+  });
+
   it('shows the welcome view with the endpoint and the error when the daemon is unreachable', async function () {
     const deadSocket = path.join(os.tmpdir(), `dle-dead-${process.pid}.sock`);
     const configuration = vscode.workspace.getConfiguration('dockerLayers');
