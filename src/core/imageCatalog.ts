@@ -129,7 +129,8 @@ export class ImageCatalog {
       const layerdbReadable =
         profile.kind === 'overlay2' && profile.location === 'local' && profile.dataRoot !== undefined && (await canReadLayerdb(profile.dataRoot, profile.driver));
       this.log.info(
-        `storage: ${profile.kind} (driver ${profile.driver}) at ${profile.dataRoot ?? '?'}, ${profile.location}${profile.rootless ? ', rootless' : ''}; layerdb ${layerdbReadable ? 'readable' : 'not readable by this user'}`,
+        `storage: ${profile.kind} (driver ${profile.driver}) at ${profile.dataRoot ?? '?'}, ${profile.location}${profile.rootless ? ', rootless' : ''}` +
+          (profile.kind === 'overlay2' ? `; layerdb ${layerdbReadable ? 'readable' : 'not readable by this user'}` : ''),
       );
       return { profile, layerdbReadable };
     });

@@ -74,7 +74,7 @@ export class LayerNode implements TreeNode {
       tooltip.appendCodeblock(layer.step.createdBy, 'shell');
     }
     if (image.historySource === 'engine history (inferred)') {
-      tooltip.appendMarkdown(`\n_${vscode.l10n.t('Step inferred from the Engine history: the image config (with its exact empty-layer flags) is not readable by this user.')}_`);
+      tooltip.appendMarkdown(`\n_${vscode.l10n.t('Step inferred from the Engine history: the image config, with its exact empty-layer flags, is not readable here (root-only data root, or storage without a layerdb).')}_`);
     } else if (image.historySource === 'unmatched') {
       tooltip.appendMarkdown(`\n_${vscode.l10n.t('The image history could not be matched to its layers.')}_`);
     }

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Record Podman's Docker-compatible API for the unit tests (which never need Podman).
+//
+//   node test/setup/record-podman-fixtures.mjs [--socket PATH] [--out DIR]
+//
+// Needs `podman system service --time=0 unix://<PATH>` (default /run/dle-podman/podman.sock) and the
+// images from build-podman-test-images.sh. Node builtins only: HTTP over the unix socket, as
+// record-fixtures.mjs does for dockerd. Only the compat API is recorded, except `configHistory`.
+//
+// Writes (default OUT = test/fixtures/podman-<major.minor>/):
+//   info.json, version.json, images.json (GET /images/json)
+//   image-dle-podman-app.json        { inspect, history, configHistory }
+//   container-dle-podman-container.json { inspect }
+//   events.json                      GET /events while the recorder tags, commits and removes throwaway
+//                                    objects (dle-podman-events*), to show Podman's action names
+// `configHistory` is the image config's history (with `empty_layer`), from Podman's own
+// /libpod/images/{name}/json: the ground truth the compat history lacks.
+
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const SOCKET = opt('--socket', '/run/dle-podman/podman.sock');
+const IMAGE = 'dle-podman-app:1.0';
+const CONTAINER = 'dle-podman-container';
+
+function request(method, urlPath, body) {
+  return new Promise((resolve, reject) => {
+    const headers = { Host: 'podman', ...(body ? { 'Content-Type': 'application/json' } : {}) };
+    const req = http.request({ socketPath: SOCKET, method, path: urlPath, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode >= 400) reject(new Error(`${method} ${urlPath}: HTTP ${res.statusCode} ${text.trim()}`));
+        else resolve(text.trim() ? JSON.parse(text) : null);
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+const get = (urlPath) => request('GET', urlPath);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Removes what recordEvents makes; tolerates what is already gone. Removing the tag only untags dle-podman-app. */
+async function removeThrowaways() {
+  for (const urlPath of ['/containers/dle-podman-events-container', '/images/dle-podman-events:tag', '/images/dle-podman-events:commit']) {
+    await request('DELETE', urlPath).catch((e) => {
+      if (!/HTTP 404/.test(e.message)) throw e;
+    });
+  }
+}
+
+/** Listen to GET /events while tagging, creating, committing and removing throwaway objects. */
+async function recordEvents() {
+  const events = [];
+  const req = http.request({ socketPath: SOCKET, method: 'GET', path: '/events', headers: { Host: 'podman' } }, (res) => {
+    let buffered = '';
+    res.on('data', (c) => {
+      buffered += c.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) if (line.trim()) events.push(JSON.parse(line));
+    });
+  });
+  req.on('error', () => {}); // destroyed at the end
+  req.end();
+  await sleep(1000);
+  try {
+    await request('POST', `/images/${encodeURIComponent(IMAGE)}/tag?repo=dle-podman-events&tag=tag`);
+    await request('POST', '/containers/create?name=dle-podman-events-container', { Image: IMAGE });
+    await request('POST', '/commit?container=dle-podman-events-container&repo=dle-podman-events&tag=commit', {});
+  } finally {
+    await removeThrowaways();
+  }
+  await sleep(2000);
+  req.destroy();
+  return events;
+}
+
+const writeJson = (file, data) => {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+};
+
+async function main() {
+  const version = await get('/version');
+  if (!(version.Components ?? []).some((c) => c.Name === 'Podman Engine')) {
+    throw new Error(`the daemon at ${SOCKET} is not Podman (${version.Version})`);
+  }
+  const [major, minor] = version.Version.split('.');
+  const out = path.resolve(opt('--out', path.join(ROOT, 'test', 'fixtures', `podman-${major}.${minor}`)));
+  const ref = encodeURIComponent(IMAGE);
+  const inspect = await get(`/images/${ref}/json`);
+  const history = await get(`/images/${ref}/history`);
+  const libpod = await get(`/v${version.Version}/libpod/images/${ref}/json`);
+  const container = await get(`/containers/${encodeURIComponent(CONTAINER)}/json`);
+
+  writeJson(path.join(out, 'version.json'), version);
+  writeJson(path.join(out, 'info.json'), await get('/info'));
+  writeJson(path.join(out, 'images.json'), await get('/images/json'));
+  writeJson(path.join(out, 'image-dle-podman-app.json'), { inspect, history, configHistory: libpod.History ?? null });
+  writeJson(path.join(out, `container-${CONTAINER}.json`), { inspect: container });
+  const events = await recordEvents();
+  writeJson(path.join(out, 'events.json'), events);
+
+  console.log(`recorded from Podman ${version.Version} (API ${version.ApiVersion}) into ${path.relative(ROOT, out)}:`);
+  console.log(`  image-dle-podman-app.json  ${inspect.Id}  ${inspect.RootFS.Layers.length} layers`);
+  console.log(`  container-${CONTAINER}.json  ${container.Id.slice(0, 12)}  upper ${container.GraphDriver?.Data?.UpperDir ?? '?'}`);
+  console.log(`  events.json  ${events.map((e) => `${e.Type} ${e.Action}`).join(', ')}`);
+}
+
+main().catch((e) => {
+  console.error('record-podman-fixtures: ERROR: ' + (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? `no Podman service at ${SOCKET} (${e.code})` : e.stack));
+  process.exit(1);
+});
