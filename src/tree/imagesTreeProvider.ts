@@ -36,8 +36,6 @@ export class ImagesTreeProvider extends NodeTreeProvider {
       try {
         const connected = await connection.get();
         endpoint = connected.endpoint;
-        // A refresh must not be answered from the previous load's cache.
-        connected.catalog.invalidate();
         const images = await connected.catalog.listImages();
         report({ state: images.length > 0 ? 'ok' : 'empty' });
         return images.map((image) => new ImageNode(image, connected.catalog, context));

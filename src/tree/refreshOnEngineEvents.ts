@@ -1,7 +1,8 @@
 /**
  * Keeps a view current from the Engine's event stream: listens only while the view is visible (no
  * traffic while hidden), debounces bursts (a build tags, untags and deletes in a row), and reloads on
- * becoming visible and after the stream was lost, since events may have been missed.
+ * becoming visible and after the stream was lost, since events may have been missed. `refresh` is
+ * told whether cached facts may be stale beyond the lists (the daemon went away and came back).
  */
 import * as vscode from 'vscode';
 import { EngineEvents } from '../connection/engineEvents';
@@ -13,16 +14,20 @@ export function refreshOnEngineEvents(
   view: vscode.TreeView<unknown>,
   events: EngineEvents,
   isRelevant: (event: EngineEvent) => boolean,
-  refresh: () => void,
+  refresh: (daemonRestarted: boolean) => void,
 ): vscode.Disposable {
   let subscription: vscode.Disposable | undefined;
   let debounce: NodeJS.Timeout | undefined;
+  let daemonRestarted = false;
 
-  const scheduleRefresh = () => {
+  const scheduleRefresh = (restarted: boolean) => {
+    daemonRestarted ||= restarted;
     clearTimeout(debounce);
     debounce = setTimeout(() => {
       debounce = undefined;
-      refresh();
+      const restartedNow = daemonRestarted;
+      daemonRestarted = false;
+      refresh(restartedNow);
     }, DEBOUNCE_MS);
   };
   const follow = () => {
@@ -30,7 +35,7 @@ export function refreshOnEngineEvents(
     if (wanted && !subscription) {
       subscription = events.subscribe((notice) => {
         if (notice.kind !== 'event' || isRelevant(notice.event)) {
-          scheduleRefresh();
+          scheduleRefresh(notice.kind !== 'event');
         }
       });
     } else if (!wanted && subscription) {
@@ -43,7 +48,7 @@ export function refreshOnEngineEvents(
   const disposables = [
     view.onDidChangeVisibility((event) => {
       if (event.visible) {
-        refresh();
+        refresh(false);
       }
       follow();
     }),

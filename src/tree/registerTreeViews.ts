@@ -36,6 +36,15 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     images.refresh();
     containers.refresh();
   };
+  // Layers are cached per image ID, and an ID names fixed content: an event only changes the lists.
+  // A manual refresh, or a daemon that went away and came back, forgets the cache too.
+  const forgetCaches = async () => (await connection.get().catch(() => undefined))?.catalog.invalidate();
+  const reload = (view: NodeTreeProvider) => async (daemonRestarted: boolean) => {
+    if (daemonRestarted) {
+      await forgetCaches();
+    }
+    view.refresh();
+  };
   void vscode.commands.executeCommand('setContext', ENGINE_STATE_KEY, 'loading');
   context.subscriptions.push(
     images,
@@ -53,16 +62,16 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
       }
     }),
     // A manual refresh also looks at the endpoint again; when it changed, onDidChange reloads all.
-    vscode.commands.registerCommand('dockerLayers.images.refresh', async () => (await connection.recheckEndpoint()) || images.refresh()),
-    vscode.commands.registerCommand('dockerLayers.containers.refresh', async () => (await connection.recheckEndpoint()) || containers.refresh()),
+    vscode.commands.registerCommand('dockerLayers.images.refresh', async () => (await connection.recheckEndpoint()) || reload(images)(true)),
+    vscode.commands.registerCommand('dockerLayers.containers.refresh', async () => (await connection.recheckEndpoint()) || reload(containers)(true)),
     connection.onDidChange(refreshAll),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('dockerLayers.showEmptyLayers')) {
         refreshAll();
       }
     }),
-    refreshOnEngineEvents(imagesView, events, changesImages, () => images.refresh()),
-    refreshOnEngineEvents(containersView, events, (event) => changesContainers(event) || changesImages(event), () => containers.refresh()),
+    refreshOnEngineEvents(imagesView, events, changesImages, reload(images)),
+    refreshOnEngineEvents(containersView, events, (event) => changesContainers(event) || changesImages(event), reload(containers)),
   );
   return { images: { provider: images, view: imagesView }, containers: { provider: containers, view: containersView } };
 }

@@ -197,6 +197,38 @@ describe('Images view', function () {
     }
   });
 
+  it('keeps the layers of an expanded image across event refreshes, and reloads them on a manual refresh', async function () {
+    this.timeout(60_000);
+    const app = await inspectImage('dle-app:1.0');
+    const { engine } = await api.connection.get();
+    const asked: string[] = [];
+    const inspect = engine.inspectImage.bind(engine);
+    // A spy on the real client: counts the requests, passes them on to the daemon.
+    engine.inspectImage = (reference: string) => {
+      asked.push(reference);
+      return inspect(reference);
+    };
+    const tag = `dle-cache-probe:${Date.now()}`;
+    const changes: (TreeNode | undefined)[] = [];
+    const listener = api.views.images.provider.onDidChangeTreeData((node) => changes.push(node));
+    try {
+      const expandApp = async () => (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!.getChildren();
+      await expandApp();
+      asked.length = 0;
+      await docker('tag', 'dle-base:latest', tag);
+      await waitFor('the refresh the tag event causes', () => changes.includes(undefined), 10_000);
+      assert.equal((await expandApp()).length, app.RootFS.Layers.length);
+      assert.deepEqual(asked, [], 'an event refresh reloads the list, not the layers of an unchanged image');
+      await vscode.commands.executeCommand('dockerLayers.images.refresh');
+      await expandApp();
+      assert.deepEqual(asked, [app.Id], 'a manual refresh asks again');
+    } finally {
+      listener.dispose();
+      engine.inspectImage = inspect;
+      await docker('rmi', tag).catch(() => undefined);
+    }
+  });
+
   it('looks at the endpoint again on Refresh, as the docker CLI does on every run', async function () {
     const deadHost = `unix://${path.join(os.tmpdir(), `dle-moved-${process.pid}.sock`)}`;
     const previous = process.env.DOCKER_HOST;

@@ -58,7 +58,9 @@ export class ImageNode implements TreeNode {
     return this.children.get(async () => {
       let layers: ImageLayers;
       try {
-        layers = await this.catalog.imageLayers(this.image.id);
+        const cached = await this.catalog.imageLayers(this.image.id);
+        // The layers are cached by ID; the names come from the list this node was made from.
+        layers = { ...cached, image: { ...cached.image, tags: this.image.tags, digests: this.image.digests } };
       } catch (error) {
         return [errorNode(this, vscode.l10n.t('the layers of {0}', this.displayName), error)];
       }
