@@ -8,6 +8,7 @@ import { EngineConnection } from '../connection/engineConnection';
 import { EngineEvents } from '../connection/engineEvents';
 import { EngineNotFoundError } from '../core/engine/engineErrors';
 import { changesContainers, changesImages } from '../core/engine/relevantEvents';
+import { imageSummaryFromInspect } from '../core/model/image';
 import { layerDocument } from '../core/model/layerDocument';
 import { readOverlay2Links } from '../core/storage/overlay2Links';
 import { checkFolderAccess } from '../core/storage/folderAccess';
@@ -30,7 +31,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
       this.changed,
       vscode.workspace.onDidOpenTextDocument(() => this.followWhileOpen()),
       vscode.workspace.onDidCloseTextDocument(() => this.followWhileOpen()),
-      connection.onDidChange(() => void this.refreshOpenDocuments()),
+      connection.onDidChange(() => this.refreshOpenDocuments()),
     ];
   }
 
@@ -63,7 +64,10 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
       case 'container':
         return engine.inspectContainer(target.id);
       case 'layer': {
-        const image = await catalog.imageLayers(target.imageId);
+        // Asked each time: it tells whether the image still exists, and its current tags; the layers
+        // themselves are fixed for an image ID and come from the catalog's cache.
+        const [current, cached] = await Promise.all([engine.inspectImage(target.imageId), catalog.imageLayers(target.imageId)]);
+        const image = { ...cached, image: { ...cached.image, tags: imageSummaryFromInspect(current).tags } };
         const layer = image.layers[target.index];
         if (!layer || layer.chainId !== target.chainId) {
           throw new EngineNotFoundError(target.chainId, `layer ${target.index} (${target.chainId}) is not in the image any more`);
@@ -82,7 +86,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
       this.subscription = this.events.subscribe((notice) => {
         if (notice.kind !== 'event' || changesImages(notice.event) || changesContainers(notice.event)) {
           clearTimeout(this.debounce);
-          this.debounce = setTimeout(() => void this.refreshOpenDocuments(), DEBOUNCE_MS);
+          this.debounce = setTimeout(() => this.refreshOpenDocuments(), DEBOUNCE_MS);
         }
       });
     } else if (!anyOpen && this.subscription) {
@@ -91,12 +95,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
     }
   }
 
-  private async refreshOpenDocuments(): Promise<void> {
-    // Layer documents come from the catalog's cache, which may predate the event.
-    await this.connection.get().then(
-      ({ catalog }) => catalog.invalidate(),
-      () => undefined,
-    );
+  private refreshOpenDocuments(): void {
     for (const document of vscode.workspace.textDocuments) {
       if (document.uri.scheme === INSPECT_SCHEME) {
         this.changed.fire(document.uri);

@@ -174,7 +174,7 @@ describe('Layer actions', function () {
     }
   });
 
-  it('an open inspect document says when its image was deleted', async function () {
+  it('open inspect documents (image and layer) say when their image was deleted', async function () {
     this.timeout(60_000);
     const context = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-inspect-'));
     const tag = `dle-inspect-test:${Date.now()}`;
@@ -189,9 +189,13 @@ describe('Layer actions', function () {
       });
       const document = await vscode.commands.executeCommand<vscode.TextDocument>('dockerLayers.image.inspect', image);
       assert.equal(JSON.parse(document.getText()).Id, id);
+      const [, topLayer] = await image.getChildren();
+      const layerDocument = await vscode.commands.executeCommand<vscode.TextDocument>('dockerLayers.layer.inspect', topLayer);
+      assert.equal(JSON.parse(layerDocument.getText()).layer.index, 1);
       await docker('rmi', tag);
       await waitFor('the document to say the image was deleted', () => /"deleted": true/.test(document.getText()), 15_000);
       assert.match(document.getText(), /no longer exists/);
+      await waitFor('the layer document to say so too', () => /"deleted": true/.test(layerDocument.getText()), 15_000);
     } finally {
       await docker('rmi', '-f', tag).catch(() => undefined);
       await fs.rm(context, { recursive: true, force: true });
