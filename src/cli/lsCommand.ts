@@ -7,7 +7,7 @@ import { mapLimited } from '../core/mapLimited';
 import { formatBytes, truncate } from '../core/format';
 import { shortId } from '../core/model/chainIds';
 import { ImageSummary, imageDisplayName } from '../core/model/image';
-import { ImageLayers } from '../core/model/imageLayers';
+import { ImageLayers, layerStepLabel } from '../core/model/imageLayers';
 
 export interface LayerJson {
   index: number;
@@ -57,7 +57,7 @@ export function formatImagesText(images: readonly ImageLayers[]): string {
     lines.push(`${names}  ${shortId(image.id)}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
     const indexWidth = String(Math.max(0, layers.length - 1)).length;
     for (const layer of layers) {
-      const step = layer.step?.step ?? '(step unknown)';
+      const step = layerStepLabel(layer);
       lines.push(`  ${String(layer.index).padStart(indexWidth)}  ${truncate(step, 60).padEnd(60)}  ${formatBytes(layer.size).padStart(9)}`);
       lines.push(`  ${' '.repeat(indexWidth)}  chain ${layer.chainId}`);
       lines.push(`  ${' '.repeat(indexWidth)}  ${layer.diffDir ?? `no folder: ${storage.limitation ?? 'not reported by the Engine'}`}`);

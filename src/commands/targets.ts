@@ -5,7 +5,7 @@
 import { formatBytes, truncate } from '../core/format';
 import { shortId } from '../core/model/chainIds';
 import { imageDisplayName } from '../core/model/image';
-import { ImageLayers, Layer } from '../core/model/imageLayers';
+import { ImageLayers, Layer, layerStepLabel } from '../core/model/imageLayers';
 import { StorageProfile } from '../core/storage/storageProfile';
 
 /** A layer's overlay2 folder, for Reveal, Terminal and Copy Path. */
@@ -45,9 +45,8 @@ export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | u
   if (!layer.cacheId || !layer.layerDir || !layer.diffDir) {
     return undefined;
   }
-  const step = layer.step?.step ?? 'step unknown';
   return {
-    title: `layer ${layer.index} · ${truncate(step, 32)} · ${layer.cacheId.slice(0, 12)}`,
+    title: `layer ${layer.index} · ${truncate(layerStepLabel(layer), 32)} · ${layer.cacheId.slice(0, 12)}`,
     cacheId: layer.cacheId,
     layerDir: layer.layerDir,
     diffDir: layer.diffDir,
@@ -73,7 +72,7 @@ export function layerCopyableIds(image: ImageLayers, layer: Layer): CopyableIds 
 /** One line for a layer in a quick pick. */
 export function describeLayer(layer: Layer): { label: string; description: string; detail: string } {
   return {
-    label: `${layer.index} · ${layer.step?.step ?? 'step unknown'}`,
+    label: `${layer.index} · ${layerStepLabel(layer)}`,
     description: formatBytes(layer.size),
     detail: layer.cacheId ? `cache ${layer.cacheId}  chain ${shortId(layer.chainId)}` : `chain ${layer.chainId}`,
   };

@@ -6,9 +6,11 @@ import * as vscode from 'vscode';
 import { InspectTarget } from '../commands/targets';
 import { EngineConnection } from '../connection/engineConnection';
 import { EngineEvents } from '../connection/engineEvents';
+import { Debouncer } from '../core/debouncer';
 import { EngineNotFoundError } from '../core/engine/engineErrors';
 import { changesContainers, changesImages } from '../core/engine/relevantEvents';
 import { imageSummaryFromInspect } from '../core/model/image';
+import { withNames } from '../core/model/imageLayers';
 import { layerDocument } from '../core/model/layerDocument';
 import { readOverlay2Links } from '../core/storage/overlay2Links';
 import { checkFolderAccess } from '../core/storage/folderAccess';
@@ -20,7 +22,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private subscription: vscode.Disposable | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private readonly debouncer = new Debouncer(DEBOUNCE_MS, () => this.refreshOpenDocuments());
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -67,7 +69,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
         // Asked each time: it tells whether the image still exists, and its current tags; the layers
         // themselves are fixed for an image ID and come from the catalog's cache.
         const [current, cached] = await Promise.all([engine.inspectImage(target.imageId), catalog.imageLayers(target.imageId)]);
-        const image = { ...cached, image: { ...cached.image, tags: imageSummaryFromInspect(current).tags } };
+        const image = withNames(cached, imageSummaryFromInspect(current));
         const layer = image.layers[target.index];
         if (!layer || layer.chainId !== target.chainId) {
           throw new EngineNotFoundError(target.chainId, `layer ${target.index} (${target.chainId}) is not in the image any more`);
@@ -85,8 +87,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
     if (anyOpen && !this.subscription) {
       this.subscription = this.events.subscribe((notice) => {
         if (notice.kind !== 'event' || changesImages(notice.event) || changesContainers(notice.event)) {
-          clearTimeout(this.debounce);
-          this.debounce = setTimeout(() => this.refreshOpenDocuments(), DEBOUNCE_MS);
+          this.debouncer.schedule();
         }
       });
     } else if (!anyOpen && this.subscription) {
@@ -104,7 +105,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
   }
 
   dispose(): void {
-    clearTimeout(this.debounce);
+    this.debouncer.cancel();
     this.subscription?.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }

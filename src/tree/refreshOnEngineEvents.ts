@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { EngineEvents } from '../connection/engineEvents';
+import { Debouncer } from '../core/debouncer';
 import { EngineEvent } from '../core/engine/engineTypes';
 
 const DEBOUNCE_MS = 500;
@@ -17,18 +18,15 @@ export function refreshOnEngineEvents(
   refresh: (daemonRestarted: boolean) => void,
 ): vscode.Disposable {
   let subscription: vscode.Disposable | undefined;
-  let debounce: NodeJS.Timeout | undefined;
   let daemonRestarted = false;
-
+  const debouncer = new Debouncer(DEBOUNCE_MS, () => {
+    const restarted = daemonRestarted;
+    daemonRestarted = false;
+    refresh(restarted);
+  });
   const scheduleRefresh = (restarted: boolean) => {
     daemonRestarted ||= restarted;
-    clearTimeout(debounce);
-    debounce = setTimeout(() => {
-      debounce = undefined;
-      const restartedNow = daemonRestarted;
-      daemonRestarted = false;
-      refresh(restartedNow);
-    }, DEBOUNCE_MS);
+    debouncer.schedule();
   };
   const follow = () => {
     const wanted = view.visible && vscode.workspace.getConfiguration('dockerLayers').get<boolean>('autoRefresh', true);
@@ -41,7 +39,7 @@ export function refreshOnEngineEvents(
     } else if (!wanted && subscription) {
       subscription.dispose();
       subscription = undefined;
-      clearTimeout(debounce);
+      debouncer.cancel();
     }
   };
 
@@ -61,7 +59,7 @@ export function refreshOnEngineEvents(
   follow();
   return new vscode.Disposable(() => {
     subscription?.dispose();
-    clearTimeout(debounce);
+    debouncer.cancel();
     vscode.Disposable.from(...disposables).dispose();
   });
 }

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as https from 'https';
 import * as path from 'path';
 import { REQUEST_TIMEOUT_MS, dockerodeOptionsFor } from '../../src/core/engine/dockerodeOptions';
+import { EndpointConfigError } from '../../src/core/engine/engineErrors';
 
 describe('dockerodeOptionsFor', () => {
   let certDir: string;
@@ -89,10 +90,11 @@ describe('dockerodeOptionsFor', () => {
     assert.equal(String(agent.options.ca), '-----CA-----');
   });
 
-  it('fails for a TLS file that does not exist', async () => {
+  it('fails for a TLS file that does not exist with a configuration error naming it', async () => {
+    const missing = path.join(certDir, 'missing.pem');
     await assert.rejects(
-      dockerodeOptionsFor({ host: 'tcp://a:2376', source: 'DOCKER_HOST', tls: { caFile: path.join(certDir, 'missing.pem'), verify: true } }),
-      /ENOENT/,
+      dockerodeOptionsFor({ host: 'tcp://a:2376', source: 'DOCKER_HOST', tls: { caFile: missing, verify: true } }),
+      (error: Error) => error instanceof EndpointConfigError && error.message.includes(missing) && /ENOENT/.test(error.message),
     );
   });
 

@@ -2,11 +2,11 @@
  * Docker CLI contexts: ~/.docker/contexts/meta/<sha256 of name>/meta.json holds the endpoint,
  * ~/.docker/contexts/tls/<sha256 of name>/docker/{ca,cert,key}.pem the TLS material.
  */
-import { EndpointConfigError } from './engineErrors';
 import { createHash } from 'crypto';
 import * as path from 'path';
 import type { EngineEndpoint } from './endpoint';
 import { HostFiles } from './hostFiles';
+import { EndpointConfigError } from './engineErrors';
 
 interface ContextMeta {
   Name?: string;

@@ -1,8 +1,8 @@
-import { EndpointConfigError } from './engineErrors';
 import { promises as fs } from 'fs';
 import * as https from 'https';
 import type Dockerode from 'dockerode';
 import { EngineEndpoint } from './endpoint';
+import { EndpointConfigError } from './engineErrors';
 
 /** Requests that take longer than this are abandoned; EngineClient follows events on a client without it. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -69,5 +69,12 @@ function parseHost(host: string): URL {
 }
 
 async function readOptional(file: string | undefined): Promise<Buffer | undefined> {
-  return file ? fs.readFile(file) : undefined;
+  if (!file) {
+    return undefined;
+  }
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    throw new EndpointConfigError(`TLS file ${file} cannot be read: ${(error as Error).message}`);
+  }
 }

@@ -4,10 +4,10 @@
  * ~/.docker/config.json (DOCKER_CONFIG honoured), then the usual sockets.
  * dockerode reads none of this itself, so we do.
  */
-import { EndpointConfigError } from './engineErrors';
 import * as path from 'path';
 import { readContext } from './dockerContexts';
 import { HostFiles } from './hostFiles';
+import { EndpointConfigError } from './engineErrors';
 
 export type EndpointSource = 'setting' | '--host' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'current context' | 'default socket';
 
@@ -62,9 +62,9 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv, homeDir: string): string
 
 export async function resolveEndpoint(inputs: EndpointInputs): Promise<EngineEndpoint> {
   const { env, homeDir, files } = inputs;
-  const explicitHost = inputs.explicitHost?.host?.trim();
-  if (explicitHost && inputs.explicitHost) {
-    return { host: normalizeHost(explicitHost), source: inputs.explicitHost.source };
+  const explicit = inputs.explicitHost;
+  if (explicit?.host?.trim()) {
+    return { host: normalizeHost(explicit.host), source: explicit.source };
   }
   if (env.DOCKER_HOST) {
     return { host: normalizeHost(env.DOCKER_HOST), source: 'DOCKER_HOST', tls: tlsFromEnv(env, homeDir) };

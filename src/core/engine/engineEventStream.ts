@@ -90,6 +90,8 @@ export class EngineEventStream {
       }
       this.stream = undefined;
       stream.removeAllListeners();
+      // A late error from the dying socket must not become an uncaught exception.
+      stream.on('error', () => undefined);
       stream.destroy();
       this.scheduleReconnect(error);
     };

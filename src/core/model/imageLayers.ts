@@ -93,3 +93,13 @@ export function buildImageLayers(input: ImageLayersInput): ImageLayers {
     directoryNote: missingFolders ? (storage.limitation ?? 'The Engine did not report a folder for every layer of this image.') : undefined,
   };
 }
+
+/** The same layers under the image's current names: layers are fixed for an ID, tags move. */
+export function withNames(layers: ImageLayers, names: Pick<ImageSummary, 'tags' | 'digests'>): ImageLayers {
+  return { ...layers, image: { ...layers.image, tags: names.tags, digests: names.digests } };
+}
+
+/** The Dockerfile step that made a layer, or a placeholder when the history could not be matched. */
+export function layerStepLabel(layer: Layer): string {
+  return layer.step?.step ?? '(step unknown)';
+}

@@ -4,7 +4,7 @@ import { formatAge, formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { shortId } from '../../core/model/chainIds';
 import { ImageSummary, imageDisplayName } from '../../core/model/image';
-import { ImageLayers } from '../../core/model/imageLayers';
+import { ImageLayers, withNames } from '../../core/model/imageLayers';
 import { EmptyStepNode } from './emptyStepNode';
 import { LayerNode } from './layerNode';
 import { MessageNode, errorNode } from './messageNode';
@@ -41,10 +41,10 @@ export class ImageNode implements TreeNode {
     const label = image.tags[0] ?? `<none> ${shortId(image.id)}`;
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    const more = image.tags.length > 1 ? ` (+${image.tags.length - 1})` : '';
+    const more = image.tags.length > 1 ? `(+${image.tags.length - 1}) · ` : '';
     // An untagged image already shows its short ID in the label.
     const id = image.tags.length > 0 ? `${shortId(image.id)} · ` : '';
-    item.description = `${more ? `${more.trim()} · ` : ''}${id}${formatBytes(image.size)} · ${formatAge(image.created)}`;
+    item.description = `${more}${id}${formatBytes(image.size)} · ${formatAge(image.created)}`;
     item.iconPath = new vscode.ThemeIcon(image.tags.length > 0 ? 'package' : 'circle-slash');
     item.contextValue = image.tags.length > 0 ? 'image' : 'image:untagged';
     return item;
@@ -58,9 +58,8 @@ export class ImageNode implements TreeNode {
     return this.children.get(async () => {
       let layers: ImageLayers;
       try {
-        const cached = await this.catalog.imageLayers(this.image.id);
         // The layers are cached by ID; the names come from the list this node was made from.
-        layers = { ...cached, image: { ...cached.image, tags: this.image.tags, digests: this.image.digests } };
+        layers = withNames(await this.catalog.imageLayers(this.image.id), this.image);
       } catch (error) {
         return [errorNode(this, vscode.l10n.t('the layers of {0}', this.displayName), error)];
       }

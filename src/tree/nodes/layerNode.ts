@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, layerInspectTarget } from '../../commands/targets';
 import { formatBytes } from '../../core/format';
-import { ImageLayers, Layer } from '../../core/model/imageLayers';
+import { ImageLayers, Layer, layerStepLabel } from '../../core/model/imageLayers';
 import { escape, markdownTable } from './imageNode';
 import { LayerDirectoryNode } from './layerDirectoryNode';
 import { MessageNode } from './messageNode';
@@ -20,11 +20,6 @@ export class LayerNode implements TreeNode {
     this.id = `${parent.id}/layer/${layer.index}/${layer.chainId}`;
   }
 
-  /** `RUN apk add …`, or a placeholder when the history could not be matched. */
-  get stepLabel(): string {
-    return this.layer.step?.step ?? vscode.l10n.t('(step unknown)');
-  }
-
   layerFolder(): LayerFolder | undefined {
     return layerFolderOf(this.image, this.layer);
   }
@@ -39,7 +34,7 @@ export class LayerNode implements TreeNode {
 
   getTreeItem(): vscode.TreeItem {
     const { layer } = this;
-    const item = new vscode.TreeItem(`${layer.index} · ${this.stepLabel}`, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(`${layer.index} · ${layerStepLabel(layer)}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.description = formatBytes(layer.size);
     item.iconPath = new vscode.ThemeIcon('layers');
