@@ -1,15 +1,52 @@
-// ESLint flat config: typescript-eslint recommended, and the core kept free of `vscode`.
+// ESLint flat config: typescript-eslint's type-checked rules, the core kept free of `vscode`, and
+// imports that point one way with no cycles:
+//   core ← contracts ← connection ← providers | commands | tree ← extension.ts      core ← cli
 import tseslint from 'typescript-eslint';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+
+/** Each room of src/ and the rooms it may import from (besides itself and node_modules). */
+const ROOMS = {
+  core: [],
+  cli: ['core'],
+  contracts: ['core'],
+  connection: ['core'],
+  providers: ['core', 'contracts', 'connection'],
+  commands: ['core', 'contracts', 'connection'],
+  tree: ['core', 'contracts', 'connection'],
+};
+
+const zones = Object.entries(ROOMS).map(([room, allowed]) => ({
+  target: `./src/${room}`,
+  from: './src',
+  except: [`./${room}`, ...allowed.map((other) => `./${other}`)],
+  message: `src/${room} may import only from ${[room, ...allowed].map((name) => `src/${name}`).join(', ')}.`,
+}));
 
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'node_modules/', '.cache/', '.vscode-test/', 'test-results/'] },
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+  },
   {
     files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // no-cycle parses every imported module, so it must know how to read .ts files.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      // Implementations of Promise-returning interfaces (stores, fakes, tree nodes) are `async` so that
+      // a throw becomes a rejection, whether or not they await anything.
+      '@typescript-eslint/require-await': 'off',
       eqeqeq: 'error',
       curly: 'error',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones }],
     },
   },
   {
@@ -21,7 +58,11 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -3,64 +3,107 @@
  * Exit codes: 0 ok, 1 the daemon or an image could not be reached, 2 bad usage.
  */
 import * as os from 'os';
+import { ParseArgsConfig, parseArgs } from 'util';
 import { EngineClient } from '../core/engine/engineClient';
-import { resolveEndpoint } from '../core/engine/endpoint';
-import { EngineNotFoundError, EngineUnreachableError } from '../core/engine/engineErrors';
+import { isKnownEngineError } from '../core/engine/engineErrors';
 import { nodeHostFiles } from '../core/engine/hostFiles';
+import { resolveEndpoint } from '../core/engine/resolveEndpoint';
 import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, silentLogger } from '../core/logger';
-import { formatImagesText, loadImages, toImageJson } from './lsCommand';
+import { PromiseCache } from '../core/promiseCache';
+import { lsCommand } from './commands/ls';
+import { OptionSpec, Subcommand } from './subcommand';
 
-const USAGE = `Usage: docker-layers ls [IMAGE...] [--json] [--host HOST] [--verbose]
+/** Every subcommand, in the order the usage text lists them. */
+const SUBCOMMANDS: readonly Subcommand[] = [lsCommand];
 
-List Docker images, their layers and each layer's folder (overlay2 cache ID and diff path).
-IMAGE is name[:tag], a full or short image ID; without one, every image is listed.
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  host: {
+    type: 'string',
+    short: 'H',
+    valueName: 'H',
+    description:
+      'Docker host (unix:///var/run/docker.sock, tcp://…, ssh://…); default as the docker CLI:\n' +
+      'DOCKER_HOST, DOCKER_CONTEXT, the current context, then the usual sockets',
+  },
+  verbose: { type: 'boolean', short: 'v', description: 'log Engine requests to stderr' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+};
 
-Options:
-  --json          print JSON: [{ id, tags, layers: [{ index, diffId, chainId, cacheId, diffDir, size, createdBy }] }]
-  -H, --host H    Docker host (unix:///var/run/docker.sock, tcp://…, ssh://…); default as the docker CLI:
-                  DOCKER_HOST, DOCKER_CONTEXT, the current context, then the usual sockets
-  -v, --verbose   log Engine requests to stderr
-  -h, --help      show this help`;
-
-interface CliOptions {
-  command: string | undefined;
-  images: string[];
-  json: boolean;
+export interface ParsedArguments {
+  command: Subcommand | undefined;
+  operands: string[];
+  options: Record<string, string | boolean | undefined>;
   host: string | undefined;
   verbose: boolean;
   help: boolean;
 }
 
-export function parseArguments(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { command: undefined, images: [], json: false, host: undefined, verbose: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--json') {
-      options.json = true;
-    } else if (arg === '-h' || arg === '--help') {
-      options.help = true;
-    } else if (arg === '-v' || arg === '--verbose') {
-      options.verbose = true;
-    } else if (arg === '-H' || arg === '--host') {
-      options.host = argv[++i];
-      if (options.host === undefined) {
-        throw new UsageError(`${arg} needs a value`);
-      }
-    } else if (arg.startsWith('--host=')) {
-      options.host = arg.slice('--host='.length);
-    } else if (arg.startsWith('-')) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else if (options.command === undefined) {
-      options.command = arg;
-    } else {
-      options.images.push(arg);
-    }
+export class UsageError extends Error {}
+
+/** Global options may stand before or after the subcommand's name; the subcommand's own anywhere after it. */
+export function parseArguments(argv: readonly string[]): ParsedArguments {
+  const allOptions = Object.assign({}, GLOBAL_OPTIONS, ...SUBCOMMANDS.map((command) => command.options)) as Record<string, OptionSpec>;
+  // A lenient pass to find the subcommand's name: the first positional once option values are set aside.
+  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(allOptions), strict: false, allowPositionals: true, tokens: true });
+  const name = tokens.find((token) => token.kind === 'positional')?.value;
+  const command = SUBCOMMANDS.find((candidate) => candidate.name === name);
+  if (name !== undefined && !command) {
+    throw new UsageError(`unknown command "${name}"`);
   }
-  return options;
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], options: parseArgsOptions({ ...GLOBAL_OPTIONS, ...command?.options }), strict: true, allowPositionals: true }) as typeof parsed;
+  } catch (error) {
+    throw new UsageError(usageProblem(error as Error & { code?: string }, argv));
+  }
+  const { values, positionals } = parsed;
+  return {
+    command,
+    operands: positionals.slice(1),
+    options: values,
+    host: typeof values.host === 'string' ? values.host : undefined,
+    verbose: values.verbose === true,
+    help: values.help === true,
+  };
 }
 
-class UsageError extends Error {}
+function parseArgsOptions(options: Record<string, OptionSpec>): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(Object.entries(options).map(([name, spec]) => [name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]));
+}
+
+/** parseArgs' messages, in this CLI's words: `unknown option --x`, `-H needs a value`. */
+function usageProblem(error: Error & { code?: string }, argv: readonly string[]): string {
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+    return `unknown option ${option}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // A value is missing only when its option came last.
+    return `${argv[argv.length - 1]} needs a value`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return 'unexpected argument';
+  }
+  return error.message;
+}
+
+export function usage(command?: Subcommand): string {
+  const commands = command ? [command] : SUBCOMMANDS;
+  const lines: string[] = [];
+  for (const each of commands) {
+    const flags = Object.entries(each.options).map(([name, spec]) => `[--${name}${spec.valueName ? ` ${spec.valueName}` : ''}]`);
+    lines.push(`Usage: docker-layers ${each.name} ${each.operands} ${flags.join(' ')} [--host HOST] [--verbose]`.replace(/ +/g, ' '), '', each.summary, '');
+  }
+  lines.push('Options:');
+  const specs = { ...Object.assign({}, ...commands.map((each) => each.options)), ...GLOBAL_OPTIONS } as Record<string, OptionSpec>;
+  for (const [name, spec] of Object.entries(specs)) {
+    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.valueName ? ` ${spec.valueName}` : ''}`;
+    const [first, ...rest] = spec.description.split('\n');
+    lines.push(`  ${flag.padEnd(14)}  ${first}`, ...rest.map((line) => `  ${''.padEnd(14)}  ${line}`));
+  }
+  return lines.join('\n');
+}
 
 const stderrLogger: Logger = {
   trace: (message) => process.stderr.write(`${message}\n`),
@@ -70,32 +113,35 @@ const stderrLogger: Logger = {
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let options: CliOptions;
+  let parsed: ParsedArguments;
   try {
-    options = parseArguments(argv);
+    parsed = parseArguments(argv);
   } catch (error) {
-    process.stderr.write(`docker-layers: ${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`docker-layers: ${(error as Error).message}\n${usage()}\n`);
     return 2;
   }
-  if (options.help || options.command === undefined) {
-    process.stdout.write(`${USAGE}\n`);
-    return options.help ? 0 : 2;
+  const { command } = parsed;
+  if (parsed.help || !command) {
+    process.stdout.write(`${usage(command)}\n`);
+    return parsed.help ? 0 : 2;
   }
-  if (options.command !== 'ls') {
-    process.stderr.write(`docker-layers: unknown command "${options.command}"\n${USAGE}\n`);
-    return 2;
-  }
-  const log = options.verbose ? stderrLogger : silentLogger;
+  const log = parsed.verbose ? stderrLogger : silentLogger;
+  const catalog = new PromiseCache<ImageCatalog>();
   try {
-    const endpoint = await resolveEndpoint({ explicitHost: { host: options.host, source: '--host' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
-    const catalog = new ImageCatalog(await EngineClient.connect(endpoint, log), log);
-    const images = await loadImages(catalog, options.images);
-    process.stdout.write(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images));
-    return 0;
+    return await command.run({
+      operands: parsed.operands,
+      options: parsed.options,
+      catalog: () =>
+        catalog.get(async () => {
+          const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
+          return new ImageCatalog(await EngineClient.connect(endpoint, log), log);
+        }),
+      stdout: (text) => process.stdout.write(text),
+    });
   } catch (error) {
-    // Not-found and unreachable errors already say what and where; anything else is unexpected.
-    const known = error instanceof EngineNotFoundError || error instanceof EngineUnreachableError;
-    process.stderr.write(`docker-layers: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    // Errors the core knows already say what and where, in one line; anything else is a bug: show its stack.
+    const message = isKnownEngineError(error) ? error.message : ((error as Error).stack ?? String(error));
+    process.stderr.write(`docker-layers: ${message}\n`);
     return 1;
   }
 }

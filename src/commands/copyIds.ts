@@ -4,7 +4,7 @@ import { registerCommand } from './registerCommand';
 import { Logger } from '../core/logger';
 import { EngineConnection } from '../connection/engineConnection';
 import { pickContainer, pickImage, pickLayer } from './pickTargets';
-import { CommandTarget, CopyableIds, layerCopyableIds } from './targets';
+import { CommandTarget, CopyableIds, layerCopyableIds } from '../contracts/commandTargets';
 
 type CopyField = Exclude<keyof CopyableIds, 'path'>;
 

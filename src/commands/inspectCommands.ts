@@ -4,9 +4,9 @@ import { registerCommand } from './registerCommand';
 import { Logger } from '../core/logger';
 import { EngineConnection } from '../connection/engineConnection';
 import { imageDisplayName } from '../core/model/image';
-import { toInspectUri } from '../providers/inspectUri';
+import { toInspectUri } from '../contracts/inspectUri';
 import { pickContainer, pickImage, pickLayer } from './pickTargets';
-import { CommandTarget, InspectTarget, layerInspectTarget } from './targets';
+import { CommandTarget, InspectTarget, layerInspectTarget } from '../contracts/commandTargets';
 
 export function registerInspectCommands(context: vscode.ExtensionContext, connection: EngineConnection, log: Logger): void {
   const inspectWith = (pick: () => Promise<InspectTarget | undefined>) => {

@@ -5,11 +5,11 @@
 import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
 import { formatAge, formatBytes } from '../core/format';
-import { shortId } from '../core/model/chainIds';
+import { shortId } from '../core/digest';
 import { ImageSummary, imageDisplayName } from '../core/model/image';
 import { ImageLayers, Layer } from '../core/model/imageLayers';
 import { ContainerSummary } from '../core/model/container';
-import { describeLayer } from './targets';
+import { describeLayer } from '../contracts/commandTargets';
 
 export async function pickImage(connection: EngineConnection, placeHolder = vscode.l10n.t('Select an image')): Promise<ImageSummary | undefined> {
   const { catalog } = await connection.get();

@@ -8,9 +8,10 @@ import { registerCommand } from './registerCommand';
 import { EngineConnection } from '../connection/engineConnection';
 import { checkFolderAccess } from '../core/storage/folderAccess';
 import { Logger } from '../core/logger';
-import { HOST_FILE_SCHEME, toHostFileUri } from '../providers/hostFileUri';
+import { LAYER_SCHEME, toLayerUri } from '../contracts/layerUri';
+import { limitationMessage } from '../contracts/limitationMessages';
 import { pickLayer } from './pickTargets';
-import { CommandTarget, LayerFolder, layerFolderOf } from './targets';
+import { CommandTarget, LayerFolder, layerFolderOf } from '../contracts/commandTargets';
 
 /** What a reveal command did; returned so callers (and tests) can tell without reading the UI. */
 export interface RevealOutcome {
@@ -36,8 +37,9 @@ export function registerRevealCommands(context: vscode.ExtensionContext, connect
         const access = await checkFolderAccess(folder.diffDir, folder.storage);
         if (!access.ok) {
           log.warn(`[reveal] ${folder.diffDir}: ${access.reason}`);
-          void explainNoAccess(folder, access.message, access.reason === 'unreadable');
-          return { done: false, folder, message: access.message };
+          const message = access.reason === 'elsewhere' ? `${limitationMessage(access.limitation)} (${folder.diffDir})` : access.message;
+          void explainNoAccess(folder, message, access.reason === 'unreadable');
+          return { done: false, folder, message };
         }
       }
       await action(folder);
@@ -49,7 +51,7 @@ export function registerRevealCommands(context: vscode.ExtensionContext, connect
     registerCommand('dockerLayers.layer.revealInExplorer', withFolder(revealInExplorer), log),
     registerCommand(
       'dockerLayers.layer.openInNewWindow',
-      withFolder((folder) => vscode.commands.executeCommand('vscode.openFolder', toHostFileUri(folder.diffDir), { forceNewWindow: true })),
+      withFolder((folder) => vscode.commands.executeCommand('vscode.openFolder', layerFilesUri(folder), { forceNewWindow: true })),
       log,
     ),
     registerCommand('dockerLayers.layer.revealInOS', withFolder(revealInOsFileManager), log),
@@ -77,7 +79,8 @@ async function pickFolder(connection: EngineConnection): Promise<LayerFolder | u
   }
   const folder = layerFolderOf(picked.image, picked.layer);
   if (!folder) {
-    void vscode.window.showWarningMessage(picked.image.directoryNote ?? vscode.l10n.t('The Engine reported no folder for this layer.'));
+    const { location } = picked.layer;
+    void vscode.window.showWarningMessage(location.kind === 'unavailable' ? limitationMessage(location.limitation) : vscode.l10n.t('The Engine reported no folder for this layer.'));
   }
   return folder;
 }
@@ -96,7 +99,7 @@ async function explainNoAccess(folder: LayerFolder, message: string, offerSudo: 
 
 /** Adds the diff folder to the workspace once (read-only scheme) and reveals it in the Explorer. */
 async function revealInExplorer(folder: LayerFolder): Promise<void> {
-  const uri = toHostFileUri(folder.diffDir);
+  const uri = layerFilesUri(folder);
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (!folders.some((existing) => existing.uri.toString() === uri.toString())) {
     // Appending keeps the extension host running. In a window without folders this adds the first
@@ -127,7 +130,7 @@ export async function removeLayerWorkspaceFolders(): Promise<number> {
   let removed = 0;
   for (;;) {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    const last = [...folders].reverse().find((folder) => folder.uri.scheme === HOST_FILE_SCHEME);
+    const last = [...folders].reverse().find((folder) => folder.uri.scheme === LAYER_SCHEME);
     if (!last) {
       return removed;
     }
@@ -135,6 +138,11 @@ export async function removeLayerWorkspaceFolders(): Promise<number> {
     await changeWorkspaceFolders(() => vscode.workspace.updateWorkspaceFolders(last.index, 1));
     removed++;
   }
+}
+
+/** The layer's files (its diff folder) as a read-only docker-layer: folder. */
+function layerFilesUri(folder: LayerFolder): vscode.Uri {
+  return toLayerUri({ layer: folder.ref, root: 'files', path: '/' });
 }
 
 function changeWorkspaceFolders(update: () => boolean): Promise<void> {

@@ -5,7 +5,8 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { EngineClient } from '../core/engine/engineClient';
-import { EngineEndpoint, resolveEndpoint } from '../core/engine/endpoint';
+import { EngineEndpoint } from '../core/engine/engineEndpoint';
+import { resolveEndpoint } from '../core/engine/resolveEndpoint';
 import { nodeHostFiles } from '../core/engine/hostFiles';
 import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, taggedLogger } from '../core/logger';

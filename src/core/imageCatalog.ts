@@ -1,37 +1,38 @@
 /**
- * The one place the extension and the CLI get images and layers from. Lists are asked for each
- * time they are needed (they change with every pull, tag or run); an image's layers are cached by
- * image ID, since an ID names fixed content, until `invalidate()` (refresh, Engine events, a new
- * endpoint). Inspect, history and layerdb reads for one image run in parallel.
+ * The one place the extension and the CLI get images, layers and layer files from. Lists are asked
+ * for each time they are needed (they change with every pull, tag or run); an image's layers are
+ * cached by image ID, since an ID names fixed content, until `invalidate()` (refresh, Engine events,
+ * a new endpoint). Where layers are and how to read them is the storage backend's business
+ * (storage/layerStore.ts), chosen once from /info.
  */
-import { EngineClient } from './engine/engineClient';
+import { isFullDigest } from './digest';
+import { EngineApi } from './engine/engineApi';
+import { EngineNotFoundError } from './engine/engineErrors';
+import { LayerFileSystem } from './layerfs/layerFileSystem';
+import { LayerRef, LayerRoot, layerRefKey } from './layerfs/layerRef';
 import { Logger } from './logger';
 import { PromiseCache } from './promiseCache';
+import { chainIdsOf } from './model/chainIds';
+import { ContainerLayers, ContainerSummary, containerSummaryFromInspect, containerSummaryFromList } from './model/container';
+import { LayerHistory, layerHistoryFromConfig, layerHistoryFromEngine } from './model/historySteps';
 import { ImageSummary, compareImages, imageSummaryFromList } from './model/image';
 import { ImageLayers, buildImageLayers } from './model/imageLayers';
-import { LayerHistory, layerHistoryFromConfig, layerHistoryFromEngine } from './model/historySteps';
-import { chainIdsOf } from './model/chainIds';
-import { layerDirectoriesFromGraphDriver } from './storage/graphDriverDirectories';
-import { LayerdbEntry, canReadLayerdb, readImageConfig, readLayerdbEntry, readMountEntry } from './storage/layerdb';
-import { ContainerLayers, ContainerSummary, buildContainerLayers, containerSummaryFromList } from './model/container';
-import { StorageProfile, storageProfileOf } from './storage/storageProfile';
-
-interface StorageAccess {
-  profile: StorageProfile;
-  /** True when this process can read the layerdb itself (root, or the rootless daemon's user). */
-  layerdbReadable: boolean;
-}
-
-const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+import { layerDocument } from './model/layerDocument';
+import { Limitation } from './storage/limitation';
+import { LayerLocation, reportedDirectory } from './storage/layerLocation';
+import { LayerStore } from './storage/layerStore';
+import { selectLayerStore } from './storage/selectLayerStore';
+import { StorageProfile } from './storage/storageProfile';
 
 export class ImageCatalog {
-  private readonly storageAccess = new PromiseCache<StorageAccess>();
+  private readonly store = new PromiseCache<LayerStore>();
   private readonly layersById = new Map<string, Promise<ImageLayers>>();
+  private readonly openedLayers = new Map<string, Promise<LayerFileSystem>>();
   /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
   private generation = 0;
 
   constructor(
-    readonly engine: EngineClient,
+    readonly engine: EngineApi,
     private readonly log: Logger,
   ) {}
 
@@ -39,100 +40,116 @@ export class ImageCatalog {
   invalidate(): void {
     this.generation++;
     this.layersById.clear();
-    this.storageAccess.clear();
+    this.openedLayers.clear();
+    this.store.clear();
   }
 
-  async storage(): Promise<StorageProfile> {
-    return (await this.loadStorageAccess()).profile;
+  async storage(signal?: AbortSignal): Promise<StorageProfile> {
+    return (await this.layerStore(signal)).profile;
   }
 
   /** Every image (untagged ones included), newest first. */
-  async listImages(): Promise<ImageSummary[]> {
-    return (await this.engine.listImages()).map(imageSummaryFromList).sort(compareImages);
+  async listImages(signal?: AbortSignal): Promise<ImageSummary[]> {
+    return (await this.engine.listImages(signal)).map(imageSummaryFromList).sort(compareImages);
   }
 
   /** Every container, running or not, newest first. */
-  async listContainers(): Promise<ContainerSummary[]> {
-    return (await this.engine.listContainers()).map(containerSummaryFromList).sort((a, b) => b.created - a.created || a.name.localeCompare(b.name));
+  async listContainers(signal?: AbortSignal): Promise<ContainerSummary[]> {
+    return (await this.engine.listContainers(signal))
+      .map(containerSummaryFromList)
+      .sort((a, b) => b.created - a.created || a.name.localeCompare(b.name));
   }
 
   /** A container's read-write and init layers (not cached: a container's state changes often). */
-  async containerLayers(reference: string): Promise<ContainerLayers> {
-    const [inspect, access] = await Promise.all([this.engine.inspectContainer(reference), this.loadStorageAccess()]);
-    const { profile } = access;
-    const mount = access.layerdbReadable && profile.dataRoot ? await readMountEntry(profile.dataRoot, profile.driver, inspect.Id) : undefined;
-    return buildContainerLayers(inspect, profile, mount);
+  async containerLayers(reference: string, signal?: AbortSignal): Promise<ContainerLayers> {
+    const [inspect, store] = await Promise.all([this.engine.inspectContainer(reference, signal), this.layerStore(signal)]);
+    const { readWrite, init } = await store.locateContainerLayers(inspect, signal);
+    return {
+      container: containerSummaryFromInspect(inspect),
+      readWrite: (readWrite && reportedDirectory(readWrite)) ?? null,
+      init: (init && reportedDirectory(init)) ?? null,
+      storage: store.profile,
+    };
   }
 
   /** Layers of an image by ID, name[:tag] or short ID; cached only under full IDs (names move). */
-  imageLayers(reference: string): Promise<ImageLayers> {
-    if (!FULL_IMAGE_ID.test(reference)) {
-      return this.loadImageLayers(reference);
+  imageLayers(reference: string, signal?: AbortSignal): Promise<ImageLayers> {
+    if (!isFullDigest(reference)) {
+      return this.loadImageLayers(reference, signal);
     }
-    const cached = this.layersById.get(reference);
-    if (cached) {
-      return cached;
+    return this.cached(this.layersById, reference, () => this.loadImageLayers(reference, signal));
+  }
+
+  /**
+   * A reader for a layer's files (`files`) or for the backend folder that holds them (`folder`).
+   * Rejects with EngineNotFoundError when the image, container or layer is gone, and with
+   * LayerUnavailableError (storage/openLocation.ts) when its files cannot be read from here.
+   */
+  openLayer(ref: LayerRef, root: LayerRoot, signal?: AbortSignal): Promise<LayerFileSystem> {
+    return this.cached(this.openedLayers, layerRefKey(ref, root), async () => {
+      const [store, location] = await Promise.all([this.layerStore(signal), this.locate(ref, signal)]);
+      return store.open(location, root);
+    });
+  }
+
+  /** The Inspect document of an image's layer, with what the backend reads from its folder. */
+  async layerDocument(imageId: string, index: number, describe: (limitation: Limitation) => string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const [image, store] = await Promise.all([this.imageLayers(imageId, signal), this.layerStore(signal)]);
+    const layer = image.layers[index];
+    const details = layer ? await store.folderDetails(layer.location) : undefined;
+    return layerDocument(image, index, details, describe);
+  }
+
+  private async locate(ref: LayerRef, signal: AbortSignal | undefined): Promise<LayerLocation> {
+    if (ref.owner === 'image') {
+      const layer = (await this.imageLayers(ref.imageId, signal)).layers[ref.index];
+      if (!layer) {
+        throw new EngineNotFoundError(ref.imageId, `image ${ref.imageId} has no layer ${ref.index}`);
+      }
+      return layer.location;
     }
-    const loading = this.loadImageLayers(reference);
+    const [inspect, store] = await Promise.all([this.engine.inspectContainer(ref.containerId, signal), this.layerStore(signal)]);
+    const locations = await store.locateContainerLayers(inspect, signal);
+    const location = ref.role === 'read-write' ? locations.readWrite : locations.init;
+    if (!location) {
+      throw new EngineNotFoundError(ref.containerId, `container ${ref.containerId} has no ${ref.role} layer`);
+    }
+    return location;
+  }
+
+  private async loadImageLayers(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
+    const [inspect, engineHistory, store] = await Promise.all([
+      this.engine.inspectImage(reference, signal),
+      this.engine.imageHistory(reference, signal),
+      this.layerStore(signal),
+    ]);
+    const diffIds = inspect.RootFS?.Layers ?? [];
+    const [config, located] = await Promise.all([store.imageConfig(inspect.Id, signal), store.locateLayers(inspect, chainIdsOf(diffIds), signal)]);
+    let history: LayerHistory | undefined = config ? layerHistoryFromConfig(config, diffIds.length) : undefined;
+    if (!history || history.source === 'unmatched') {
+      history = layerHistoryFromEngine(engineHistory, diffIds.length);
+    }
+    return buildImageLayers({ inspect, history, storage: store.profile, located });
+  }
+
+  private layerStore(signal: AbortSignal | undefined): Promise<LayerStore> {
+    return this.store.get(async () => selectLayerStore(await this.engine.info(signal), this.engine.endpoint, this.log));
+  }
+
+  /** Caches a load under a key; failures are not kept, so a retry asks again; a newer entry is left alone. */
+  private cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const existing = cache.get(key);
+    if (existing) {
+      return existing;
+    }
+    const loading = load();
     const generation = this.generation;
-    this.layersById.set(reference, loading);
+    cache.set(key, loading);
     loading.catch(() => {
-      // Failures are not kept, so a retry asks again; a newer entry is left alone.
-      if (generation === this.generation && this.layersById.get(reference) === loading) {
-        this.layersById.delete(reference);
+      if (generation === this.generation && cache.get(key) === loading) {
+        cache.delete(key);
       }
     });
     return loading;
-  }
-
-  private async loadImageLayers(reference: string): Promise<ImageLayers> {
-    const [inspect, engineHistory, access] = await Promise.all([
-      this.engine.inspectImage(reference),
-      this.engine.imageHistory(reference),
-      this.loadStorageAccess(),
-    ]);
-    const { profile } = access;
-    const diffIds = inspect.RootFS?.Layers ?? [];
-    const layerCount = diffIds.length;
-    let layerdb: LayerdbEntry[] | undefined;
-    let history: LayerHistory | undefined;
-    if (access.layerdbReadable && profile.dataRoot) {
-      const dataRoot = profile.dataRoot;
-      const [config, entries] = await Promise.all([
-        readImageConfig(dataRoot, profile.driver, inspect.Id),
-        Promise.all(chainIdsOf(diffIds).map((chainId) => readLayerdbEntry(dataRoot, profile.driver, chainId))).catch((error: Error) => {
-          this.log.warn(`layerdb of ${inspect.Id} not read, using GraphDriver data: ${error.message}`);
-          return undefined;
-        }),
-      ]);
-      layerdb = entries;
-      if (config) {
-        history = layerHistoryFromConfig(config, layerCount);
-      }
-    }
-    if (!history || history.source === 'unmatched') {
-      history = layerHistoryFromEngine(engineHistory, layerCount);
-    }
-    return buildImageLayers({
-      inspect,
-      history,
-      storage: profile,
-      layerdb,
-      graphDriver: layerDirectoriesFromGraphDriver(inspect.GraphDriver, layerCount),
-    });
-  }
-
-  private loadStorageAccess(): Promise<StorageAccess> {
-    return this.storageAccess.get(async () => {
-      const info = await this.engine.info();
-      const profile = storageProfileOf(info, this.engine.endpoint);
-      const layerdbReadable =
-        profile.kind === 'overlay2' && profile.location === 'local' && profile.dataRoot !== undefined && (await canReadLayerdb(profile.dataRoot, profile.driver));
-      this.log.info(
-        `storage: ${profile.kind} (driver ${profile.driver}) at ${profile.dataRoot ?? '?'}, ${profile.location}${profile.rootless ? ', rootless' : ''}` +
-          (profile.kind === 'overlay2' ? `; layerdb ${layerdbReadable ? 'readable' : 'not readable by this user'}` : ''),
-      );
-      return { profile, layerdbReadable };
-    });
   }
 }

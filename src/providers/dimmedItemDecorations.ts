@@ -1,15 +1,7 @@
 import * as vscode from 'vscode';
+import { DIMMED_ITEM_SCHEME } from '../contracts/dimmedItemUri';
 
-/**
- * Tree items can't be greyed out directly; a file decoration colours the label. Items that should
- * look dimmed (metadata-only history steps) carry a resourceUri of this scheme.
- */
-export const DIMMED_ITEM_SCHEME = 'docker-layers-dimmed';
-
-export function toDimmedItemUri(key: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: DIMMED_ITEM_SCHEME, path: `/${key}` });
-}
-
+/** Dims the labels of items that carry a docker-layers-dimmed: resourceUri (see contracts/dimmedItemUri.ts). */
 export class DimmedItemDecorations implements vscode.FileDecorationProvider {
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     return uri.scheme === DIMMED_ITEM_SCHEME ? new vscode.FileDecoration(undefined, undefined, new vscode.ThemeColor('disabledForeground')) : undefined;

@@ -3,18 +3,15 @@
  * re-renders the open ones when their image or container changes or is deleted.
  */
 import * as vscode from 'vscode';
-import { InspectTarget } from '../commands/targets';
+import { InspectTarget } from '../contracts/commandTargets';
+import { INSPECT_SCHEME, fromInspectUri } from '../contracts/inspectUri';
+import { limitationMessage } from '../contracts/limitationMessages';
 import { EngineConnection } from '../connection/engineConnection';
 import { EngineEvents } from '../connection/engineEvents';
 import { Debouncer } from '../core/debouncer';
 import { EngineNotFoundError } from '../core/engine/engineErrors';
 import { changesContainers, changesImages } from '../core/engine/relevantEvents';
 import { imageSummaryFromInspect } from '../core/model/image';
-import { withNames } from '../core/model/imageLayers';
-import { layerDocument } from '../core/model/layerDocument';
-import { readOverlay2Links } from '../core/storage/overlay2Links';
-import { checkFolderAccess } from '../core/storage/folderAccess';
-import { INSPECT_SCHEME, fromInspectUri } from './inspectUri';
 
 const DEBOUNCE_MS = 300;
 
@@ -69,14 +66,12 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
         // Asked each time: it tells whether the image still exists, and its current tags; the layers
         // themselves are fixed for an image ID and come from the catalog's cache.
         const [current, cached] = await Promise.all([engine.inspectImage(target.imageId), catalog.imageLayers(target.imageId)]);
-        const image = withNames(cached, imageSummaryFromInspect(current));
-        const layer = image.layers[target.index];
+        const layer = cached.layers[target.index];
         if (!layer || layer.chainId !== target.chainId) {
           throw new EngineNotFoundError(target.chainId, `layer ${target.index} (${target.chainId}) is not in the image any more`);
         }
-        const readable = layer.layerDir ? (await checkFolderAccess(layer.layerDir, image.storage)).ok : false;
-        const links = readable && layer.layerDir ? await readOverlay2Links(layer.layerDir) : undefined;
-        return layerDocument(image, target.index, links);
+        const document = await catalog.layerDocument(target.imageId, target.index, limitationMessage);
+        return { ...document, image: { id: current.Id, tags: imageSummaryFromInspect(current).tags } };
       }
     }
   }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
-import { EngineEndpoint } from '../core/engine/endpoint';
+import { EngineEndpoint } from '../core/engine/engineEndpoint';
 import { EngineErrorKind, EngineUnreachableError, engineErrorKind } from '../core/engine/engineErrors';
 import { ImageNode } from './nodes/imageNode';
 import { TreeContext, TreeNode } from './nodes/treeNode';

@@ -70,8 +70,8 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
         refreshAll();
       }
     }),
-    refreshOnEngineEvents(imagesView, events, changesImages, reload(images)),
-    refreshOnEngineEvents(containersView, events, (event) => changesContainers(event) || changesImages(event), reload(containers)),
+    refreshOnEngineEvents(imagesView, events, changesImages, (restarted) => void reload(images)(restarted)),
+    refreshOnEngineEvents(containersView, events, (event) => changesContainers(event) || changesImages(event), (restarted) => void reload(containers)(restarted)),
   );
   return { images: { provider: images, view: imagesView }, containers: { provider: containers, view: containersView } };
 }

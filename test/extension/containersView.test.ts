@@ -68,7 +68,9 @@ describe('Containers view', function () {
     if (isRoot) {
       try {
         assert.equal(outcome.done, true);
-        const added = (vscode.workspace.workspaceFolders ?? []).find((folder) => folder.uri.path === exited.GraphDriver.Data.UpperDir);
+        const folders = vscode.workspace.workspaceFolders ?? [];
+        const hostPaths = await Promise.all(folders.map((folder) => api.layerFiles.hostPathOf(folder.uri)));
+        const added = folders.find((_, index) => hostPaths[index] === exited.GraphDriver.Data.UpperDir);
         assert.ok(added, 'the read-write diff folder is in the workspace');
         assert.match(added.name, /^dle-exited · read-write layer · [0-9a-f]{12}$/);
       } finally {
@@ -79,13 +81,13 @@ describe('Containers view', function () {
     }
     const document = await vscode.commands.executeCommand<vscode.TextDocument>('dockerLayers.container.inspect', readWrite);
     assert.equal(path.posix.basename(document.uri.path), 'dle-exited.json');
-    assert.equal(JSON.parse(document.getText()).Id, exited.Id);
+    assert.equal((JSON.parse(document.getText()) as { Id: string }).Id, exited.Id);
   });
 
   it('from the palette, Inspect Container asks with a quick pick', async function () {
     const { catalog } = await api.connection.get();
     const index = (await catalog.listContainers()).findIndex((container) => container.id === exited.Id);
     const document = await runWithQuickPicks<vscode.TextDocument>('dockerLayers.container.inspect', [index]);
-    assert.equal(JSON.parse(document.getText()).Name, '/dle-exited');
+    assert.equal((JSON.parse(document.getText()) as { Name: string }).Name, '/dle-exited');
   });
 });

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
 import type { EngineStatus } from '../../src/tree/imagesTreeProvider';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { assertUnreadableMessage, diffDirsOf, docker, inspectImage, isRoot, labelOf, openView, rootNodes, skipUnless, waitFor } from './support';
+import { assertUnreadableMessage, diffDirsOf, docker, inspectImage, isRoot, labelOf, labelText, openView, rootNodes, skipUnless, waitFor } from './support';
 
 describe('Images view', function () {
   let api: DockerLayersApi;
@@ -26,7 +26,7 @@ describe('Images view', function () {
 
   it('registers every command the manifest contributes', async function () {
     const extension = vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')!;
-    const contributed = (extension.packageJSON.contributes.commands as { command: string }[]).map((command) => command.command);
+    const contributed = ((extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands).map((command) => command.command);
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.deepEqual(contributed.filter((command) => !registered.has(command)), []);
   });
@@ -39,7 +39,7 @@ describe('Images view', function () {
     assert.ok(appNode, 'dle-app is listed');
     assert.equal(roots.filter((node) => node.id === `image/${app.Id}`).length, 1, 'two tags, one node');
     const item = appNode.getTreeItem();
-    assert.match(String(item.label), /^dle-app:(1\.0|latest)$/);
+    assert.match(labelText(item), /^dle-app:(1\.0|latest)$/);
     assert.match(String(item.description), new RegExp(app.Id.slice(7, 19)));
     assert.ok(roots.some((node) => node.id === `image/${base.Id}`), 'dle-base is listed');
     const tooltip = await api.views.images.provider.resolveTreeItem(appNode.getTreeItem(), appNode);
@@ -90,7 +90,7 @@ describe('Images view', function () {
       });
       const items = labels.map((node) => node.getTreeItem());
       // Layers as their index, empty steps as their instruction, in history order.
-      const shape = items.map((item) => (item.description === 'no layer' ? String(item.label).split(' ')[0] : `#${String(item.label).split(' · ')[0]}`));
+      const shape = items.map((item) => (item.description === 'no layer' ? labelText(item).split(' ')[0] : `#${labelText(item).split(' · ')[0]}`));
       assert.deepEqual(shape, ['#0', 'LABEL', 'ENV', '#1', '#2', '#3', '#4', '#5', 'WORKDIR', 'CMD']);
       const env = items[2];
       assert.equal(env.description, 'no layer');
@@ -130,7 +130,7 @@ describe('Images view', function () {
     const item = message.getTreeItem();
     const layerDir = path.dirname(diffDirsOf(app)[1]);
     assert.equal(item.label, `Not readable by this user: ${layerDir}`);
-    assertUnreadableMessage(String(item.tooltip), layerDir);
+    assertUnreadableMessage(typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value, layerDir);
   });
 
   it('expands a layer folder to its real entries and diff/ to the files the layer added', async function () {
@@ -168,8 +168,28 @@ describe('Images view', function () {
     const document = await vscode.workspace.openTextDocument(uri);
     assert.equal(document.getText(), 'hello\n');
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, Buffer.from('changed'))), /permission|NoPermissions|readonly/i);
-    const onDisk = await fs.readFile(uri.path, 'utf8');
+    const hostPath = await api.layerFiles.hostPathOf(uri);
+    assert.equal(hostPath, path.join(path.dirname(diffDirsOf(app)[1]), 'diff', 'app', 'hello.txt'), 'the file is in the layer folder docker inspect reports');
+    const onDisk = await fs.readFile(hostPath, 'utf8');
     assert.equal(onDisk, 'hello\n', 'the file on disk is unchanged');
+  });
+
+  it('reads nothing outside a layer through a hand-made URI', async function () {
+    const app = await inspectImage('dle-app:1.0');
+    const hex = app.Id.replace(/^sha256:/, '');
+    // The old host-path scheme is gone: it served any absolute path.
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.parse('docker-layer-file:/etc/passwd'))));
+    // `..` stays inside the layer: this is layer 1's /etc/passwd, which the layer does not have.
+    const escape = vscode.Uri.from({ scheme: 'docker-layer', authority: `image-${hex}-1`, path: '/../../../../../../etc/passwd' });
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(escape)), /not found|EntryNotFound|FileNotFound|permission|NoPermissions/i);
+    // An authority that names no layer names nothing.
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.parse('docker-layer://etc/passwd'))), /names no layer|EntryNotFound|FileNotFound/i);
+    if (isRoot) {
+      // A symbolic link in a layer is shown as a link, never followed on this host.
+      const sh = vscode.Uri.from({ scheme: 'docker-layer', authority: `image-${hex}-0`, path: '/bin/sh' });
+      assert.equal((await vscode.workspace.fs.stat(sh)).type & vscode.FileType.SymbolicLink, vscode.FileType.SymbolicLink);
+      assert.match(Buffer.from(await vscode.workspace.fs.readFile(sh)).toString(), /^symbolic link → /);
+    }
   });
 
   it('picks up a newly built image and drops a deleted one through the event stream', async function () {

@@ -44,7 +44,7 @@ export async function run(): Promise<void> {
     try {
       mocha.run(resolve);
     } catch (error) {
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
     }
   });
   if (failures > 0) {

@@ -7,13 +7,21 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { CommandTarget, LayerFolder } from '../../src/commands/targets';
+import type { CommandTarget, LayerFolder } from '../../src/contracts/commandTargets';
 import type { RevealOutcome } from '../../src/commands/revealLayerFolder';
 import type { DockerLayersApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
 import { DockerImageInspect, assertUnreadableMessage, diffDirsOf, docker, findImageNode, inspectImage, isRoot, layerNodesOf, openView, runWithQuickPicks, skipUnless, waitFor } from './support';
 
-const HOST_FILE_SCHEME = 'docker-layer-file';
+const LAYER_SCHEME = 'docker-layer';
+
+/** The parts of a layer's Inspect document these tests read. */
+interface LayerDocumentJson {
+  layer: { index: number; diffId: string; chainId: string; parentChainId: string; cacheId: string };
+  history: { createdBy: string }[];
+  folder: { diffDir: string; link: string; lower: { layerIndex: number }[] };
+  sources: { cacheId: string };
+}
 
 /** Names and mtimes under overlay2/, to prove the commands wrote nothing there. */
 async function snapshotDataRoot(dirs: string[]): Promise<string> {
@@ -24,7 +32,7 @@ async function snapshotDataRoot(dirs: string[]): Promise<string> {
 }
 
 function layerFoldersInWorkspace(): readonly vscode.WorkspaceFolder[] {
-  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === HOST_FILE_SCHEME);
+  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === LAYER_SCHEME);
 }
 
 describe('Layer actions', function () {
@@ -57,7 +65,7 @@ describe('Layer actions', function () {
     assert.equal(outcome.done, true, JSON.stringify(outcome));
     let added = layerFoldersInWorkspace();
     assert.equal(added.length, 1);
-    assert.equal(added[0].uri.path, diffDirs[1], 'the folder is the diff folder docker inspect reports');
+    assert.equal(await api.layerFiles.hostPathOf(added[0].uri), diffDirs[1], 'the folder is the diff folder docker inspect reports');
     assert.match(added[0].name, /^layer 1 · RUN mkdir -p \/app\/old \/data &&… · [0-9a-f]{12}$/);
     await vscode.commands.executeCommand('dockerLayers.layer.revealInExplorer', layers[1]);
     added = layerFoldersInWorkspace();
@@ -85,7 +93,7 @@ describe('Layer actions', function () {
     }
     assert.equal(outcome.done, true);
     assert.deepEqual(
-      layerFoldersInWorkspace().map((folder) => folder.uri.path),
+      await Promise.all(layerFoldersInWorkspace().map((folder) => api.layerFiles.hostPathOf(folder.uri))),
       [diffDirs[2], diffDirs[4]],
     );
   });
@@ -151,7 +159,7 @@ describe('Layer actions', function () {
     const document = await vscode.commands.executeCommand<vscode.TextDocument>('dockerLayers.layer.inspect', layers[3]);
     assert.equal(document.languageId, 'json');
     assert.match(path.posix.basename(document.uri.path), /^layer 3 of dle-app:(1\.0|latest)\.json$/);
-    const doc = JSON.parse(document.getText());
+    const doc = JSON.parse(document.getText()) as LayerDocumentJson;
     assert.equal(doc.layer.index, 3);
     assert.equal(doc.layer.diffId, app.RootFS.Layers[3]);
     // Layers 2 and 3 share a diff ID; the document is still layer 3's own (its chain ID).
@@ -160,7 +168,7 @@ describe('Layer actions', function () {
     assert.ok(layers[2].id.endsWith(`/${doc.layer.parentChainId}`));
     assert.equal(doc.layer.cacheId, path.basename(path.dirname(diffDirs[3])));
     assert.equal(doc.folder.diffDir, diffDirs[3]);
-    assert.match(doc.history.at(-1).createdBy, /COPY file:[0-9a-f]+ in \/payload.txt/);
+    assert.match(doc.history.at(-1)?.createdBy ?? '', /COPY file:[0-9a-f]+ in \/payload.txt/);
     if (isRoot) {
       const cacheId = (await fs.readFile(`/var/lib/docker/image/overlay2/layerdb/sha256/${doc.layer.chainId.slice(7)}/cache-id`, 'utf8')).trim();
       assert.equal(doc.layer.cacheId, cacheId);
@@ -188,10 +196,10 @@ describe('Layer actions', function () {
         return findImageNode(api, id);
       });
       const document = await vscode.commands.executeCommand<vscode.TextDocument>('dockerLayers.image.inspect', image);
-      assert.equal(JSON.parse(document.getText()).Id, id);
+      assert.equal((JSON.parse(document.getText()) as { Id: string }).Id, id);
       const [, topLayer] = await image.getChildren();
       const layerDocument = await vscode.commands.executeCommand<vscode.TextDocument>('dockerLayers.layer.inspect', topLayer);
-      assert.equal(JSON.parse(layerDocument.getText()).layer.index, 1);
+      assert.equal((JSON.parse(layerDocument.getText()) as LayerDocumentJson).layer.index, 1);
       await docker('rmi', tag);
       await waitFor('the document to say the image was deleted', () => /"deleted": true/.test(document.getText()), 15_000);
       assert.match(document.getText(), /no longer exists/);
@@ -209,7 +217,7 @@ describe('Layer actions', function () {
     const index = images.findIndex((image) => image.id === base.Id);
     assert.ok(index >= 0);
     const document = await runWithQuickPicks<vscode.TextDocument>('dockerLayers.image.inspect', [index]);
-    assert.equal(JSON.parse(document.getText()).Id, base.Id);
+    assert.equal((JSON.parse(document.getText()) as { Id: string }).Id, base.Id);
   });
 
   it('from the palette, Copy Cache ID asks for an image, then a layer', async function () {
@@ -241,7 +249,7 @@ describe('Layer actions', function () {
     const [directory] = await layers[0].getChildren();
     const real = directory.layerFolder!()!;
     const limitation = 'The daemon at ssh://builder is on another machine: these paths are on that machine, not this one.';
-    const remote: LayerFolder = { ...real, storage: { ...real.storage, location: 'remote', limitation } };
+    const remote: LayerFolder = { ...real, storage: { ...real.storage, location: 'remote', limitation: { code: 'remoteHost', host: 'ssh://builder' } } };
     const outcome = await vscode.commands.executeCommand<RevealOutcome>('dockerLayers.layer.revealInExplorer', { layerFolder: () => remote });
     assert.equal(outcome.done, false);
     assert.ok(outcome.message?.startsWith(limitation));

@@ -45,7 +45,10 @@ export async function docker(...args: string[]): Promise<string> {
 }
 
 export async function labelOf(node: TreeNode): Promise<string> {
-  const item = node.getTreeItem();
+  return labelText(node.getTreeItem());
+}
+
+export function labelText(item: vscode.TreeItem): string {
   return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
 

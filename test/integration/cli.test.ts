@@ -3,8 +3,8 @@
  * dockerd: same answers as the core, name/ID resolution, exit codes.
  */
 import * as assert from 'node:assert/strict';
-import { ImageJson, toImageJson } from '../../src/cli/lsCommand';
-import { shortId } from '../../src/core/model/chainIds';
+import { ImageJson, toImageJson } from '../../src/cli/commands/ls';
+import { shortId } from '../../src/core/digest';
 import { Daemon, ensureCliBuilt, requireDaemon, runCli } from './helpers/daemon';
 
 function parseJson(stdout: string): ImageJson[] {

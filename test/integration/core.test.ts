@@ -4,7 +4,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { chainIdsOf, digestHex } from '../../src/core/model/chainIds';
+import { chainIdsOf } from '../../src/core/model/chainIds';
+import { digestHex } from '../../src/core/digest';
 import { instructionOf } from '../../src/core/model/buildStep';
 import { ImageLayers } from '../../src/core/model/imageLayers';
 import { skipBecause } from '../helpers/skip';
@@ -60,7 +61,7 @@ describe('core against the real dockerd', function () {
           assert.equal(layer.sizeSource, 'layerdb', where);
           assert.equal(layer.cacheIdSource, 'layerdb', where);
           assert.equal(layer.diffDir, `${daemon.info.DockerRootDir}/overlay2/${layer.cacheId}/diff`, where);
-          assert.ok(fs.statSync(layer.diffDir as string).isDirectory(), `${where}: ${layer.diffDir} exists`);
+          assert.ok(fs.statSync(layer.diffDir).isDirectory(), `${where}: ${layer.diffDir} exists`);
         }
         assert.equal(layersOf[role].historySource, 'image config');
       });

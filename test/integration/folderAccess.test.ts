@@ -82,8 +82,8 @@ describe(`checkFolderAccess on a real layer folder as "${TEST_USER}" (docker gro
   });
 
   it("gives 'elsewhere' before touching the disk when the profile has a limitation, as the test user too", async () => {
-    const limited: StorageProfile = { ...storage, location: 'remote', limitation: 'The daemon at tcp://10.0.0.5:2375 is on another machine.' };
+    const limited: StorageProfile = { ...storage, location: 'remote', limitation: { code: 'remoteHost', host: 'tcp://10.0.0.5:2375' } };
     const { access } = await checkAsTestUser(diffDir, limited);
-    assert.deepEqual(access, { ok: false, reason: 'elsewhere', message: `${limited.limitation} (${diffDir})` });
+    assert.deepEqual(access, { ok: false, reason: 'elsewhere', limitation: limited.limitation });
   });
 });

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
-import { ImageJson } from '../../src/cli/lsCommand';
+import { ImageJson } from '../../src/cli/commands/ls';
 import { skipBecause } from '../helpers/skip';
 import { Daemon, REPO_ROOT, TEST_USER, ensureCliBuilt, requireDaemon, run, runCli, runCliAsTestUser } from './helpers/daemon';
 

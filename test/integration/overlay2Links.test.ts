@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageLayers } from '../../src/core/model/imageLayers';
-import { readOverlay2Links } from '../../src/core/storage/overlay2Links';
+import { readOverlay2Links } from '../../src/core/storage/overlay2/overlay2Links';
 import { skipBecause } from '../helpers/skip';
 import { Daemon, requireDaemon } from './helpers/daemon';
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { chainIdsOf, digestHex, shortId } from '../../src/core/model/chainIds';
+import { chainIdsOf } from '../../src/core/model/chainIds';
+import { digestHex, shortId } from '../../src/core/digest';
 import { IMAGE_FIXTURE_NAMES, imageFixture, layerdbChainIds } from './helpers/fixtures';
 
 describe('chainIdsOf', () => {

@@ -1,16 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { buildContainerLayers, containerSummaryFromInspect, containerSummaryFromList } from '../../src/core/model/container';
-import { MountEntry } from '../../src/core/storage/layerdb';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ContainerInspect } from '../../src/core/engine/engineTypes';
+import { ImageCatalog } from '../../src/core/imageCatalog';
+import { silentLogger } from '../../src/core/logger';
+import { containerSummaryFromInspect, containerSummaryFromList } from '../../src/core/model/container';
 import { storageProfileOf } from '../../src/core/storage/storageProfile';
 import { LOCAL_SOCKET_ENDPOINT, imageFixture, infoFixture } from './helpers/fixtures';
-import { CONTAINER_FIXTURE_NAMES, ContainerFixture, containerFixture, containerdInfoFixture, containerdStyleInspect, containersListFixture } from './helpers/containerFixtures';
-
-const overlay2Storage = () => storageProfileOf(infoFixture(), LOCAL_SOCKET_ENDPOINT);
-
-/** What ImageCatalog passes in as root: layerdb/mounts/<id>/{mount-id,init-id,parent} as read by readMountEntry. */
-function mountEntryOf(fixture: ContainerFixture): MountEntry {
-  return { containerId: fixture.inspect.Id, mountId: fixture.mounts.mountId, initId: fixture.mounts.initId, parentChainId: fixture.mounts.parent };
-}
+import { CONTAINER_FIXTURE_NAMES, ContainerFixtureName, containerFixture, containerdInfoFixture, containerdStyleInspect, containersListFixture } from './helpers/containerFixtures';
+import { RecordedEngine, dataRootAs, recordedCatalog } from './helpers/recordedEngine';
 
 describe('container model', () => {
   describe('containerSummaryFromList', () => {
@@ -65,13 +64,16 @@ describe('container model', () => {
     });
   });
 
-  describe('buildContainerLayers', () => {
+  describe('ImageCatalog.containerLayers (the storage backend finds the folders)', () => {
+    const layersOf = (name: ContainerFixtureName, as: 'root' | 'user', inspect?: ContainerInspect, info = infoFixture()) =>
+      recordedCatalog(as, info, undefined, { inspectContainerAs: inspect ? () => inspect : undefined }).catalog.containerLayers(containerFixture(name).inspect.Id);
+
     for (const name of CONTAINER_FIXTURE_NAMES) {
-      it(`${name}: GraphDriver data gives UpperDir's folder as read-write layer and the first LowerDir (-init) as init`, () => {
+      it(`${name}: GraphDriver data gives UpperDir's folder as read-write layer and the first LowerDir (-init) as init`, async () => {
         const fixture = containerFixture(name);
         const data = fixture.inspect.GraphDriver?.Data;
         assert.ok(data?.UpperDir && data.LowerDir, 'fixture: the recorded inspect has GraphDriver paths');
-        const layers = buildContainerLayers(fixture.inspect, overlay2Storage(), undefined);
+        const layers = await layersOf(name, 'user', fixture.inspect);
         const { mountId, initId } = fixture.mounts;
         assert.deepEqual(layers.readWrite, {
           cacheId: mountId,
@@ -90,67 +92,75 @@ describe('container model', () => {
         assert.equal(layers.container.name, name);
       });
 
-      it(`${name}: the layerdb mount entry (mount-id, init-id) gives the same folders as GraphDriver data`, () => {
-        const fixture = containerFixture(name);
-        const storage = overlay2Storage();
-        const fromLayerdb = buildContainerLayers(fixture.inspect, storage, mountEntryOf(fixture));
+      it(`${name}: the layerdb mount entry (mount-id, init-id) gives the same folders as GraphDriver data`, async () => {
+        const fromLayerdb = await layersOf(name, 'root');
         // Even with GraphDriver data absent, the mount entry alone is enough.
-        const layerdbOnly = buildContainerLayers({ ...fixture.inspect, GraphDriver: null }, storage, mountEntryOf(fixture));
-        const fromGraphDriver = buildContainerLayers(fixture.inspect, storage, undefined);
+        const layerdbOnly = await layersOf(name, 'root', { ...containerFixture(name).inspect, GraphDriver: null });
+        const fromGraphDriver = await layersOf(name, 'user');
+        const below = (folder: string, dataRoot: string | undefined) => folder.replace(dataRoot ?? '', '<data root>');
         for (const result of [fromLayerdb, layerdbOnly]) {
           assert.equal(result.readWrite?.source, 'layerdb');
           assert.equal(result.init?.source, 'layerdb');
-          const folders = ({ readWrite, init }: typeof result) => [readWrite, init].map((folder) => folder && { cacheId: folder.cacheId, layerDir: folder.layerDir, diffDir: folder.diffDir });
+          const folders = ({ readWrite, init, storage }: typeof result) =>
+            [readWrite, init].map((folder) => folder && { cacheId: folder.cacheId, layerDir: below(folder.layerDir, storage.dataRoot), diffDir: below(folder.diffDir, storage.dataRoot) });
           assert.deepEqual(folders(result), folders(fromGraphDriver));
         }
-        assert.equal(fromLayerdb.init?.cacheId, `${fixture.mounts.mountId}-init`);
-        assert.equal(fromLayerdb.storage, storage);
+        assert.equal(fromLayerdb.init?.cacheId, `${containerFixture(name).mounts.mountId}-init`);
+        assert.equal(fromLayerdb.storage.dataRoot, dataRootAs('root'));
       });
     }
 
-    it('the two recorded containers have different read-write and init folders on the same image', () => {
-      const [created, exited] = CONTAINER_FIXTURE_NAMES.map((name) => buildContainerLayers(containerFixture(name).inspect, overlay2Storage(), undefined));
+    it('the two recorded containers have different read-write and init folders on the same image', async () => {
+      const [created, exited] = await Promise.all(CONTAINER_FIXTURE_NAMES.map((name) => layersOf(name, 'user')));
       assert.equal(created.container.imageId, exited.container.imageId);
       assert.notEqual(created.readWrite?.layerDir, exited.readWrite?.layerDir);
       assert.notEqual(created.init?.layerDir, exited.init?.layerDir);
     });
 
-    it('places the layerdb folders under the profile data root and driver', () => {
+    it('places the layerdb folders under the profile data root and driver', async () => {
       const fixture = containerFixture('dle-exited');
-      const storage = { ...overlay2Storage(), dataRoot: '/srv/docker' };
-      const layers = buildContainerLayers(fixture.inspect, storage, mountEntryOf(fixture));
-      assert.equal(layers.readWrite?.diffDir, `/srv/docker/overlay2/${fixture.mounts.mountId}/diff`);
-      assert.equal(layers.init?.layerDir, `/srv/docker/overlay2/${fixture.mounts.initId}`);
+      const layers = await layersOf('dle-exited', 'root');
+      assert.equal(layers.readWrite?.diffDir, `${dataRootAs('root')}/overlay2/${fixture.mounts.mountId}/diff`);
+      assert.equal(layers.init?.layerDir, `${dataRootAs('root')}/overlay2/${fixture.mounts.initId}`);
     });
 
-    it('has no init folder when the mount entry has no init-id, or LowerDir does not start with an -init layer', () => {
+    it('has no init folder when the mount entry has no init-id, or LowerDir does not start with an -init layer', async () => {
       const fixture = containerFixture('dle-container');
-      const withoutInit = buildContainerLayers(fixture.inspect, overlay2Storage(), { ...mountEntryOf(fixture), initId: undefined });
-      assert.equal(withoutInit.readWrite?.cacheId, fixture.mounts.mountId);
-      assert.equal(withoutInit.init, null);
+      const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-no-init-'));
+      try {
+        const mounts = path.join(dataRoot, 'image', 'overlay2', 'layerdb', 'mounts', fixture.inspect.Id);
+        fs.mkdirSync(mounts, { recursive: true });
+        fs.mkdirSync(path.join(dataRoot, 'image', 'overlay2', 'layerdb', 'sha256'));
+        fs.writeFileSync(path.join(mounts, 'mount-id'), fixture.mounts.mountId);
+        const engine = new RecordedEngine(LOCAL_SOCKET_ENDPOINT, { ...infoFixture(), DockerRootDir: dataRoot });
+        const withoutInit = await new ImageCatalog(engine, silentLogger).containerLayers(fixture.inspect.Id);
+        assert.equal(withoutInit.readWrite?.cacheId, fixture.mounts.mountId);
+        assert.equal(withoutInit.readWrite?.source, 'layerdb');
+        assert.equal(withoutInit.init, null);
+      } finally {
+        fs.rmSync(dataRoot, { recursive: true, force: true });
+      }
       const data = fixture.inspect.GraphDriver?.Data ?? {};
       const lowerWithoutInit = data.LowerDir.split(':').slice(1).join(':');
-      const graphDriverWithoutInit = buildContainerLayers({ ...fixture.inspect, GraphDriver: { Name: 'overlay2', Data: { ...data, LowerDir: lowerWithoutInit } } }, overlay2Storage(), undefined);
+      const graphDriverWithoutInit = await layersOf('dle-container', 'user', { ...fixture.inspect, GraphDriver: { Name: 'overlay2', Data: { ...data, LowerDir: lowerWithoutInit } } });
       assert.equal(graphDriverWithoutInit.readWrite?.cacheId, fixture.mounts.mountId);
       assert.equal(graphDriverWithoutInit.init, null, 'an image layer is not taken for the init layer');
     });
 
     for (const name of CONTAINER_FIXTURE_NAMES) {
-      it(`${name} on the containerd image store (GraphDriver Data null): no read-write or init folder`, () => {
+      it(`${name} on the containerd image store (GraphDriver Data null): no read-write or init folder`, async () => {
         const storage = storageProfileOf(containerdInfoFixture(), LOCAL_SOCKET_ENDPOINT);
         assert.equal(storage.kind, 'containerd-snapshotter');
-        const layers = buildContainerLayers(containerdStyleInspect(name), storage, undefined);
+        const layers = await layersOf(name, 'user', containerdStyleInspect(name), containerdInfoFixture());
         assert.equal(layers.readWrite, null);
         assert.equal(layers.init, null);
         assert.equal(layers.container.name, name);
-        assert.match(layers.storage.limitation ?? '', /containerd image store/);
+        assert.deepEqual(layers.storage.limitation, { code: 'containerdSnapshots' });
       });
     }
 
-    it('gives nulls without GraphDriver at all and without a data root for the mount entry', () => {
-      const fixture = containerFixture('dle-exited');
-      const noDataRoot = { ...overlay2Storage(), dataRoot: undefined };
-      const layers = buildContainerLayers({ ...fixture.inspect, GraphDriver: undefined }, noDataRoot, mountEntryOf(fixture));
+    it('gives nulls without GraphDriver data and without a readable data root', async () => {
+      const layers = await layersOf('dle-exited', 'user', { ...containerFixture('dle-exited').inspect, GraphDriver: undefined });
       assert.equal(layers.readWrite, null);
       assert.equal(layers.init, null);
     });

@@ -77,7 +77,7 @@ describe('dockerodeOptionsFor', () => {
     assert.equal(verified.port, 9443);
     assert.equal(String(verified.ca), '-----CA-----');
     assert.equal(String(verified.cert), '-----CERT-----');
-    assert.equal(String(verified.key), '-----KEY-----');
+    assert.equal((verified.key as Buffer).toString(), '-----KEY-----');
     assert.equal((verified as Record<string, unknown>).agent, undefined, 'verified: the default agent checks the server');
 
     const unverified = (await dockerodeOptionsFor({ host: 'tcp://lab:2375', source: 'DOCKER_CONTEXT', tls: { caFile: tls.caFile, verify: false } })) as Record<string, unknown>;

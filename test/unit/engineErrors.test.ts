@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { EngineEndpoint } from '../../src/core/engine/endpoint';
+import { EngineEndpoint } from '../../src/core/engine/engineEndpoint';
 import { EngineUnreachableError, classifyEngineError, describeSource } from '../../src/core/engine/engineErrors';
 
 function socketError(code: string, address?: string): NodeJS.ErrnoException & { address?: string } {

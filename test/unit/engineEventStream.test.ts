@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'stream';
-import { EngineClient } from '../../src/core/engine/engineClient';
 import { EngineEventStream, eventAction } from '../../src/core/engine/engineEventStream';
 import { EngineEvent } from '../../src/core/engine/engineTypes';
 import { Logger } from '../../src/core/logger';
 
-/** A stand-in for EngineClient whose events() hands out PassThrough streams the test writes to. */
+/** A stand-in Engine whose events() hands out PassThrough streams the test writes to. */
 class FakeEngine {
   readonly streams: PassThrough[] = [];
   readonly filters: Record<string, string[]>[] = [];
@@ -62,7 +61,7 @@ describe('EngineEventStream', () => {
     const engine = new FakeEngine();
     const events: EngineEvent[] = [];
     const log = recordingLogger();
-    stream = new EngineEventStream(engine as unknown as EngineClient, { types: ['image', 'container'], onEvent: (event) => events.push(event) }, log);
+    stream = new EngineEventStream(engine, { types: ['image', 'container'], onEvent: (event) => events.push(event) }, log);
     stream.start();
     await engine.calls(1);
     await tick();
@@ -87,7 +86,7 @@ describe('EngineEventStream', () => {
     const seen: string[] = [];
     const log = recordingLogger();
     stream = new EngineEventStream(
-      engine as unknown as EngineClient,
+      engine,
       {
         types: ['image'],
         onEvent: (event) => {
@@ -113,7 +112,7 @@ describe('EngineEventStream', () => {
     let connected = 0;
     const disconnects: (Error | undefined)[] = [];
     stream = new EngineEventStream(
-      engine as unknown as EngineClient,
+      engine,
       {
         types: ['image'],
         onEvent: (event) => events.push(eventAction(event)),
@@ -149,7 +148,7 @@ describe('EngineEventStream', () => {
     let connected = 0;
     const disconnects: (Error | undefined)[] = [];
     stream = new EngineEventStream(
-      engine as unknown as EngineClient,
+      engine,
       { types: ['image'], onEvent: () => undefined, onConnected: () => connected++, onDisconnected: (error) => disconnects.push(error), initialRetryMs: 5, maxRetryMs: 20 },
       recordingLogger(),
     );
@@ -168,7 +167,7 @@ describe('EngineEventStream', () => {
     const events: string[] = [];
     let disconnects = 0;
     stream = new EngineEventStream(
-      engine as unknown as EngineClient,
+      engine,
       { types: ['image'], onEvent: (event) => events.push(eventAction(event)), onDisconnected: () => disconnects++, initialRetryMs: 5 },
       recordingLogger(),
     );
@@ -189,7 +188,7 @@ describe('EngineEventStream', () => {
   it('stop() during a pending retry cancels it', async () => {
     const engine = new FakeEngine();
     engine.failNext = 1;
-    stream = new EngineEventStream(engine as unknown as EngineClient, { types: ['image'], onEvent: () => undefined, initialRetryMs: 10 }, recordingLogger());
+    stream = new EngineEventStream(engine, { types: ['image'], onEvent: () => undefined, initialRetryMs: 10 }, recordingLogger());
     stream.start();
     await engine.calls(1);
     stream.stop();
@@ -208,7 +207,7 @@ describe('EngineEventStream restarted while connecting', () => {
   it('keeps only the newest connection after start(), stop(), start()', async () => {
     const engine = new FakeEngine();
     const events: string[] = [];
-    const stream = new EngineEventStream(engine as unknown as EngineClient, { types: ['image'], onEvent: (event) => events.push(eventAction(event)) }, recordingLogger());
+    const stream = new EngineEventStream(engine, { types: ['image'], onEvent: (event) => events.push(eventAction(event)) }, recordingLogger());
     try {
       stream.start();
       stream.stop();

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { chainIdsOf, digestHex } from '../../src/core/model/chainIds';
+import { chainIdsOf } from '../../src/core/model/chainIds';
+import { digestHex } from '../../src/core/digest';
 import { directoryOfDiff, layerDirectoriesFromGraphDriver } from '../../src/core/storage/graphDriverDirectories';
 import { IMAGE_FIXTURE_NAMES, imageFixture, recordedCacheIds } from './helpers/fixtures';
 

@@ -1,53 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { EngineClient } from '../../src/core/engine/engineClient';
-import { EngineEndpoint } from '../../src/core/engine/endpoint';
 import { EngineNotFoundError } from '../../src/core/engine/engineErrors';
-import { EngineInfo, ImageHistoryEntry, ImageInspect, ImageListEntry } from '../../src/core/engine/engineTypes';
+import { EngineInfo } from '../../src/core/engine/engineTypes';
 import { ImageCatalog } from '../../src/core/imageCatalog';
 import { silentLogger } from '../../src/core/logger';
 import { skipBecause } from '../helpers/skip';
-import { DATA_ROOT_FIXTURE, IMAGE_FIXTURE_NAMES, ImageFixture, LOCAL_SOCKET_ENDPOINT, dataRootManifest, imageFixture, imagesListFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
-
-/** Answers like the recorded daemon; counts requests. */
-class RecordedEngine {
-  readonly requests: string[] = [];
-  private readonly images: ImageFixture[] = IMAGE_FIXTURE_NAMES.map(imageFixture);
-
-  constructor(
-    readonly endpoint: EngineEndpoint,
-    private readonly infoAnswer: EngineInfo,
-  ) {}
-
-  async info(): Promise<EngineInfo> {
-    this.requests.push('info');
-    return this.infoAnswer;
-  }
-  async listImages(): Promise<ImageListEntry[]> {
-    this.requests.push('listImages');
-    return imagesListFixture();
-  }
-  async inspectImage(reference: string): Promise<ImageInspect> {
-    this.requests.push(`inspect ${reference}`);
-    return this.find(reference).inspect;
-  }
-  async imageHistory(reference: string): Promise<ImageHistoryEntry[]> {
-    this.requests.push(`history ${reference}`);
-    return this.find(reference).history;
-  }
-  private find(reference: string): ImageFixture {
-    const image = this.images.find(
-      ({ inspect }) => inspect.Id === reference || inspect.Id.startsWith(`sha256:${reference}`) || (inspect.RepoTags ?? []).some((tag) => tag === reference || tag === `${reference}:latest`),
-    );
-    if (!image) {
-      throw new EngineNotFoundError(reference, `No such image: ${reference}`);
-    }
-    return image;
-  }
-}
+import { RecordedEngine } from './helpers/recordedEngine';
+import { DATA_ROOT_FIXTURE, LOCAL_SOCKET_ENDPOINT, dataRootManifest, imageFixture, imagesListFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
 
 function catalogFor(info: EngineInfo, endpoint = LOCAL_SOCKET_ENDPOINT) {
   const engine = new RecordedEngine(endpoint, info);
-  return { engine, catalog: new ImageCatalog(engine as unknown as EngineClient, silentLogger) };
+  return { engine, catalog: new ImageCatalog(engine, silentLogger) };
 }
 
 describe('ImageCatalog (recorded daemon, fake Engine)', () => {

@@ -1,52 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { EngineClient } from '../../src/core/engine/engineClient';
-import { EngineEndpoint } from '../../src/core/engine/endpoint';
 import { EngineNotFoundError } from '../../src/core/engine/engineErrors';
-import { ContainerInspect, ContainerListEntry, EngineInfo } from '../../src/core/engine/engineTypes';
+import { ContainerInspect, EngineInfo } from '../../src/core/engine/engineTypes';
 import { ImageCatalog } from '../../src/core/imageCatalog';
 import { silentLogger } from '../../src/core/logger';
 import { skipBecause } from '../helpers/skip';
 import { CONTAINER_FIXTURE_NAMES, ContainerFixture, containerFixture, containerdInfoFixture, containersListFixture } from './helpers/containerFixtures';
+import { RecordedEngine } from './helpers/recordedEngine';
 import { DATA_ROOT_FIXTURE, LOCAL_SOCKET_ENDPOINT, dataRootManifest, infoFixture } from './helpers/fixtures';
 
-/** Answers container requests like the recorded daemon; counts requests. */
-class RecordedContainerEngine {
-  readonly requests: string[] = [];
-  listAnswer: ContainerListEntry[] = containersListFixture();
-  failNextList = false;
-  private readonly containers: ContainerFixture[] = CONTAINER_FIXTURE_NAMES.map(containerFixture);
-
-  constructor(
-    readonly endpoint: EngineEndpoint,
-    private readonly infoAnswer: EngineInfo,
-    private readonly inspectOf: (fixture: ContainerFixture) => ContainerInspect = (fixture) => fixture.inspect,
-  ) {}
-
-  async info(): Promise<EngineInfo> {
-    this.requests.push('info');
-    return this.infoAnswer;
-  }
-  async listContainers(): Promise<ContainerListEntry[]> {
-    this.requests.push('listContainers');
-    if (this.failNextList) {
-      this.failNextList = false;
-      throw new Error('connect ECONNREFUSED /var/run/docker.sock');
-    }
-    return this.listAnswer;
-  }
-  async inspectContainer(reference: string): Promise<ContainerInspect> {
-    this.requests.push(`inspectContainer ${reference}`);
-    const found = this.containers.find(({ inspect }) => inspect.Id === reference || inspect.Id.startsWith(reference) || inspect.Name === `/${reference}`);
-    if (!found) {
-      throw new EngineNotFoundError(reference, `No such container: ${reference}`);
-    }
-    return this.inspectOf(found);
-  }
-}
-
 function catalogFor(info: EngineInfo, endpoint = LOCAL_SOCKET_ENDPOINT, inspectOf?: (fixture: ContainerFixture) => ContainerInspect) {
-  const engine = new RecordedContainerEngine(endpoint, info, inspectOf);
-  return { engine, catalog: new ImageCatalog(engine as unknown as EngineClient, silentLogger) };
+  const engine = new RecordedEngine(endpoint, info, { inspectContainerAs: inspectOf });
+  return { engine, catalog: new ImageCatalog(engine, silentLogger) };
 }
 
 describe('ImageCatalog containers (recorded daemon, fake Engine)', () => {
@@ -83,7 +47,7 @@ describe('ImageCatalog containers (recorded daemon, fake Engine)', () => {
       const first = await catalog.listContainers();
       assert.deepEqual(await catalog.listContainers(), first);
       assert.equal(engine.requests.filter((request) => request === 'listContainers').length, 2);
-      engine.failNextList = true;
+      engine.failNextContainerList = true;
       await assert.rejects(catalog.listContainers(), /ECONNREFUSED/);
       assert.deepEqual(await catalog.listContainers(), first);
       assert.equal(engine.requests.filter((request) => request === 'listContainers').length, 4);

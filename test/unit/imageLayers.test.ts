@@ -1,53 +1,23 @@
 import * as assert from 'node:assert/strict';
-import { chainIdsOf, digestHex } from '../../src/core/model/chainIds';
-import { layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
-import { buildImageLayers } from '../../src/core/model/imageLayers';
-import { layerDirectoriesFromGraphDriver } from '../../src/core/storage/graphDriverDirectories';
-import { LayerdbEntry } from '../../src/core/storage/layerdb';
-import { storageProfileOf } from '../../src/core/storage/storageProfile';
-import { IMAGE_FIXTURE_NAMES, ImageFixture, ImageFixtureName, LOCAL_SOCKET_ENDPOINT, imageFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
-
-function layerdbEntriesOf(fixture: ImageFixture): LayerdbEntry[] {
-  return chainIdsOf(fixture.inspect.RootFS?.Layers ?? []).map((chainId) => {
-    const raw = fixture.layerdb[digestHex(chainId)];
-    return { chainId, cacheId: raw.cacheId, diffId: raw.diff, parentChainId: raw.parent ?? undefined, size: Number(raw.size) };
-  });
-}
+import { chainIdsOf } from '../../src/core/model/chainIds';
+import { ImageLayers } from '../../src/core/model/imageLayers';
+import { IMAGE_FIXTURE_NAMES, ImageFixtureName, imageFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
+import { dataRootAs, recordedCatalog, recordedImageLayers } from './helpers/recordedEngine';
 
 /** As ImageCatalog builds it for root: layerdb + image config. */
-function asRoot(name: ImageFixtureName) {
-  const fixture = imageFixture(name);
-  const layerCount = fixture.inspect.RootFS?.Layers?.length ?? 0;
-  return buildImageLayers({
-    inspect: fixture.inspect,
-    history: layerHistoryFromConfig(fixture.config, layerCount),
-    storage: storageProfileOf(infoFixture(), LOCAL_SOCKET_ENDPOINT),
-    layerdb: layerdbEntriesOf(fixture),
-    graphDriver: layerDirectoriesFromGraphDriver(fixture.inspect.GraphDriver, layerCount),
-  });
-}
-
+const asRoot = (name: ImageFixtureName) => recordedImageLayers(name, 'root');
 /** As ImageCatalog builds it for a non-root user: Engine history + GraphDriver only. */
-function asUser(name: ImageFixtureName) {
-  const fixture = imageFixture(name);
-  const layerCount = fixture.inspect.RootFS?.Layers?.length ?? 0;
-  return buildImageLayers({
-    inspect: fixture.inspect,
-    history: layerHistoryFromEngine(fixture.history, layerCount),
-    storage: storageProfileOf(infoFixture(), LOCAL_SOCKET_ENDPOINT),
-    graphDriver: layerDirectoriesFromGraphDriver(fixture.inspect.GraphDriver, layerCount),
-  });
-}
+const asUser = (name: ImageFixtureName) => recordedImageLayers(name, 'user');
 
-describe('buildImageLayers', () => {
-  it('builds dle-app from inspect + config + layerdb with the recorded cache IDs, folders, sizes and steps', () => {
-    const result = asRoot('dle-app');
+describe('ImageCatalog.imageLayers → buildImageLayers', () => {
+  it('builds dle-app from inspect + config + layerdb with the recorded cache IDs, folders, sizes and steps', async () => {
+    const result = await asRoot('dle-app');
     const fixture = imageFixture('dle-app');
     const cacheIds = recordedCacheIds(fixture);
     assert.equal(result.image.id, fixture.inspect.Id);
     assert.deepEqual(result.image.tags, ['dle-app:1.0', 'dle-app:latest']);
     assert.equal(result.historySource, 'image config');
-    assert.equal(result.directoryNote, undefined);
+    assert.equal(result.folderLimitation, undefined);
     assert.equal(result.steps.length, 10);
     assert.deepEqual(
       result.layers.map((layer) => [layer.index, layer.cacheId, layer.size, layer.step?.step.split(' ')[0]]),
@@ -61,8 +31,9 @@ describe('buildImageLayers', () => {
       ],
     );
     for (const layer of result.layers) {
-      assert.equal(layer.layerDir, `/var/lib/docker/overlay2/${layer.cacheId}`);
-      assert.equal(layer.diffDir, `/var/lib/docker/overlay2/${layer.cacheId}/diff`);
+      assert.equal(layer.layerDir, `${dataRootAs('root')}/overlay2/${layer.cacheId}`);
+      assert.equal(layer.diffDir, `${dataRootAs('root')}/overlay2/${layer.cacheId}/diff`);
+      assert.deepEqual(layer.location, { kind: 'directory', directory: { cacheId: layer.cacheId, layerDir: layer.layerDir, diffDir: layer.diffDir, source: 'layerdb' } });
       assert.equal(layer.cacheIdSource, 'layerdb');
       assert.equal(layer.sizeSource, 'layerdb');
     }
@@ -76,17 +47,19 @@ describe('buildImageLayers', () => {
   });
 
   for (const name of IMAGE_FIXTURE_NAMES) {
-    it(`gives ${name} the same cache IDs, folders, chain IDs and steps from GraphDriver + Engine history (non-root) as from the layerdb`, () => {
-      const root = asRoot(name);
-      const user = asUser(name);
+    it(`gives ${name} the same cache IDs, folders, chain IDs and steps from GraphDriver + Engine history (non-root) as from the layerdb`, async () => {
+      const root = await asRoot(name);
+      const user = await asUser(name);
       assert.equal(user.historySource, 'engine history (inferred)');
-      const key = (result: typeof root) =>
+      // Both daemons keep their data under their own data root: compare the paths below it.
+      const below = (result: ImageLayers, folder: string | null) => folder?.replace(result.storage.dataRoot ?? '', '<data root>');
+      const key = (result: ImageLayers) =>
         result.layers.map((layer) => ({
           chainId: layer.chainId,
           diffId: layer.diffId,
           cacheId: layer.cacheId,
-          layerDir: layer.layerDir,
-          diffDir: layer.diffDir,
+          layerDir: below(result, layer.layerDir),
+          diffDir: below(result, layer.diffDir),
           createdBy: layer.step?.createdBy,
           step: layer.step?.step,
         }));
@@ -101,35 +74,28 @@ describe('buildImageLayers', () => {
     });
   }
 
-  it('leaves the dangling image untagged and the base image with one layer', () => {
-    assert.deepEqual(asRoot('dangling').image.tags, []);
-    const base = asRoot('dle-base');
+  it('leaves the dangling image untagged and the base image with one layer', async () => {
+    assert.deepEqual((await asRoot('dangling')).image.tags, []);
+    const base = await asRoot('dle-base');
     assert.equal(base.layers.length, 1);
     assert.equal(base.layers[0].chainId, base.layers[0].diffId);
   });
 
-  it('gives null folders and a directoryNote on the containerd image store', () => {
+  it('gives null folders and a containerd limitation on the containerd image store', async () => {
     const fixture = imageFixture('dle-app');
     const inspect = { ...fixture.inspect, GraphDriver: { Name: 'overlayfs', Data: null } };
-    const storage = storageProfileOf(
-      { ...infoFixture(), Driver: 'overlayfs', DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']] },
-      LOCAL_SOCKET_ENDPOINT,
-    );
-    const result = buildImageLayers({
-      inspect,
-      history: layerHistoryFromEngine(fixture.history, 6),
-      storage,
-      graphDriver: layerDirectoriesFromGraphDriver(inspect.GraphDriver, 6),
-    });
+    const info = { ...infoFixture(), Driver: 'overlayfs', DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']] as [string, string][] };
+    const result = await recordedCatalog('user', info, undefined, { images: [{ ...fixture, inspect }] }).catalog.imageLayers(fixture.inspect.Id);
     assert.equal(result.layers.length, 6);
     for (const layer of result.layers) {
       assert.equal(layer.cacheId, null);
       assert.equal(layer.layerDir, null);
       assert.equal(layer.diffDir, null);
       assert.equal(layer.cacheIdSource, undefined);
+      assert.deepEqual(layer.location, { kind: 'unavailable', limitation: { code: 'containerdSnapshots' } });
     }
-    assert.equal(result.directoryNote, storage.limitation);
-    assert.match(result.directoryNote ?? '', /containerd image store/);
+    assert.deepEqual(result.folderLimitation, result.storage.limitation);
+    assert.deepEqual(result.folderLimitation, { code: 'containerdSnapshots' });
     // Chain IDs do not depend on the storage.
     assert.deepEqual(
       result.layers.map((layer) => layer.chainId),
@@ -137,25 +103,18 @@ describe('buildImageLayers', () => {
     );
   });
 
-  it('gives a generic directoryNote when the Engine reports no folders on overlay2', () => {
+  it('says the Engine reported no folders when overlay2 GraphDriver data is missing', async () => {
     const fixture = imageFixture('dle-app');
-    const result = buildImageLayers({
-      inspect: fixture.inspect,
-      history: layerHistoryFromConfig(fixture.config, 6),
-      storage: storageProfileOf(infoFixture(), LOCAL_SOCKET_ENDPOINT),
-    });
-    assert.ok(result.layers.every((layer) => layer.cacheId === null && layer.size === null && layer.sizeSource === undefined));
-    assert.match(result.directoryNote ?? '', /did not report a folder/);
+    const result = await recordedCatalog('user', undefined, undefined, { images: [{ ...fixture, inspect: { ...fixture.inspect, GraphDriver: null } }] }).catalog.imageLayers(fixture.inspect.Id);
+    assert.ok(result.layers.every((layer) => layer.cacheId === null && layer.location.kind === 'unavailable'));
+    assert.deepEqual(result.folderLimitation, { code: 'notReported' });
   });
 
-  it('leaves steps off the layers when the history is unmatched', () => {
+  it('leaves steps off the layers when the history is unmatched', async () => {
     const fixture = imageFixture('dle-app');
-    const result = buildImageLayers({
-      inspect: fixture.inspect,
-      history: layerHistoryFromEngine(fixture.history, 99),
-      storage: storageProfileOf(infoFixture(), LOCAL_SOCKET_ENDPOINT),
-      graphDriver: layerDirectoriesFromGraphDriver(fixture.inspect.GraphDriver, 6),
-    });
+    // Two layer-making steps fewer than layers: nothing fits.
+    const history = fixture.history.filter((entry) => !/payload\.txt/.test(entry.CreatedBy));
+    const result = await recordedCatalog('user', undefined, undefined, { images: [{ ...fixture, history }] }).catalog.imageLayers(fixture.inspect.Id);
     assert.equal(result.historySource, 'unmatched');
     assert.ok(result.layers.every((layer) => layer.step === undefined && layer.size === null));
     assert.deepEqual(

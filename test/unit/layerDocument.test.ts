@@ -1,35 +1,32 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'path';
-import { chainIdsOf, digestHex } from '../../src/core/model/chainIds';
-import { layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
-import { ImageLayers, buildImageLayers } from '../../src/core/model/imageLayers';
+import { limitationText } from '../../src/cli/limitationText';
+import { digestHex } from '../../src/core/digest';
+import { ImageCatalog } from '../../src/core/imageCatalog';
+import { silentLogger } from '../../src/core/logger';
+import { ImageLayers } from '../../src/core/model/imageLayers';
 import { layerDocument } from '../../src/core/model/layerDocument';
-import { layerDirectoriesFromGraphDriver } from '../../src/core/storage/graphDriverDirectories';
-import { LayerdbEntry } from '../../src/core/storage/layerdb';
-import { Overlay2Links, readOverlay2Links } from '../../src/core/storage/overlay2Links';
-import { storageProfileOf } from '../../src/core/storage/storageProfile';
+import { LayerFolderDetails } from '../../src/core/storage/layerStore';
+import { Overlay2Links, readOverlay2Links } from '../../src/core/storage/overlay2/overlay2Links';
 import { skipBecause } from '../helpers/skip';
-import { DATA_ROOT_FIXTURE, ImageFixture, LOCAL_SOCKET_ENDPOINT, dataRootManifest, imageFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
+import { DATA_ROOT_FIXTURE, LOCAL_SOCKET_ENDPOINT, dataRootManifest, imageFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
+import { RecordedEngine, dataRootAs, recordedCatalog, recordedImageLayers } from './helpers/recordedEngine';
 
-function layerdbEntriesOf(fixture: ImageFixture): LayerdbEntry[] {
-  return chainIdsOf(fixture.inspect.RootFS?.Layers ?? []).map((chainId) => {
-    const raw = fixture.layerdb[digestHex(chainId)];
-    return { chainId, cacheId: raw.cacheId, diffId: raw.diff, parentChainId: raw.parent ?? undefined, size: Number(raw.size) };
-  });
-}
+const built: Partial<Record<'root' | 'user', ImageLayers>> = {};
 
-/** dle-app as ImageCatalog builds it for root (layerdb + image config) or a docker-group user (GraphDriver + Engine history). */
+/** dle-app as the catalog builds it for root (layerdb + image config) or a docker-group user (GraphDriver + Engine history). */
 function dleApp(as: 'root' | 'user'): ImageLayers {
-  const fixture = imageFixture('dle-app');
-  const layerCount = fixture.inspect.RootFS?.Layers?.length ?? 0;
-  return buildImageLayers({
-    inspect: fixture.inspect,
-    history: as === 'root' ? layerHistoryFromConfig(fixture.config, layerCount) : layerHistoryFromEngine(fixture.history, layerCount),
-    storage: storageProfileOf(infoFixture(), LOCAL_SOCKET_ENDPOINT),
-    layerdb: as === 'root' ? layerdbEntriesOf(fixture) : undefined,
-    graphDriver: layerDirectoriesFromGraphDriver(fixture.inspect.GraphDriver, layerCount),
-  });
+  const image = built[as];
+  if (!image) {
+    throw new Error('built in before()');
+  }
+  return structuredClone(image);
 }
+
+before(async () => {
+  built.root = await recordedImageLayers('dle-app', 'root');
+  built.user = await recordedImageLayers('dle-app', 'user');
+});
 
 interface HistoryJson {
   created: string | null;
@@ -52,12 +49,17 @@ interface LayerDocumentJson {
   sources: Record<string, string | null>;
 }
 
-const documentOf = (image: ImageLayers, index: number, links?: Overlay2Links) => layerDocument(image, index, links) as unknown as LayerDocumentJson;
+const detailsOf = (links: Overlay2Links): LayerFolderDetails => ({ description: 'overlay2 links', ...links });
+const documentOf = (image: ImageLayers, index: number, links?: Overlay2Links) =>
+  layerDocument(image, index, links && detailsOf(links), limitationText) as unknown as LayerDocumentJson;
 
 describe('layerDocument', () => {
   for (const as of ['root', 'user'] as const) {
     describe(`dle-app as ${as === 'root' ? 'root (image config)' : 'a docker-group user (Engine history, inferred)'}`, () => {
-      const image = dleApp(as);
+      let image: ImageLayers;
+      before(() => {
+        image = dleApp(as);
+      });
 
       it('gives each layer the steps since the previous layer: layer 1 has LABEL and ENV before its RUN', () => {
         const steps = image.layers.map((layer) => documentOf(image, layer.index).history.map((entry) => entry.step.split(' ')[0]));
@@ -98,8 +100,8 @@ describe('layerDocument', () => {
           cacheId: cacheIds[3],
           size: 76,
         });
-        assert.equal(document.folder.layerDir, `/var/lib/docker/overlay2/${cacheIds[3]}`);
-        assert.equal(document.folder.diffDir, `/var/lib/docker/overlay2/${cacheIds[3]}/diff`);
+        assert.equal(document.folder.layerDir, `${dataRootAs(as)}/overlay2/${cacheIds[3]}`);
+        assert.equal(document.folder.diffDir, `${dataRootAs(as)}/overlay2/${cacheIds[3]}/diff`);
         assert.equal(documentOf(image, 0).layer.parentChainId, null);
       });
     });
@@ -121,15 +123,11 @@ describe('layerDocument', () => {
     assert.match(documentOf(dleApp('user'), 0).sources.chainId ?? '', /diff ID of the bottom layer/);
   });
 
-  it('says the history could not be matched, and lists no steps, when it was not', () => {
+  it('says the history could not be matched, and lists no steps, when it was not', async () => {
     const fixture = imageFixture('dle-app');
-    const image = buildImageLayers({
-      inspect: fixture.inspect,
-      // Five layers' worth of history for six layers: nothing fits.
-      history: layerHistoryFromConfig(fixture.config, 5),
-      storage: storageProfileOf(infoFixture(), LOCAL_SOCKET_ENDPOINT),
-      graphDriver: layerDirectoriesFromGraphDriver(fixture.inspect.GraphDriver, 6),
-    });
+    // Four layers' worth of history for six layers: nothing fits.
+    const history = fixture.history.filter((entry) => !/payload\.txt/.test(entry.CreatedBy));
+    const image = await recordedCatalog('user', undefined, undefined, { images: [{ ...fixture, history }] }).catalog.imageLayers(fixture.inspect.Id);
     assert.equal(image.historySource, 'unmatched');
     const document = documentOf(image, 1);
     assert.deepEqual(document.history, []);
@@ -144,9 +142,11 @@ describe('layerDocument', () => {
     });
 
     it("resolves the top layer's lower entries to the indexes of the layers below it", async () => {
-      const image = dleApp('root');
+      // The whole assembly: the catalog over the recorded data root, its overlay2 store reading the links.
+      const catalog = new ImageCatalog(new RecordedEngine(LOCAL_SOCKET_ENDPOINT, { ...infoFixture(), DockerRootDir: DATA_ROOT_FIXTURE }), silentLogger);
+      const image = await catalog.imageLayers('dle-app:1.0');
       const links = await readOverlay2Links(path.join(DATA_ROOT_FIXTURE, 'overlay2', image.layers[5].cacheId ?? ''));
-      const document = documentOf(image, 5, links);
+      const document = (await catalog.layerDocument(image.image.id, 5, limitationText)) as unknown as LayerDocumentJson;
       assert.equal(document.folder.link, links.link);
       assert.deepEqual(
         document.folder.lower?.map((lower) => lower.layerIndex),
@@ -186,18 +186,19 @@ describe('layerDocument', () => {
     ]);
   });
 
-  it('without links, leaves link and lower null and says why in a note', () => {
+  it('without links, leaves link and lower null and says why in a note', async () => {
     const document = documentOf(dleApp('user'), 0);
     assert.equal(document.folder.link, null);
     assert.equal(document.folder.lower, null);
     assert.match(document.folder.note ?? '', /not readable by this user/);
-    const remote = { ...dleApp('user'), storage: storageProfileOf(infoFixture(), { host: 'tcp://10.0.0.5:2375', source: 'DOCKER_HOST' }) };
-    assert.match(documentOf(remote, 0).folder.note ?? '', /10\.0\.0\.5/);
+    const remote = new ImageCatalog(new RecordedEngine({ host: 'tcp://10.0.0.5:2375', source: 'DOCKER_HOST' }, infoFixture()), silentLogger);
+    const remoteDocument = (await remote.layerDocument(imageFixture('dle-app').inspect.Id, 0, limitationText)) as unknown as LayerDocumentJson;
+    assert.match(remoteDocument.folder.note ?? '', /10\.0\.0\.5/);
   });
 
   for (const index of [-1, 6, 100, 1.5, Number.NaN]) {
     it(`throws for layer index ${index} (dle-app has 6 layers), naming the image`, () => {
-      assert.throws(() => layerDocument(dleApp('root'), index, undefined), (error: Error) => {
+      assert.throws(() => layerDocument(dleApp('root'), index, undefined, limitationText), (error: Error) => {
         assert.equal(error.message, `dle-app:1.0 has no layer ${index}`);
         return true;
       });
@@ -206,6 +207,6 @@ describe('layerDocument', () => {
 
   it('names an untagged image by its ID when the index is out of range', () => {
     const image = { ...dleApp('root'), image: { ...dleApp('root').image, tags: [] } };
-    assert.throws(() => layerDocument(image, 6, undefined), new RegExp(`^Error: ${image.image.id} has no layer 6$`));
+    assert.throws(() => layerDocument(image, 6, undefined, limitationText), new RegExp(`^Error: ${image.image.id} has no layer 6$`));
   });
 });

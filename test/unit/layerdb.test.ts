@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { chainIdsOf, digestHex } from '../../src/core/model/chainIds';
-import { canReadLayerdb, layerdbDir, readImageConfig, readLayerdbEntry } from '../../src/core/storage/layerdb';
+import { chainIdsOf } from '../../src/core/model/chainIds';
+import { digestHex } from '../../src/core/digest';
+import { canReadLayerdb, layerdbDir, readImageConfig, readLayerdbEntry } from '../../src/core/storage/overlay2/layerdb';
 import { skipBecause } from '../helpers/skip';
 import { DATA_ROOT_FIXTURE, dataRootManifest, imageFixture } from './helpers/fixtures';
 

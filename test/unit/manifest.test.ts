@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ALL_CONTEXT_VALUES } from '../../src/contracts/contextValues';
 import { REPO_ROOT } from './helpers/fixtures';
 
 interface MenuEntry {
@@ -13,27 +14,15 @@ interface MenuEntry {
   when?: string;
 }
 
-const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
-const menus = manifest.contributes.menus as Record<string, MenuEntry[]>;
+interface Manifest {
+  contributes: { menus: Record<string, MenuEntry[]>; commands: { command: string }[] };
+}
 
-/** Every contextValue a node sets (see src/tree/nodes). */
-const CONTEXT_VALUES = [
-  'image',
-  'image:untagged',
-  'layer',
-  'layer:folder',
-  'layerDirectory:image',
-  'layerDirectory:image:local',
-  'layerDirectory:container:local',
-  'containerLayer:folder',
-  'container:running',
-  'container:exited',
-  'layerEntry:file',
-  'layerEntry:folder',
-  'layerEntry:whiteout',
-  'emptyStep',
-  'message:error',
-];
+const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
+const menus = manifest.contributes.menus;
+
+/** Every contextValue a node can set: the tree nodes build them with the same module. */
+const CONTEXT_VALUES = ALL_CONTEXT_VALUES;
 
 /** Evaluates the `viewItem =~ /…/` part of a when clause (the only part that varies by item). */
 function shows(entry: MenuEntry, contextValue: string): boolean {
@@ -60,31 +49,48 @@ describe('manifest menus', () => {
   const expected: Record<string, string[]> = {
     image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect'],
     'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect'],
-    'layer:folder': [
+    'layer:folder:local': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',
       'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS',
     ],
+    // A folder on the daemon's host (remote, Desktop's VM): its IDs and path, nothing that opens it here.
+    'layer:folder': [
+      'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
+      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect',
+    ],
     layer: ['dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.layer.inspect'],
+    'layerDirectory:image': [
+      'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
+      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect',
+    ],
     'layerDirectory:container:local': [
       'dockerLayers.container.inspect', 'dockerLayers.copy.cacheId', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',
       'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS',
     ],
+    'containerLayer:folder:local': [
+      'dockerLayers.container.inspect', 'dockerLayers.copy.cacheId', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId',
+      'dockerLayers.layer.copyPath', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',
+      'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS',
+    ],
+    'containerLayer:folder': ['dockerLayers.container.inspect', 'dockerLayers.copy.cacheId', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId', 'dockerLayers.layer.copyPath'],
     'container:exited': ['dockerLayers.container.inspect', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId'],
     'layerEntry:file': [],
-    'layerEntry:folder': [],
+    'layerEntry:directory': [],
+    'layerEntry:whiteout': [],
     emptyStep: [],
     'message:error': [],
   };
   for (const [contextValue, actions] of Object.entries(expected)) {
     it(`offers ${contextValue} exactly the actions that work on it`, () => {
+      assert.ok(CONTEXT_VALUES.includes(contextValue), `${contextValue} is a value the nodes set`);
       assert.deepEqual(itemActions(contextValue), [...actions].sort());
     });
   }
 
   it('names only contributed commands in menus, and contributes a title for each', () => {
-    const contributed = new Set((manifest.contributes.commands as { command: string }[]).map((command) => command.command));
+    const contributed = new Set(manifest.contributes.commands.map((command) => command.command));
     for (const entries of Object.values(menus)) {
       for (const entry of entries) {
         if (entry.command) {
@@ -96,6 +102,23 @@ describe('manifest menus', () => {
       for (const action of itemActions(contextValue)) {
         assert.ok(contributed.has(action), action);
       }
+    }
+  });
+
+  it('matches every viewItem clause of every item menu to a context value some node sets', () => {
+    const entries = [...menus['view/item/context'], ...Object.entries(menus).filter(([name]) => name.startsWith('dockerLayers.')).flatMap(([, inner]) => inner)];
+    for (const entry of entries) {
+      if (entry.when?.includes('viewItem')) {
+        assert.ok(CONTEXT_VALUES.some((value) => shows(entry, value)), `${entry.command ?? entry.submenu}: "${entry.when}" matches some context value`);
+      }
+    }
+  });
+
+  it('offers Reveal, New Window, OS File Manager and Terminal only on folders on this machine', () => {
+    const localOnly = ['dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.revealInOS', 'dockerLayers.layer.openInTerminal'];
+    for (const value of CONTEXT_VALUES) {
+      const offered = itemActions(value).filter((action) => localOnly.includes(action));
+      assert.deepEqual(offered, value.endsWith(':local') ? [...localOnly].sort() : [], value);
     }
   });
 

@@ -2,13 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readMountEntry } from '../../src/core/storage/layerdb';
+import { readMountEntry } from '../../src/core/storage/overlay2/layerdb';
 import { skipBecause } from '../helpers/skip';
 import { CONTAINER_FIXTURE_NAMES, containerFixture } from './helpers/containerFixtures';
-import { DATA_ROOT_FIXTURE, DataRootManifest, dataRootManifest } from './helpers/fixtures';
+import { DATA_ROOT_FIXTURE, dataRootManifest } from './helpers/fixtures';
 
-/** fixture-manifest.json also lists the containers it holds (not in DataRootManifest's type). */
-const recordedContainers = () => (dataRootManifest() as (DataRootManifest & { containers?: { id: string; name: string }[] }) | undefined)?.containers ?? [];
+const recordedContainers = () => dataRootManifest()?.containers ?? [];
 
 describe('readMountEntry (layerdb/mounts/<container id>)', () => {
   describe('against test/fixtures/data-root-overlay2', function () {
@@ -57,6 +56,8 @@ describe('readMountEntry (layerdb/mounts/<container id>)', () => {
 
   describe('on hand-made mount folders', () => {
     let dataRoot: string;
+    // Container IDs as the Engine gives them: only those may become part of a path.
+    const [C1, C2, C3, C4] = ['1', '2', '3', '4'].map((digit) => digit.repeat(64));
     const mountsDir = () => path.join(dataRoot, 'image', 'overlay2', 'layerdb', 'mounts');
     const write = (id: string, files: Record<string, string>) => {
       fs.mkdirSync(path.join(mountsDir(), id), { recursive: true });
@@ -70,21 +71,27 @@ describe('readMountEntry (layerdb/mounts/<container id>)', () => {
     after(() => fs.rmSync(dataRoot, { recursive: true, force: true }));
 
     it('trims newlines and treats a missing init-id or parent as undefined', async () => {
-      write('c1', { 'mount-id': 'abc\n' });
-      assert.deepEqual(await readMountEntry(dataRoot, 'overlay2', 'c1'), { containerId: 'c1', mountId: 'abc', initId: undefined, parentChainId: undefined });
+      write(C1, { 'mount-id': 'abc\n' });
+      assert.deepEqual(await readMountEntry(dataRoot, 'overlay2', C1), { containerId: C1, mountId: 'abc', initId: undefined, parentChainId: undefined });
     });
 
     it('gives undefined when mount-id is missing or blank', async () => {
-      write('c2', { 'init-id': 'abc-init', parent: 'sha256:' + '1'.repeat(64) });
-      write('c3', { 'mount-id': ' \n', 'init-id': 'abc-init' });
-      assert.equal(await readMountEntry(dataRoot, 'overlay2', 'c2'), undefined);
-      assert.equal(await readMountEntry(dataRoot, 'overlay2', 'c3'), undefined);
+      write(C2, { 'init-id': 'abc-init', parent: 'sha256:' + '1'.repeat(64) });
+      write(C3, { 'mount-id': ' \n', 'init-id': 'abc-init' });
+      assert.equal(await readMountEntry(dataRoot, 'overlay2', C2), undefined);
+      assert.equal(await readMountEntry(dataRoot, 'overlay2', C3), undefined);
+    });
+
+    it('reads nothing for a container ID that is not 64 hex digits', async () => {
+      write('c5', { 'mount-id': 'abc' });
+      assert.equal(await readMountEntry(dataRoot, 'overlay2', 'c5'), undefined);
+      assert.equal(await readMountEntry(dataRoot, 'overlay2', '../../../../etc'), undefined);
     });
 
     it('gives undefined when the mount folder is a file (ENOTDIR)', async () => {
       fs.mkdirSync(mountsDir(), { recursive: true });
-      fs.writeFileSync(path.join(mountsDir(), 'c4'), 'not a folder');
-      assert.equal(await readMountEntry(dataRoot, 'overlay2', 'c4'), undefined);
+      fs.writeFileSync(path.join(mountsDir(), C4), 'not a folder');
+      assert.equal(await readMountEntry(dataRoot, 'overlay2', C4), undefined);
     });
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readOverlay2Links } from '../../src/core/storage/overlay2Links';
+import { readOverlay2Links } from '../../src/core/storage/overlay2/overlay2Links';
 import { skipBecause } from '../helpers/skip';
 import { containerFixture } from './helpers/containerFixtures';
 import { DATA_ROOT_FIXTURE, dataRootManifest, imageFixture, recordedCacheIds } from './helpers/fixtures';

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { formatImagesText } from '../../src/cli/lsCommand';
+import { formatImagesText } from '../../src/cli/commands/ls';
 import { changesContainers, changesImages } from '../../src/core/engine/relevantEvents';
 import { eventAction } from '../../src/core/engine/engineEventStream';
-import { buildContainerLayers } from '../../src/core/model/container';
+import { ImageCatalog } from '../../src/core/imageCatalog';
+import { silentLogger } from '../../src/core/logger';
 import { layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
-import { buildImageLayers } from '../../src/core/model/imageLayers';
+import { ImageLayers } from '../../src/core/model/imageLayers';
 import { imageSummaryFromList } from '../../src/core/model/image';
-import { layerDirectoriesFromGraphDriver } from '../../src/core/storage/graphDriverDirectories';
 import { storageProfileOf } from '../../src/core/storage/storageProfile';
 import {
   PODMAN_SOCKET_ENDPOINT,
@@ -17,6 +17,7 @@ import {
   podmanImagesListFixture,
   podmanInfoFixture,
 } from './helpers/podmanFixtures';
+import { RecordedEngine } from './helpers/recordedEngine';
 
 const podmanStorage = () => storageProfileOf(podmanInfoFixture(), PODMAN_SOCKET_ENDPOINT);
 
@@ -27,16 +28,20 @@ function graphDriverDiffDirsBottomFirst(): string[] {
   return [data.UpperDir, ...data.LowerDir.split(':')].reverse();
 }
 
-/** As ImageCatalog builds it for a Podman daemon: no layerdb, so Engine history + GraphDriver (root or not). */
-function podmanImageLayers() {
-  const fixture = podmanImageFixture();
-  const layerCount = fixture.inspect.RootFS?.Layers?.length ?? 0;
-  return buildImageLayers({
-    inspect: fixture.inspect,
-    history: layerHistoryFromEngine(fixture.history, layerCount),
-    storage: podmanStorage(),
-    graphDriver: layerDirectoriesFromGraphDriver(fixture.inspect.GraphDriver, layerCount),
+/** The production catalog over the recorded Podman daemon. */
+function podmanCatalog(): ImageCatalog {
+  const image = podmanImageFixture();
+  const container = podmanContainerInspect();
+  const engine = new RecordedEngine(PODMAN_SOCKET_ENDPOINT, podmanInfoFixture(), {
+    images: [{ inspect: image.inspect, history: image.history, config: { history: image.configHistory }, layerdb: {}, overlayEntries: {} }],
+    containers: [{ inspect: container, mounts: { mountId: '', initId: '', parent: '' }, overlayEntries: {} }],
   });
+  return new ImageCatalog(engine, silentLogger);
+}
+
+/** As ImageCatalog builds it for a Podman daemon: no layerdb, so Engine history + GraphDriver (root or not). */
+function podmanImageLayers(): Promise<ImageLayers> {
+  return podmanCatalog().imageLayers(podmanImageFixture().inspect.Id);
 }
 
 describe('Podman 4.3 Docker-compatible API (recorded)', () => {
@@ -80,8 +85,8 @@ describe('Podman 4.3 Docker-compatible API (recorded)', () => {
   });
 
   describe('buildImageLayers (GraphDriver, as ImageCatalog does for Podman)', () => {
-    it('gives one folder per layer, bottom first, equal to UpperDir/LowerDir, with the folder name as cache ID', () => {
-      const result = podmanImageLayers();
+    it('gives one folder per layer, bottom first, equal to UpperDir/LowerDir, with the folder name as cache ID', async () => {
+      const result = await podmanImageLayers();
       const diffDirs = graphDriverDiffDirsBottomFirst();
       assert.equal(result.layers.length, 5);
       assert.deepEqual(
@@ -95,11 +100,11 @@ describe('Podman 4.3 Docker-compatible API (recorded)', () => {
         assert.equal(layer.cacheIdSource, 'GraphDriver');
       }
       assert.equal(result.layers[result.layers.length - 1].diffDir, podmanImageFixture().inspect.GraphDriver?.Data?.UpperDir, 'the top layer is UpperDir');
-      assert.equal(result.directoryNote, undefined);
+      assert.equal(result.folderLimitation, undefined);
     });
 
-    it('ties each layer to its build step, with sizes from the Engine history', () => {
-      const result = podmanImageLayers();
+    it('ties each layer to its build step, with sizes from the Engine history', async () => {
+      const result = await podmanImageLayers();
       assert.equal(result.historySource, 'engine history (inferred)');
       assert.deepEqual(
         result.layers.map((layer) => layer.step?.step.replace(/file:[0-9a-f]{64}/, 'file:…')),
@@ -109,27 +114,27 @@ describe('Podman 4.3 Docker-compatible API (recorded)', () => {
       assert.equal(result.steps.length, 7, 'ENV and CMD are steps without a layer');
     });
 
-    it('keeps the two identical COPY layers apart: one diff ID, two chain IDs, two folders', () => {
-      const [, , first, second] = podmanImageLayers().layers;
+    it('keeps the two identical COPY layers apart: one diff ID, two chain IDs, two folders', async () => {
+      const [, , first, second] = (await podmanImageLayers()).layers;
       assert.equal(first.diffId, second.diffId);
       assert.notEqual(first.chainId, second.chainId);
       assert.notEqual(first.cacheId, second.cacheId);
       assert.notEqual(first.diffDir, second.diffDir);
     });
 
-    it('names the imported base layer\'s folder after its diff ID (containers-storage), the others randomly', () => {
-      const layers = podmanImageLayers().layers;
+    it('names the imported base layer\'s folder after its diff ID (containers-storage), the others randomly', async () => {
+      const layers = (await podmanImageLayers()).layers;
       assert.equal(`sha256:${layers[0].cacheId}`, layers[0].diffId);
       assert.ok(layers.slice(1).every((layer) => `sha256:${layer.cacheId}` !== layer.diffId && `sha256:${layer.cacheId}` !== layer.chainId));
     });
   });
 
-  describe('buildContainerLayers', () => {
-    it('takes the read-write folder from UpperDir; Podman has no -init layer, so init is null', () => {
+  describe('containerLayers', () => {
+    it('takes the read-write folder from UpperDir; Podman has no -init layer, so init is null', async () => {
       const inspect = podmanContainerInspect();
       const data = inspect.GraphDriver?.Data;
       assert.ok(data?.UpperDir && data.LowerDir, 'fixture: the recorded container inspect has GraphDriver paths');
-      const layers = buildContainerLayers(inspect, podmanStorage(), undefined);
+      const layers = await podmanCatalog().containerLayers(inspect.Id);
       const mountId = /\/overlay\/([0-9a-f]{64})\/diff$/.exec(data.UpperDir)?.[1];
       assert.ok(mountId);
       assert.deepEqual(layers.readWrite, {
@@ -177,8 +182,8 @@ describe('Podman 4.3 Docker-compatible API (recorded)', () => {
   });
 
   describe('docker-layers ls text', () => {
-    it('does not tell the user to run as root for the exact mapping on Podman storage (there is no layerdb)', () => {
-      const text = formatImagesText([podmanImageLayers()]);
+    it('does not tell the user to run as root for the exact mapping on Podman storage (there is no layerdb)', async () => {
+      const text = formatImagesText([await podmanImageLayers()]);
       assert.match(text, /a guess/);
       assert.doesNotMatch(text, /run as root/);
     });

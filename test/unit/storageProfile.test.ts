@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { EngineEndpoint } from '../../src/core/engine/endpoint';
+import { limitationText } from '../../src/cli/limitationText';
+import { EngineEndpoint } from '../../src/core/engine/engineEndpoint';
 import { storageProfileOf } from '../../src/core/storage/storageProfile';
 import { LOCAL_SOCKET_ENDPOINT, infoFixture } from './helpers/fixtures';
 
@@ -21,7 +22,8 @@ describe('storageProfileOf', () => {
     assert.equal(profile.kind, 'containerd-snapshotter');
     assert.equal(profile.driver, 'overlayfs');
     assert.equal(profile.location, 'local');
-    assert.match(profile.limitation ?? '', /containerd image store/);
+    assert.deepEqual(profile.limitation, { code: 'containerdSnapshots' });
+    assert.match(limitationText(profile.limitation), /containerd image store/);
   });
 
   it('places Docker Desktop data inside its VM even behind a local socket', () => {
@@ -29,7 +31,8 @@ describe('storageProfileOf', () => {
     const profile = storageProfileOf(info, { host: 'unix:///Users/me/.docker/run/docker.sock', source: 'default socket' });
     assert.equal(profile.location, 'docker-desktop-vm');
     assert.equal(profile.kind, 'overlay2');
-    assert.match(profile.limitation ?? '', /Docker Desktop/);
+    assert.deepEqual(profile.limitation, { code: 'desktopVm' });
+    assert.match(limitationText(profile.limitation), /Docker Desktop/);
   });
 
   for (const host of ['tcp://10.0.0.5:2376', 'ssh://me@build-host']) {
@@ -37,7 +40,8 @@ describe('storageProfileOf', () => {
       const endpoint: EngineEndpoint = { host, source: 'DOCKER_HOST' };
       const profile = storageProfileOf(infoFixture(), endpoint);
       assert.equal(profile.location, 'remote');
-      assert.ok(profile.limitation?.includes(host), profile.limitation);
+      assert.deepEqual(profile.limitation, { code: 'remoteHost', host });
+      assert.ok(limitationText(profile.limitation).includes(host));
     });
   }
 
@@ -61,7 +65,8 @@ describe('storageProfileOf', () => {
     assert.equal(storageProfileOf({ Driver: 'overlay' }, LOCAL_SOCKET_ENDPOINT).kind, 'overlay');
     const btrfs = storageProfileOf({ Driver: 'btrfs', SecurityOptions: null, DriverStatus: null }, LOCAL_SOCKET_ENDPOINT);
     assert.equal(btrfs.kind, 'other');
-    assert.match(btrfs.limitation ?? '', /"btrfs"/);
+    assert.deepEqual(btrfs.limitation, { code: 'noDiffFolders', driver: 'btrfs' });
+    assert.match(limitationText(btrfs.limitation), /"btrfs"/);
     const empty = storageProfileOf({}, LOCAL_SOCKET_ENDPOINT);
     assert.equal(empty.driver, 'unknown');
     assert.equal(empty.dataRoot, undefined);

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'crypto';
 import * as path from 'path';
-import type { EngineEndpoint } from './endpoint';
+import type { EngineEndpoint } from './engineEndpoint';
 import { HostFiles } from './hostFiles';
 import { EndpointConfigError } from './engineErrors';
 

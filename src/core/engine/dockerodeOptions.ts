@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import * as https from 'https';
 import type Dockerode from 'dockerode';
-import { EngineEndpoint } from './endpoint';
+import { EngineEndpoint } from './engineEndpoint';
 import { EndpointConfigError } from './engineErrors';
 
 /** Requests that take longer than this are abandoned; EngineClient follows events on a client without it. */
@@ -34,7 +34,7 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
         username: url.username ? decodeURIComponent(url.username) : undefined,
         sshOptions: { agent: process.env.SSH_AUTH_SOCK },
         timeout: REQUEST_TIMEOUT_MS,
-      } as Dockerode.DockerOptions;
+      };
     case 'tcp:':
     case 'http:':
     case 'https:': {

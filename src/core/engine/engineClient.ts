@@ -1,12 +1,14 @@
 /**
- * The Docker Engine API, through dockerode, with errors classified and every request logged with
- * its duration. Requests are unversioned, so the daemon answers in its own (newest) API version:
- * no old version is pinned.
+ * The Docker Engine API through dockerode's modem, with errors classified and every request logged
+ * with its duration. Requests are unversioned, so the daemon answers in its own (newest) API
+ * version: no old version is pinned. Every request goes through one `dial`, which passes the
+ * caller's AbortSignal on (dockerode's own wrappers drop it for some endpoints).
  */
 import Dockerode from 'dockerode';
 import { Readable } from 'stream';
 import { Logger } from '../logger';
-import { EngineEndpoint } from './endpoint';
+import { EngineApi } from './engineApi';
+import { EngineEndpoint } from './engineEndpoint';
 import { classifyEngineError, EngineNotFoundError } from './engineErrors';
 import { REQUEST_TIMEOUT_MS, dockerodeOptionsFor } from './dockerodeOptions';
 import { checkReference } from './references';
@@ -20,82 +22,110 @@ import {
   ImageListEntry,
 } from './engineTypes';
 
-export class EngineClient {
+interface Request {
+  /** For the log: `GET /images/x/json`. */
+  what: string;
+  path: string;
+  /** Query parameters; objects are sent as JSON (filters). */
+  query?: Record<string, unknown>;
+  isStream?: boolean;
+  /** An image or container reference: a 404 then means it does not exist. */
+  reference?: string;
+}
+
+/** What docker-modem's dial takes (it has no published types of its own). */
+interface DialOptions {
+  path: string;
+  method: 'GET';
+  options?: Record<string, unknown>;
+  isStream?: boolean;
+  statusCodes: Record<number, true | string>;
+  abortSignal?: AbortSignal;
+}
+
+interface Modem {
+  dial(options: DialOptions, callback: (error: unknown, data: unknown) => void): void;
+}
+
+const STATUS_CODES: Record<number, true | string> = { 200: true, 404: 'no such object', 500: 'server error' };
+
+export class EngineClient implements EngineApi {
   private constructor(
     readonly endpoint: EngineEndpoint,
-    private readonly docker: Dockerode,
+    private readonly modem: Modem,
     /** Same endpoint without the request timeout, which would cut a quiet event stream. */
-    private readonly streamingDocker: Dockerode,
+    private readonly streamingModem: Modem,
     private readonly log: Logger,
   ) {}
 
   static async connect(endpoint: EngineEndpoint, log: Logger): Promise<EngineClient> {
     const options = await dockerodeOptionsFor(endpoint);
-    return new EngineClient(endpoint, new Dockerode(options), new Dockerode({ ...options, timeout: undefined }), log);
+    const modemOf = (docker: Dockerode) => (docker as unknown as { modem: Modem }).modem;
+    return new EngineClient(endpoint, modemOf(new Dockerode(options)), modemOf(new Dockerode({ ...options, timeout: undefined })), log);
   }
 
-  info(): Promise<EngineInfo> {
-    return this.request('GET /info', () => this.docker.info() as Promise<EngineInfo>);
+  info(signal?: AbortSignal): Promise<EngineInfo> {
+    return this.get({ what: 'GET /info', path: '/info' }, signal);
   }
 
-  version(): Promise<EngineVersion> {
-    return this.request('GET /version', () => this.docker.version() as Promise<EngineVersion>);
+  version(signal?: AbortSignal): Promise<EngineVersion> {
+    return this.get({ what: 'GET /version', path: '/version' }, signal);
   }
 
-  listImages(): Promise<ImageListEntry[]> {
-    return this.request('GET /images/json', () => this.docker.listImages() as Promise<ImageListEntry[]>);
+  listImages(signal?: AbortSignal): Promise<ImageListEntry[]> {
+    return this.get({ what: 'GET /images/json', path: '/images/json' }, signal);
   }
 
-  inspectImage(reference: string): Promise<ImageInspect> {
+  inspectImage(reference: string, signal?: AbortSignal): Promise<ImageInspect> {
     checkReference(reference, 'image');
-    return this.request(
-      `GET /images/${reference}/json`,
-      () => this.docker.getImage(reference).inspect() as Promise<ImageInspect>,
-      reference,
-    );
+    return this.get({ what: `GET /images/${reference}/json`, path: `/images/${reference}/json`, reference }, signal);
   }
 
-  imageHistory(reference: string): Promise<ImageHistoryEntry[]> {
+  imageHistory(reference: string, signal?: AbortSignal): Promise<ImageHistoryEntry[]> {
     checkReference(reference, 'image');
-    return this.request(
-      `GET /images/${reference}/history`,
-      () => this.docker.getImage(reference).history() as Promise<ImageHistoryEntry[]>,
-      reference,
-    );
+    return this.get({ what: `GET /images/${reference}/history`, path: `/images/${reference}/history`, reference }, signal);
   }
 
-  listContainers(): Promise<ContainerListEntry[]> {
-    return this.request('GET /containers/json?all=1', () => this.docker.listContainers({ all: true }) as Promise<ContainerListEntry[]>);
+  listContainers(signal?: AbortSignal): Promise<ContainerListEntry[]> {
+    return this.get({ what: 'GET /containers/json?all=1', path: '/containers/json?', query: { all: true } }, signal);
   }
 
-  inspectContainer(reference: string): Promise<ContainerInspect> {
+  inspectContainer(reference: string, signal?: AbortSignal): Promise<ContainerInspect> {
     checkReference(reference, 'container');
-    return this.request(
-      `GET /containers/${reference}/json`,
-      () => this.docker.getContainer(reference).inspect() as Promise<ContainerInspect>,
-      reference,
-    );
+    return this.get({ what: `GET /containers/${reference}/json`, path: `/containers/${reference}/json`, reference }, signal);
   }
 
-  /** The raw event stream (JSON lines); EngineEventStream parses it and reconnects. */
-  events(filters: Record<string, string[]>): Promise<Readable> {
-    return this.request('GET /events', () => this.streamingDocker.getEvents({ filters }) as Promise<Readable>);
+  events(filters: Record<string, string[]>, signal?: AbortSignal): Promise<Readable> {
+    return this.get({ what: 'GET /events', path: '/events?', query: { filters }, isStream: true }, signal);
   }
 
-  private async request<T>(what: string, send: () => Promise<T>, reference?: string): Promise<T> {
+  private async get<T>(request: Request, signal: AbortSignal | undefined): Promise<T> {
     const started = Date.now();
+    const modem = request.isStream ? this.streamingModem : this.modem;
     try {
-      const result = await send();
-      this.log.trace(`${what} ${Date.now() - started} ms`);
+      const result = await new Promise<T>((resolve, reject) => {
+        modem.dial(
+          {
+            path: request.path,
+            method: 'GET',
+            options: request.query ? { ...request.query } : {},
+            isStream: request.isStream,
+            statusCodes: STATUS_CODES,
+            abortSignal: signal,
+          },
+          (error, data) => (error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(data as T)),
+        );
+      });
+      this.log.trace(`${request.what} ${Date.now() - started} ms`);
       return result;
     } catch (error) {
-      const statusCode = (error as { statusCode?: number }).statusCode;
-      this.log.warn(`${what} failed after ${Date.now() - started} ms: ${(error as Error).message}`);
-      if (statusCode === 404 && reference !== undefined) {
-        const message = (error as { json?: { message?: string } }).json?.message ?? `No such object: ${reference}`;
-        throw new EngineNotFoundError(reference, message);
-      }
       const elapsed = Date.now() - started;
+      const statusCode = (error as { statusCode?: number }).statusCode;
+      this.log.warn(`${request.what} failed after ${elapsed} ms: ${(error as Error).message}`);
+      if (statusCode === 404 && request.reference !== undefined) {
+        const message = (error as { json?: { message?: string } }).json?.message ?? `No such object: ${request.reference}`;
+        throw new EngineNotFoundError(request.reference, message);
+      }
       // docker-modem reports its own timeout as a reset connection; say what happened.
       if (elapsed >= REQUEST_TIMEOUT_MS - 50 && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
         throw classifyEngineError(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }), this.endpoint);

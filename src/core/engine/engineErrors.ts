@@ -1,4 +1,4 @@
-import type { EngineEndpoint } from './endpoint';
+import type { EngineEndpoint } from './engineEndpoint';
 
 /** The daemon could not be reached at all: no socket, permission denied, unknown host, refused. */
 export class EngineUnreachableError extends Error {
@@ -26,6 +26,33 @@ export class EngineNotFoundError extends Error {
     super(message);
     this.name = 'EngineNotFoundError';
   }
+}
+
+/** The Engine answered with an HTTP error other than "not found". */
+export class EngineHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    detail: string,
+  ) {
+    super(`Docker Engine error ${statusCode}: ${detail}`);
+    this.name = 'EngineHttpError';
+  }
+}
+
+/** The errors that already say what went wrong and where, in one line: shown without a stack. */
+export function isKnownEngineError(error: unknown): error is Error {
+  return (
+    error instanceof EngineUnreachableError ||
+    error instanceof EndpointConfigError ||
+    error instanceof EngineNotFoundError ||
+    error instanceof EngineHttpError
+  );
+}
+
+/** One line of at most `max` characters: an Engine error body can be a whole HTML page. */
+export function oneLine(text: string, max = 300): string {
+  const line = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
 }
 
 export function describeSource(endpoint: EngineEndpoint): string {
@@ -67,8 +94,7 @@ export function classifyEngineError(error: unknown, endpoint: EngineEndpoint): E
     return new EngineUnreachableError(endpoint, err.code, `${err.code}${where}: ${CONNECTION_ERRORS[err.code]}${looked}`);
   }
   if (err?.statusCode) {
-    const message = err.json?.message ?? err.message;
-    return new Error(`Docker Engine error ${err.statusCode}: ${message}`);
+    return new EngineHttpError(err.statusCode, oneLine(err.json?.message ?? err.message));
   }
   return err instanceof Error ? err : new Error(String(error));
 }

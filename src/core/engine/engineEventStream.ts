@@ -4,7 +4,7 @@
  */
 import { Readable } from 'stream';
 import { Logger } from '../logger';
-import { EngineClient } from './engineClient';
+import { EngineApi } from './engineApi';
 import { EngineEvent } from './engineTypes';
 
 export interface EventStreamOptions {
@@ -27,7 +27,8 @@ export class EngineEventStream {
   private generation = 0;
 
   constructor(
-    private readonly engine: EngineClient,
+    /** Only the event stream is needed from the Engine. */
+    private readonly engine: Pick<EngineApi, 'events'>,
     private readonly options: EventStreamOptions,
     private readonly log: Logger,
   ) {

@@ -13,14 +13,3 @@ export function chainIdsOf(diffIds: readonly string[]): string[] {
   }
   return chainIds;
 }
-
-/** "sha256:abc…" → "abc…" (layerdb folder names have no algorithm prefix). */
-export function digestHex(digest: string): string {
-  const colon = digest.indexOf(':');
-  return colon === -1 ? digest : digest.slice(colon + 1);
-}
-
-/** The 12-character short form the docker CLI prints. */
-export function shortId(id: string): string {
-  return digestHex(id).slice(0, 12);
-}

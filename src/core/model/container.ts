@@ -2,10 +2,8 @@
  * A container and its own two layers: the read-write layer (what the container changed) and the
  * init layer (/etc/hosts, /etc/resolv.conf … that Docker prepares), on top of its image's layers.
  */
-import * as path from 'path';
 import { ContainerInspect, ContainerListEntry } from '../engine/engineTypes';
-import { directoryOfDiff } from '../storage/graphDriverDirectories';
-import { MountEntry } from '../storage/layerdb';
+import { LayerDirectory } from '../storage/layerLocation';
 import { StorageProfile } from '../storage/storageProfile';
 
 export interface ContainerSummary {
@@ -20,13 +18,8 @@ export interface ContainerSummary {
   created: number;
 }
 
-export interface ContainerLayerFolder {
-  /** overlay2 folder name: the mount ID for the read-write layer, `<mount ID>-init` for the init layer. */
-  cacheId: string;
-  layerDir: string;
-  diffDir: string;
-  source: 'layerdb' | 'GraphDriver';
-}
+/** overlay2 folder name: the mount ID for the read-write layer, `<mount ID>-init` for the init layer. */
+export type ContainerLayerFolder = LayerDirectory;
 
 export interface ContainerLayers {
   container: ContainerSummary;
@@ -57,28 +50,4 @@ export function containerSummaryFromInspect(inspect: ContainerInspect): Containe
     status: inspect.State?.Status ?? '',
     created: inspect.Created ? Math.floor(Date.parse(inspect.Created) / 1000) : 0,
   };
-}
-
-/**
- * From the layerdb mount entry when readable (root), else from GraphDriver data: `UpperDir` is the
- * read-write layer's diff, and `LowerDir` starts with the init layer's.
- */
-export function buildContainerLayers(inspect: ContainerInspect, storage: StorageProfile, mount: MountEntry | undefined): ContainerLayers {
-  const data = inspect.GraphDriver?.Data;
-  let readWrite: ContainerLayerFolder | null = null;
-  let init: ContainerLayerFolder | null = null;
-  if (mount && storage.dataRoot) {
-    const driverDir = path.posix.join(storage.dataRoot, storage.driver);
-    readWrite = folderOf(path.posix.join(driverDir, mount.mountId, 'diff'), 'layerdb');
-    init = mount.initId ? folderOf(path.posix.join(driverDir, mount.initId, 'diff'), 'layerdb') : null;
-  } else if (data?.UpperDir) {
-    readWrite = folderOf(data.UpperDir, 'GraphDriver');
-    const firstLower = data.LowerDir?.split(':')[0];
-    init = firstLower && /-init\/diff$/.test(firstLower) ? folderOf(firstLower, 'GraphDriver') : null;
-  }
-  return { container: containerSummaryFromInspect(inspect), readWrite, init, storage };
-}
-
-function folderOf(diffDir: string, source: ContainerLayerFolder['source']): ContainerLayerFolder {
-  return { ...directoryOfDiff(diffDir), source };
 }

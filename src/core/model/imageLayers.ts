@@ -1,11 +1,11 @@
 /**
  * An image's layers with everything known about each: IDs, the step that made it, its size and its
- * folder. Built by a pure function from what the Engine and (when readable) the layerdb said.
+ * folder. Built by a pure function from what the Engine said and where the storage backend found each layer.
  */
-import * as path from 'path';
 import { ImageInspect } from '../engine/engineTypes';
-import { MappedDirectory } from '../storage/graphDriverDirectories';
-import { LayerdbEntry } from '../storage/layerdb';
+import { Limitation } from '../storage/limitation';
+import { LayerLocation, reportedDirectory } from '../storage/layerLocation';
+import { LocatedLayer } from '../storage/layerStore';
 import { StorageProfile } from '../storage/storageProfile';
 import { chainIdsOf } from './chainIds';
 import { HistorySource, HistoryStep, LayerHistory } from './historySteps';
@@ -18,6 +18,9 @@ export interface Layer {
   /** Unique per position in the stack; the key of the layer (two layers can share a diff ID). */
   chainId: string;
   parentChainId: string | undefined;
+  /** Where the layer's files are, as the storage backend found them. */
+  location: LayerLocation;
+  /** The folder's name (overlay2's cache ID), when the daemon reported a folder, here or on its own host. */
   cacheId: string | null;
   /** overlay2/<cache-id> */
   layerDir: string | null;
@@ -38,18 +41,16 @@ export interface ImageLayers {
   steps: HistoryStep[];
   historySource: HistorySource;
   storage: StorageProfile;
-  /** Why layers have no folder, when they have none. */
-  directoryNote: string | undefined;
+  /** Why layers have no folder, when some have none. */
+  folderLimitation: Limitation | undefined;
 }
 
 export interface ImageLayersInput {
   inspect: ImageInspect;
   history: LayerHistory;
   storage: StorageProfile;
-  /** Entries read from the layerdb, one per layer, when the layerdb is readable. */
-  layerdb?: readonly LayerdbEntry[];
-  /** Folders from GraphDriver data, one per layer, bottom first. */
-  graphDriver?: readonly MappedDirectory[];
+  /** One per layer, bottom first, from the storage backend. */
+  located: readonly LocatedLayer[];
 }
 
 export function buildImageLayers(input: ImageLayersInput): ImageLayers {
@@ -63,34 +64,33 @@ export function buildImageLayers(input: ImageLayersInput): ImageLayers {
     }
   }
   const layers = diffIds.map((diffId, index): Layer => {
-    const fromLayerdb = input.layerdb?.[index];
-    const fromGraphDriver = input.graphDriver?.[index];
+    const located = input.located[index] ?? { location: { kind: 'unavailable', limitation: storage.limitation ?? { code: 'notReported' } } };
+    const directory = reportedDirectory(located.location);
     const step = stepOfLayer.get(index);
-    const cacheId = fromLayerdb?.cacheId ?? fromGraphDriver?.cacheId ?? null;
-    const layerDir = cacheId && storage.dataRoot && fromLayerdb ? path.posix.join(storage.dataRoot, storage.driver, cacheId) : (fromGraphDriver?.layerDir ?? null);
     const historySize = step?.size;
     return {
       index,
       diffId,
       chainId: chainIds[index],
       parentChainId: index > 0 ? chainIds[index - 1] : undefined,
-      cacheId,
-      layerDir,
-      diffDir: layerDir ? path.posix.join(layerDir, 'diff') : null,
-      cacheIdSource: fromLayerdb ? 'layerdb' : fromGraphDriver ? 'GraphDriver' : undefined,
-      size: fromLayerdb?.size ?? historySize ?? null,
-      sizeSource: fromLayerdb?.size !== undefined ? 'layerdb' : historySize !== undefined ? 'engine history' : undefined,
+      location: located.location,
+      cacheId: directory?.cacheId ?? null,
+      layerDir: directory?.layerDir ?? null,
+      diffDir: directory?.diffDir ?? null,
+      cacheIdSource: directory?.source,
+      size: located.size ?? historySize ?? null,
+      sizeSource: located.size !== undefined ? 'layerdb' : historySize !== undefined ? 'engine history' : undefined,
       step,
     };
   });
-  const missingFolders = layers.some((layer) => layer.cacheId === null);
+  const withoutFolder = layers.find((layer) => layer.cacheId === null);
   return {
     image: imageSummaryFromInspect(inspect),
     layers,
     steps: history.steps,
     historySource: history.source,
     storage,
-    directoryNote: missingFolders ? (storage.limitation ?? 'The Engine did not report a folder for every layer of this image.') : undefined,
+    folderLimitation: withoutFolder?.location.kind === 'unavailable' ? withoutFolder.location.limitation : undefined,
   };
 }
 

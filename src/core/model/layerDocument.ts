@@ -2,10 +2,17 @@
  * The Inspect document of a layer: the Engine has no such endpoint, so we compose one from what
  * we know, and say where each value came from.
  */
-import { Overlay2Links } from '../storage/overlay2Links';
+import { Limitation } from '../storage/limitation';
+import { LayerFolderDetails } from '../storage/layerStore';
 import { ImageLayers } from './imageLayers';
 
-export function layerDocument(image: ImageLayers, index: number, links: Overlay2Links | undefined): Record<string, unknown> {
+/** `details` is what the storage backend read from the layer's folder; `describe` words a limitation for the reader. */
+export function layerDocument(
+  image: ImageLayers,
+  index: number,
+  details: LayerFolderDetails | undefined,
+  describe: (limitation: Limitation) => string,
+): Record<string, unknown> {
   const layer = image.layers[index];
   if (!layer) {
     throw new Error(`${image.image.tags[0] ?? image.image.id} has no layer ${index}`);
@@ -43,14 +50,18 @@ export function layerDocument(image: ImageLayers, index: number, links: Overlay2
     folder: {
       layerDir: layer.layerDir,
       diffDir: layer.diffDir,
-      link: links?.link ?? null,
+      link: details?.link ?? null,
       lower:
-        links?.lower?.map((lower) => ({
+        details?.lower?.map((lower) => ({
           link: lower.link,
           cacheId: lower.cacheId,
           layerIndex: lower.cacheId !== null ? (indexOfCacheId.get(lower.cacheId) ?? null) : null,
         })) ?? null,
-      note: links ? null : (image.storage.limitation ?? 'link and lower are not readable by this user (the data root is root-only)'),
+      note: details
+        ? null
+        : layer.location.kind === 'unavailable'
+          ? describe(layer.location.limitation)
+          : 'link and lower are not readable by this user (the data root is root-only)',
     },
     sources: {
       diffId: `image inspect RootFS.Layers[${layer.index}]`,
@@ -69,7 +80,7 @@ export function layerDocument(image: ImageLayers, index: number, links: Overlay2
           : image.historySource === 'engine history (inferred)'
             ? 'Engine image history, matched to layers by instruction and size (inferred)'
             : 'the history could not be matched to the layers',
-      folder: 'overlay2/<cache ID>; link and lower read from it, l/<name> links resolved to cache IDs',
+      folder: details?.description ?? (layer.cacheIdSource === 'layerdb' ? 'the layerdb' : layer.cacheIdSource === 'GraphDriver' ? 'image inspect GraphDriver data' : null),
     },
   };
 }

@@ -4,15 +4,18 @@
  */
 import { constants, promises as fs } from 'fs';
 import * as os from 'os';
+import { Limitation } from './limitation';
 import { StorageProfile } from './storageProfile';
 
 export type FolderAccess =
   | { ok: true }
-  | { ok: false; reason: 'elsewhere' | 'missing' | 'unreadable'; message: string };
+  /** The folder is on another machine (or in a VM): the front end words the limitation. */
+  | { ok: false; reason: 'elsewhere'; limitation: Limitation }
+  | { ok: false; reason: 'missing' | 'unreadable'; message: string };
 
 export async function checkFolderAccess(folder: string, storage: StorageProfile): Promise<FolderAccess> {
   if (storage.limitation) {
-    return { ok: false, reason: 'elsewhere', message: `${storage.limitation} (${folder})` };
+    return { ok: false, reason: 'elsewhere', limitation: storage.limitation };
   }
   try {
     await fs.access(folder, constants.R_OK | constants.X_OK);
@@ -25,12 +28,18 @@ export async function checkFolderAccess(folder: string, storage: StorageProfile)
 /** Why a folder under the data root could not be read, in words for the user. */
 export function explainAccessError(error: NodeJS.ErrnoException, folder: string, storage: StorageProfile): { reason: 'missing' | 'unreadable'; message: string } {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-    return { reason: 'missing', message: `The folder ${folder} does not exist: the layer may have been deleted since the view loaded.` };
+    return { reason: 'missing', message: explainFolderProblem('missing', folder, storage) };
   }
   if (error.code === 'EACCES' || error.code === 'EPERM') {
-    return { reason: 'unreadable', message: unreadableMessage(folder, storage) };
+    return { reason: 'unreadable', message: explainFolderProblem('unreadable', folder, storage) };
   }
   return { reason: 'unreadable', message: `Cannot open ${folder}: ${error.message}` };
+}
+
+export function explainFolderProblem(problem: 'missing' | 'unreadable', folder: string, storage: StorageProfile): string {
+  return problem === 'missing'
+    ? `The folder ${folder} does not exist: the layer may have been deleted since the view loaded.`
+    : unreadableMessage(folder, storage);
 }
 
 function unreadableMessage(folder: string, storage: StorageProfile): string {

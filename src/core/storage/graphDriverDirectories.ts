@@ -30,3 +30,13 @@ export function directoryOfDiff(diffDir: string): MappedDirectory {
   const layerDir = path.posix.dirname(diffDir);
   return { cacheId: path.posix.basename(layerDir), layerDir, diffDir };
 }
+
+/** A container's folders from its GraphDriver data: `UpperDir` is the read-write layer, and `LowerDir` starts with the init layer's (Docker; Podman has none). */
+export function containerDirectoriesFromGraphDriver(graphDriver: GraphDriverData | null | undefined): { readWrite?: MappedDirectory; init?: MappedDirectory } {
+  const data = graphDriver?.Data;
+  if (!data?.UpperDir) {
+    return {};
+  }
+  const firstLower = data.LowerDir?.split(':')[0];
+  return { readWrite: directoryOfDiff(data.UpperDir), init: firstLower && /-init\/diff$/.test(firstLower) ? directoryOfDiff(firstLower) : undefined };
+}

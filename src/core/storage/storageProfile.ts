@@ -1,9 +1,10 @@
 /**
- * What kind of layer storage a daemon has and whether its folders can be opened from here.
- * Decided once per connection from /info and the endpoint.
+ * What kind of layer storage a daemon has and whether its folders are on this machine. Decided
+ * once per connection from /info and the endpoint; selectLayerStore picks the backend from it.
  */
-import { EngineEndpoint, isLocalEndpoint } from '../engine/endpoint';
+import { EngineEndpoint, isLocalEndpoint } from '../engine/engineEndpoint';
 import { EngineInfo } from '../engine/engineTypes';
+import { Limitation } from './limitation';
 
 export type StorageKind =
   /** Docker's overlay2 graph driver: layerdb + overlay2/<cache-id>/diff. */
@@ -25,7 +26,7 @@ export interface StorageProfile {
   location: StorageLocation;
   rootless: boolean;
   /** Why folders cannot be opened here, for kinds/locations where they cannot; undefined when they might. */
-  limitation: string | undefined;
+  limitation: Limitation | undefined;
 }
 
 export function storageProfileOf(info: EngineInfo, endpoint: EngineEndpoint): StorageProfile {
@@ -48,18 +49,18 @@ export function storageProfileOf(info: EngineInfo, endpoint: EngineEndpoint): St
   return { kind, driver, dataRoot: info.DockerRootDir, location, rootless, limitation: limitationOf(kind, driver, location, endpoint) };
 }
 
-function limitationOf(kind: StorageKind, driver: string, location: StorageLocation, endpoint: EngineEndpoint): string | undefined {
+function limitationOf(kind: StorageKind, driver: string, location: StorageLocation, endpoint: EngineEndpoint): Limitation | undefined {
   if (kind === 'containerd-snapshotter') {
-    return 'This daemon uses the containerd image store: layers are containerd snapshots, and the Engine API gives no folder paths for them.';
+    return { code: 'containerdSnapshots' };
   }
   if (kind === 'other') {
-    return `The "${driver}" storage driver keeps no per-layer diff folder that can be mapped from the Engine API.`;
+    return { code: 'noDiffFolders', driver };
   }
   if (location === 'docker-desktop-vm') {
-    return 'Docker Desktop keeps its data inside its virtual machine: these paths are not on this computer.';
+    return { code: 'desktopVm' };
   }
   if (location === 'remote') {
-    return `The daemon at ${endpoint.host} is on another machine: these paths are on that machine, not this one.`;
+    return { code: 'remoteHost', host: endpoint.host };
   }
   return undefined;
 }

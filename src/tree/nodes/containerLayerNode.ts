@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget, LayerFolder } from '../../commands/targets';
+import { CopyableIds, InspectTarget, LayerFolder } from '../../contracts/commandTargets';
+import { contextValues } from '../../contracts/contextValues';
+import { ImageCatalog } from '../../core/imageCatalog';
+import { ContainerLayerRole } from '../../core/layerfs/layerRef';
 import { ContainerLayerFolder, ContainerLayers } from '../../core/model/container';
 import { LayerDirectoryNode } from './layerDirectoryNode';
 import { TreeContext, TreeNode } from './treeNode';
-
-export type ContainerLayerRole = 'read-write' | 'init';
 
 /** A container's own layer: read-write (what it changed) or init (what Docker prepared for it). */
 export class ContainerLayerNode implements TreeNode {
@@ -15,6 +16,7 @@ export class ContainerLayerNode implements TreeNode {
     readonly role: ContainerLayerRole,
     readonly folder: ContainerLayerFolder,
     private readonly layers: ContainerLayers,
+    private readonly catalog: ImageCatalog,
     private readonly context: TreeContext,
   ) {
     this.id = `${parent.id}/${role}/${folder.cacheId}`;
@@ -24,6 +26,7 @@ export class ContainerLayerNode implements TreeNode {
     const { container, storage } = this.layers;
     return {
       title: `${container.name} · ${this.role} layer · ${this.folder.cacheId.slice(0, 12)}`,
+      ref: { owner: 'container', containerId: container.id, role: this.role },
       cacheId: this.folder.cacheId,
       layerDir: this.folder.layerDir,
       diffDir: this.folder.diffDir,
@@ -47,7 +50,7 @@ export class ContainerLayerNode implements TreeNode {
     const { cacheId } = this.folder;
     item.description = cacheId.endsWith('-init') ? `${cacheId.slice(0, 12)}…-init` : cacheId.slice(0, 12);
     item.iconPath = new vscode.ThemeIcon(this.role === 'read-write' ? 'edit' : 'gear');
-    item.contextValue = 'containerLayer:folder';
+    item.contextValue = contextValues.containerLayer(!this.layers.storage.limitation);
     item.tooltip =
       this.role === 'read-write'
         ? vscode.l10n.t('Everything this container changed: {0} (from {1})', this.folder.diffDir, this.folder.source)
@@ -55,7 +58,7 @@ export class ContainerLayerNode implements TreeNode {
     return item;
   }
 
-  async getChildren(): Promise<TreeNode[]> {
-    return [new LayerDirectoryNode(this, this.layerFolder(), 'container', this.context)];
+  getChildren(): Promise<TreeNode[]> {
+    return Promise.resolve([new LayerDirectoryNode(this, this.layerFolder(), 'container', this.catalog, this.context)]);
   }
 }

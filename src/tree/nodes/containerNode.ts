@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget } from '../../commands/targets';
+import { CopyableIds, InspectTarget } from '../../contracts/commandTargets';
+import { contextValues } from '../../contracts/contextValues';
+import { limitationMessage } from '../../contracts/limitationMessages';
 import { formatAge } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
-import { shortId } from '../../core/model/chainIds';
+import { shortId } from '../../core/digest';
 import { ContainerSummary } from '../../core/model/container';
 import { ContainerLayerNode } from './containerLayerNode';
 import { ImageNode } from './imageNode';
@@ -39,7 +41,7 @@ export class ContainerNode implements TreeNode {
     item.tooltip = `${container.name}\n${container.id}\n${vscode.l10n.t('image')}: ${container.image} (${shortId(container.imageId)})\n${container.status}`;
     const running = container.state === 'running';
     item.iconPath = new vscode.ThemeIcon(running ? 'vm-running' : 'vm-outline', running ? new vscode.ThemeColor('testing.iconPassed') : undefined);
-    item.contextValue = `container:${container.state}`;
+    item.contextValue = contextValues.container(container.state);
     return item;
   }
 
@@ -53,13 +55,13 @@ export class ContainerNode implements TreeNode {
       try {
         const layers = await this.catalog.containerLayers(this.container.id);
         if (layers.readWrite) {
-          nodes.push(new ContainerLayerNode(this, 'read-write', layers.readWrite, layers, this.context));
+          nodes.push(new ContainerLayerNode(this, 'read-write', layers.readWrite, layers, this.catalog, this.context));
         }
         if (layers.init) {
-          nodes.push(new ContainerLayerNode(this, 'init', layers.init, layers, this.context));
+          nodes.push(new ContainerLayerNode(this, 'init', layers.init, layers, this.catalog, this.context));
         }
         if (!layers.readWrite) {
-          nodes.push(new MessageNode(this, 'no-folders', layers.storage.limitation ?? vscode.l10n.t('The Engine reported no layer folders for this container.'), 'warning'));
+          nodes.push(new MessageNode(this, 'no-folders', layers.storage.limitation ? limitationMessage(layers.storage.limitation) : vscode.l10n.t('The Engine reported no layer folders for this container.'), 'warning'));
         }
       } catch (error) {
         nodes.push(errorNode(this, vscode.l10n.t('the layers of {0}', this.container.name), error));

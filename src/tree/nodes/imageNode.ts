@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget } from '../../commands/targets';
+import { CopyableIds, InspectTarget } from '../../contracts/commandTargets';
+import { contextValues } from '../../contracts/contextValues';
 import { formatAge, formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
-import { shortId } from '../../core/model/chainIds';
+import { shortId } from '../../core/digest';
 import { ImageSummary, imageDisplayName } from '../../core/model/image';
 import { ImageLayers, withNames } from '../../core/model/imageLayers';
 import { EmptyStepNode } from './emptyStepNode';
 import { LayerNode } from './layerNode';
 import { MessageNode, errorNode } from './messageNode';
 import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
+import { escape, markdownTable } from '../markdown';
 
 export class ImageNode implements TreeNode {
   readonly id: string;
@@ -46,7 +48,7 @@ export class ImageNode implements TreeNode {
     const id = image.tags.length > 0 ? `${shortId(image.id)} · ` : '';
     item.description = `${more}${id}${formatBytes(image.size)} · ${formatAge(image.created)}`;
     item.iconPath = new vscode.ThemeIcon(image.tags.length > 0 ? 'package' : 'circle-slash');
-    item.contextValue = image.tags.length > 0 ? 'image' : 'image:untagged';
+    item.contextValue = contextValues.image(image.tags.length > 0);
     return item;
   }
 
@@ -71,7 +73,7 @@ export class ImageNode implements TreeNode {
     if (layers.layers.length === 0) {
       return [new MessageNode(this, 'no-layers', vscode.l10n.t('This image has no layers.'))];
     }
-    const layerNodes = layers.layers.map((layer) => new LayerNode(this, layers, layer, this.context));
+    const layerNodes = layers.layers.map((layer) => new LayerNode(this, layers, layer, this.catalog, this.context));
     if (!this.context.showEmptyLayers() || layers.historySource === 'unmatched') {
       return layerNodes;
     }
@@ -102,12 +104,4 @@ export class ImageNode implements TreeNode {
     tooltip.appendMarkdown(markdownTable(rows));
     return tooltip;
   }
-}
-
-export function markdownTable(rows: readonly [string, string][]): string {
-  return `| | |\n|---|---|\n${rows.map(([key, value]) => `| ${key} | ${value} |`).join('\n')}\n`;
-}
-
-export function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

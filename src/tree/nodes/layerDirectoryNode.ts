@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget, LayerFolder } from '../../commands/targets';
-import { toHostFileUri } from '../../providers/hostFileUri';
-import { listDirectory } from './directoryListing';
+import { CopyableIds, InspectTarget, LayerFolder } from '../../contracts/commandTargets';
+import { contextValues } from '../../contracts/contextValues';
+import { limitationMessage } from '../../contracts/limitationMessages';
+import { toLayerUri } from '../../contracts/layerUri';
+import { ImageCatalog } from '../../core/imageCatalog';
+import { listLayerEntries } from './layerEntryNode';
 import { MessageNode } from './messageNode';
 import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
 
-/** overlay2/<cache-id>: the layer's own folder, holding diff/, link, lower, work. */
+/** The layer's own folder (overlay2/<cache-id>, holding diff/, link, lower, work). */
 export class LayerDirectoryNode implements TreeNode {
   readonly id: string;
   private readonly children = new ChildrenCache();
@@ -15,6 +18,7 @@ export class LayerDirectoryNode implements TreeNode {
     readonly folder: LayerFolder,
     /** Whose layer this is: an image's, or a container's own (read-write, init). */
     private readonly owner: 'image' | 'container',
+    private readonly catalog: ImageCatalog,
     private readonly context: TreeContext,
   ) {
     this.id = `${parent.id}/dir/${folder.cacheId}`;
@@ -34,13 +38,14 @@ export class LayerDirectoryNode implements TreeNode {
 
   getTreeItem(): vscode.TreeItem {
     const { folder } = this;
+    const { limitation } = folder.storage;
     const item = new vscode.TreeItem(folder.cacheId, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.description = folder.layerDir;
-    item.resourceUri = toHostFileUri(folder.layerDir);
+    item.resourceUri = toLayerUri({ layer: folder.ref, root: 'folder', path: '/' });
     item.iconPath = vscode.ThemeIcon.Folder;
-    item.contextValue = `layerDirectory:${this.owner}${folder.storage.limitation ? '' : ':local'}`;
-    item.tooltip = `${folder.layerDir}\n\n${folder.storage.limitation ?? vscode.l10n.t('diff/ holds exactly the files this layer added or changed; deletions are whiteouts.')}`;
+    item.contextValue = contextValues.layerDirectory(this.owner, !limitation);
+    item.tooltip = `${folder.layerDir}\n\n${limitation ? limitationMessage(limitation) : vscode.l10n.t('diff/ holds exactly the files this layer added or changed; deletions are whiteouts.')}`;
     return item;
   }
 
@@ -50,10 +55,11 @@ export class LayerDirectoryNode implements TreeNode {
 
   getChildren(): Promise<TreeNode[]> {
     return this.children.get(async () => {
-      if (this.folder.storage.limitation) {
-        return [new MessageNode(this, 'not-here', this.folder.storage.limitation, 'warning')];
+      const { limitation } = this.folder.storage;
+      if (limitation) {
+        return [new MessageNode(this, 'not-here', limitationMessage(limitation), 'warning')];
       }
-      return listDirectory(this, this.folder.layerDir, this.folder.storage, this.context);
+      return listLayerEntries(this, { catalog: this.catalog, file: { layer: this.folder.ref, root: 'folder', path: '/' }, storage: this.folder.storage }, this.context);
     });
   }
 }

@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, layerInspectTarget } from '../../commands/targets';
+import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, layerInspectTarget } from '../../contracts/commandTargets';
+import { contextValues } from '../../contracts/contextValues';
+import { limitationMessage } from '../../contracts/limitationMessages';
+import { ImageCatalog } from '../../core/imageCatalog';
 import { formatBytes } from '../../core/format';
 import { ImageLayers, Layer, layerStepLabel } from '../../core/model/imageLayers';
-import { escape, markdownTable } from './imageNode';
+import { escape, markdownTable } from '../markdown';
 import { LayerDirectoryNode } from './layerDirectoryNode';
 import { MessageNode } from './messageNode';
 import { TreeContext, TreeNode } from './treeNode';
@@ -14,6 +17,7 @@ export class LayerNode implements TreeNode {
     readonly parent: TreeNode,
     readonly image: ImageLayers,
     readonly layer: Layer,
+    private readonly catalog: ImageCatalog,
     private readonly context: TreeContext,
   ) {
     // Chain ID and position: two layers of one image can share a diff ID.
@@ -38,17 +42,19 @@ export class LayerNode implements TreeNode {
     item.id = this.id;
     item.description = formatBytes(layer.size);
     item.iconPath = new vscode.ThemeIcon('layers');
-    item.contextValue = layer.diffDir ? 'layer:folder' : 'layer';
+    item.contextValue = contextValues.layer(layer.diffDir === null ? 'none' : layer.location.kind === 'directory' ? 'local' : 'remote');
     item.tooltip = this.tooltip();
     return item;
   }
 
-  async getChildren(): Promise<TreeNode[]> {
+  getChildren(): Promise<TreeNode[]> {
     const folder = this.layerFolder();
     if (folder) {
-      return [new LayerDirectoryNode(this, folder, 'image', this.context)];
+      return Promise.resolve([new LayerDirectoryNode(this, folder, 'image', this.catalog, this.context)]);
     }
-    return [new MessageNode(this, 'no-folder', this.image.directoryNote ?? vscode.l10n.t('The Engine reported no folder for this layer.'), 'warning')];
+    const { location } = this.layer;
+    const why = location.kind === 'unavailable' ? limitationMessage(location.limitation) : vscode.l10n.t('The Engine reported no folder for this layer.');
+    return Promise.resolve([new MessageNode(this, 'no-folder', why, 'warning')]);
   }
 
   private tooltip(): vscode.MarkdownString {

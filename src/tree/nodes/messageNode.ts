@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
+import { MessageKind, contextValues } from '../../contracts/contextValues';
 import { TreeNode } from './treeNode';
-
-export type MessageKind = 'info' | 'warning' | 'error';
 
 const ICONS: Record<MessageKind, vscode.ThemeIcon> = {
   info: new vscode.ThemeIcon('info'),
@@ -28,7 +27,7 @@ export class MessageNode implements TreeNode {
     item.id = this.id;
     item.iconPath = ICONS[this.kind];
     item.tooltip = this.detail ? `${this.message}\n\n${this.detail}` : this.message;
-    item.contextValue = `message:${this.kind}`;
+    item.contextValue = contextValues.message(this.kind);
     return item;
   }
 

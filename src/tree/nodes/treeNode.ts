@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { EngineConnection } from '../../connection/engineConnection';
-import { CommandTarget } from '../../commands/targets';
+import { CommandTarget } from '../../contracts/commandTargets';
 import { Logger } from '../../core/logger';
 import { PromiseCache } from '../../core/promiseCache';
 

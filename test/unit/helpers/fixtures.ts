@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { EngineEndpoint } from '../../../src/core/engine/endpoint';
+import { EngineEndpoint } from '../../../src/core/engine/engineEndpoint';
 import { EngineInfo, ImageConfig, ImageHistoryEntry, ImageInspect, ImageListEntry } from '../../../src/core/engine/engineTypes';
 import { HostFiles } from '../../../src/core/engine/hostFiles';
 
@@ -61,6 +61,8 @@ export interface DataRootManifest {
   image: string;
   repoTags: string[];
   emptyDirs: string[];
+  /** The containers whose layerdb mount entries it holds. */
+  containers?: { id: string; name: string }[];
 }
 
 export function dataRootManifest(): DataRootManifest | undefined {

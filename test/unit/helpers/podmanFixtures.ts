@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { EngineEndpoint } from '../../../src/core/engine/endpoint';
+import { EngineEndpoint } from '../../../src/core/engine/engineEndpoint';
 import { ContainerInspect, EngineEvent, EngineInfo, ImageConfigHistoryEntry, ImageHistoryEntry, ImageInspect, ImageListEntry } from '../../../src/core/engine/engineTypes';
 import { FIXTURES_DIR } from './fixtures';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { InspectTarget } from '../commands/targets';
+import { InspectTarget } from './commandTargets';
 
 /** Read-only JSON documents of image, layer and container inspects. */
 export const INSPECT_SCHEME = 'docker-inspect';

@@ -2,12 +2,28 @@
  * `docker-layers ls [IMAGE…] [--json]`: the layer tree as text, or as JSON for scripts.
  * The JSON shape is a contract (README): change it only compatibly.
  */
-import { ImageCatalog } from '../core/imageCatalog';
-import { mapLimited } from '../core/mapLimited';
-import { formatBytes, truncate } from '../core/format';
-import { shortId } from '../core/model/chainIds';
-import { ImageSummary, imageDisplayName } from '../core/model/image';
-import { ImageLayers, layerStepLabel } from '../core/model/imageLayers';
+import { ImageCatalog } from '../../core/imageCatalog';
+import { mapLimited } from '../../core/mapLimited';
+import { formatBytes, truncate } from '../../core/format';
+import { shortId } from '../../core/digest';
+import { ImageSummary, imageDisplayName } from '../../core/model/image';
+import { ImageLayers, layerStepLabel } from '../../core/model/imageLayers';
+import { limitationText } from '../limitationText';
+import { Subcommand } from '../subcommand';
+
+export const lsCommand: Subcommand = {
+  name: 'ls',
+  operands: '[IMAGE...]',
+  summary: "List Docker images, their layers and each layer's folder (overlay2 cache ID and diff path).\nIMAGE is name[:tag], a full or short image ID; without one, every image is listed.",
+  options: {
+    json: { type: 'boolean', description: 'print JSON: [{ id, tags, layers: [{ index, diffId, chainId, cacheId, diffDir, size, createdBy }] }]' },
+  },
+  async run({ operands, options, catalog, stdout }) {
+    const images = await loadImages(await catalog(), operands);
+    stdout(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images));
+    return 0;
+  },
+};
 
 export interface LayerJson {
   index: number;
@@ -52,7 +68,7 @@ export async function loadImages(catalog: ImageCatalog, references: readonly str
 
 export function formatImagesText(images: readonly ImageLayers[]): string {
   const lines: string[] = [];
-  for (const { image, layers, storage, historySource, directoryNote } of images) {
+  for (const { image, layers, storage, historySource, folderLimitation } of images) {
     const names = image.tags.length > 0 ? image.tags.join(', ') : imageDisplayName(image);
     lines.push(`${names}  ${shortId(image.id)}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
     const indexWidth = String(Math.max(0, layers.length - 1)).length;
@@ -60,7 +76,7 @@ export function formatImagesText(images: readonly ImageLayers[]): string {
       const step = layerStepLabel(layer);
       lines.push(`  ${String(layer.index).padStart(indexWidth)}  ${truncate(step, 60).padEnd(60)}  ${formatBytes(layer.size).padStart(9)}`);
       lines.push(`  ${' '.repeat(indexWidth)}  chain ${layer.chainId}`);
-      lines.push(`  ${' '.repeat(indexWidth)}  ${layer.diffDir ?? `no folder: ${storage.limitation ?? 'not reported by the Engine'}`}`);
+      lines.push(`  ${' '.repeat(indexWidth)}  ${layer.diffDir ?? `no folder: ${storage.limitation ? limitationText(storage.limitation) : 'not reported by the Engine'}`}`);
     }
     if (historySource !== 'image config' && layers.length > 0) {
       lines.push(
@@ -69,8 +85,8 @@ export function formatImagesText(images: readonly ImageLayers[]): string {
           : `  note: steps matched to layers from the Engine history (a guess${storage.kind === 'overlay2' && storage.location === 'local' ? '; run as root for the exact mapping' : ''})`,
       );
     }
-    if (directoryNote) {
-      lines.push(`  note: ${directoryNote}`);
+    if (folderLimitation) {
+      lines.push(`  note: ${limitationText(folderLimitation)}`);
     }
     lines.push('');
   }

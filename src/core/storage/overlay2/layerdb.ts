@@ -5,11 +5,12 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { ImageConfig } from '../engine/engineTypes';
-import { digestHex } from '../model/chainIds';
+import { ImageConfig } from '../../engine/engineTypes';
+import { digestHex, isFullDigest } from '../../digest';
 
 /** overlay2 folder names: 64 hex digits, `-init` for a container's init layer. */
 const FOLDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
 export interface LayerdbEntry {
   chainId: string;
@@ -34,6 +35,10 @@ export async function canReadLayerdb(dataRoot: string, driver: string): Promise<
 }
 
 export async function readLayerdbEntry(dataRoot: string, driver: string, chainId: string): Promise<LayerdbEntry> {
+  // IDs become part of a path: only full digests do (the algorithm prefix may be left off).
+  if (!isFullDigest(chainId) && !isFullDigest(`sha256:${chainId}`)) {
+    throw new Error(`not a chain ID: ${JSON.stringify(chainId.slice(0, 80))}`);
+  }
   const dir = path.join(layerdbDir(dataRoot, driver), 'sha256', digestHex(chainId));
   const [cacheId, diffId, parent, size] = await Promise.all(
     ['cache-id', 'diff', 'parent', 'size'].map((name) => readOptionalText(path.join(dir, name))),
@@ -67,6 +72,9 @@ export interface MountEntry {
 
 /** layerdb/mounts/<container id>/{mount-id,init-id,parent}; undefined when absent or unreadable. */
 export async function readMountEntry(dataRoot: string, driver: string, containerId: string): Promise<MountEntry | undefined> {
+  if (!CONTAINER_ID.test(containerId)) {
+    return undefined;
+  }
   const dir = path.join(layerdbDir(dataRoot, driver), 'mounts', containerId);
   const [mountId, initId, parent] = await Promise.all(['mount-id', 'init-id', 'parent'].map((name) => readOptionalText(path.join(dir, name))));
   if (!mountId?.trim() || !FOLDER_NAME.test(mountId.trim()) || (initId?.trim() && !FOLDER_NAME.test(initId.trim()))) {
@@ -77,6 +85,9 @@ export async function readMountEntry(dataRoot: string, driver: string, container
 
 /** The image config with its exact `empty_layer` flags, or undefined when it cannot be read. */
 export async function readImageConfig(dataRoot: string, driver: string, imageId: string): Promise<ImageConfig | undefined> {
+  if (!isFullDigest(imageId)) {
+    return undefined;
+  }
   const text = await readOptionalText(path.join(dataRoot, 'image', driver, 'imagedb', 'content', 'sha256', digestHex(imageId)));
   if (text === undefined) {
     return undefined;

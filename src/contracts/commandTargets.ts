@@ -3,15 +3,18 @@
  * directly; from the command palette a quick pick produces them.
  */
 import { formatBytes, truncate } from '../core/format';
-import { shortId } from '../core/model/chainIds';
+import { shortId } from '../core/digest';
 import { imageDisplayName } from '../core/model/image';
 import { ImageLayers, Layer, layerStepLabel } from '../core/model/imageLayers';
+import { LayerRef } from '../core/layerfs/layerRef';
 import { StorageProfile } from '../core/storage/storageProfile';
 
-/** A layer's overlay2 folder, for Reveal, Terminal and Copy Path. */
+/** A layer's folder (overlay2's cache-id folder), for Reveal, Terminal and Copy Path. */
 export interface LayerFolder {
   /** Workspace-folder and terminal name: `layer 3 · RUN apt-get… · 1a2b3c4d5e6f`. */
   title: string;
+  /** The layer whose folder this is, for docker-layer: URIs. */
+  ref: LayerRef;
   cacheId: string;
   layerDir: string;
   diffDir: string;
@@ -47,6 +50,7 @@ export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | u
   }
   return {
     title: `layer ${layer.index} · ${truncate(layerStepLabel(layer), 32)} · ${layer.cacheId.slice(0, 12)}`,
+    ref: { owner: 'image', imageId: image.image.id, index: layer.index },
     cacheId: layer.cacheId,
     layerDir: layer.layerDir,
     diffDir: layer.diffDir,

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { contextDirName } from '../../src/core/engine/dockerContexts';
-import { EndpointInputs, defaultSocketCandidates, normalizeHost, resolveEndpoint } from '../../src/core/engine/endpoint';
+import { EndpointInputs, defaultSocketCandidates, normalizeHost, resolveEndpoint } from '../../src/core/engine/resolveEndpoint';
 import { memoryHostFiles } from './helpers/fixtures';
 
 const HOME = '/home/me';

@@ -1,0 +1,17 @@
+/** The CLI's words for the core's limitation codes (the extension has its own, localised). */
+import { Limitation } from '../core/storage/limitation';
+
+export function limitationText(limitation: Limitation): string {
+  switch (limitation.code) {
+    case 'containerdSnapshots':
+      return 'This daemon uses the containerd image store: layers are containerd snapshots, and the Engine API gives no folder paths for them.';
+    case 'noDiffFolders':
+      return `The "${limitation.driver}" storage driver keeps no per-layer diff folder that can be mapped from the Engine API.`;
+    case 'desktopVm':
+      return 'Docker Desktop keeps its data inside its virtual machine: these paths are not on this computer.';
+    case 'remoteHost':
+      return `The daemon at ${limitation.host} is on another machine: these paths are on that machine, not this one.`;
+    case 'notReported':
+      return 'The Engine did not report a folder for every layer of this image.';
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The `contextValue` of every tree item, built only here: the manifest's `viewItem =~` clauses
+ * match these, and test/unit/manifest.test.ts checks every clause against ALL_CONTEXT_VALUES.
+ * Facets: `:folder` a layer has a folder; `:local` that folder is on this machine (Reveal works).
+ */
+import { LayerEntryKind } from '../core/layerfs/layerFileSystem';
+
+export type MessageKind = 'info' | 'warning' | 'error';
+
+const CONTAINER_STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead', 'unknown'] as const;
+const ENTRY_KINDS: readonly LayerEntryKind[] = ['file', 'directory', 'symlink', 'hardlink', 'whiteout', 'opaqueDirectory', 'other'];
+const MESSAGE_KINDS: readonly MessageKind[] = ['info', 'warning', 'error'];
+
+export const contextValues = {
+  image: (tagged: boolean) => (tagged ? 'image' : 'image:untagged'),
+  layer: (folder: 'none' | 'remote' | 'local') => (folder === 'none' ? 'layer' : folder === 'remote' ? 'layer:folder' : 'layer:folder:local'),
+  layerDirectory: (owner: 'image' | 'container', local: boolean) => `layerDirectory:${owner}${local ? ':local' : ''}`,
+  containerLayer: (local: boolean) => (local ? 'containerLayer:folder:local' : 'containerLayer:folder'),
+  container: (state: string) => `container:${state}`,
+  layerEntry: (kind: LayerEntryKind) => `layerEntry:${kind}`,
+  emptyStep: () => 'emptyStep',
+  message: (kind: MessageKind) => `message:${kind}`,
+};
+
+/** Every value the functions above can give (container states as the Engine reports them). */
+export const ALL_CONTEXT_VALUES: readonly string[] = [
+  ...[true, false].map(contextValues.image),
+  ...(['none', 'remote', 'local'] as const).map(contextValues.layer),
+  ...(['image', 'container'] as const).flatMap((owner) => [false, true].map((local) => contextValues.layerDirectory(owner, local))),
+  ...[false, true].map(contextValues.containerLayer),
+  ...CONTAINER_STATES.map(contextValues.container),
+  ...ENTRY_KINDS.map(contextValues.layerEntry),
+  contextValues.emptyStep(),
+  ...MESSAGE_KINDS.map(contextValues.message),
+];

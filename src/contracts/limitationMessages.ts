@@ -1,0 +1,18 @@
+/** The extension's words, localised, for the core's limitation codes (the CLI has its own in English). */
+import * as vscode from 'vscode';
+import { Limitation } from '../core/storage/limitation';
+
+export function limitationMessage(limitation: Limitation): string {
+  switch (limitation.code) {
+    case 'containerdSnapshots':
+      return vscode.l10n.t('This daemon uses the containerd image store: layers are containerd snapshots, and the Engine API gives no folder paths for them.');
+    case 'noDiffFolders':
+      return vscode.l10n.t('The "{0}" storage driver keeps no per-layer diff folder that can be mapped from the Engine API.', limitation.driver);
+    case 'desktopVm':
+      return vscode.l10n.t('Docker Desktop keeps its data inside its virtual machine: these paths are not on this computer.');
+    case 'remoteHost':
+      return vscode.l10n.t('The daemon at {0} is on another machine: these paths are on that machine, not this one.', limitation.host);
+    case 'notReported':
+      return vscode.l10n.t('The Engine did not report a folder for every layer of this image.');
+  }
+}

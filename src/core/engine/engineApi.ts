@@ -1,0 +1,29 @@
+/**
+ * The Engine requests the core makes, as an interface: EngineClient implements it over dockerode,
+ * and tests implement it over recorded answers. Every call takes an AbortSignal, so a long request
+ * (an image archive, a stalled daemon) can be cancelled by whoever asked for it.
+ */
+import { Readable } from 'stream';
+import { EngineEndpoint } from './engineEndpoint';
+import {
+  ContainerInspect,
+  ContainerListEntry,
+  EngineInfo,
+  EngineVersion,
+  ImageHistoryEntry,
+  ImageInspect,
+  ImageListEntry,
+} from './engineTypes';
+
+export interface EngineApi {
+  readonly endpoint: EngineEndpoint;
+  info(signal?: AbortSignal): Promise<EngineInfo>;
+  version(signal?: AbortSignal): Promise<EngineVersion>;
+  listImages(signal?: AbortSignal): Promise<ImageListEntry[]>;
+  inspectImage(reference: string, signal?: AbortSignal): Promise<ImageInspect>;
+  imageHistory(reference: string, signal?: AbortSignal): Promise<ImageHistoryEntry[]>;
+  listContainers(signal?: AbortSignal): Promise<ContainerListEntry[]>;
+  inspectContainer(reference: string, signal?: AbortSignal): Promise<ContainerInspect>;
+  /** The raw event stream (JSON lines); EngineEventStream parses it and reconnects. */
+  events(filters: Record<string, string[]>, signal?: AbortSignal): Promise<Readable>;
+}

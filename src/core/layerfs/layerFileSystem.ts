@@ -1,0 +1,72 @@
+/**
+ * The one reader of a layer's contents. Backends (a folder today; an image archive next) implement
+ * it, and everything that shows or reads layer files (the tree, the file system provider, the CLI,
+ * the analysis) goes through it. Paths are in-layer paths (layerPath.ts); containment is the
+ * implementation's job: nothing outside the layer's root is ever read.
+ */
+
+export type LayerEntryKind =
+  | 'file'
+  | 'directory'
+  | 'symlink'
+  /** A second name of a file already in the layer (tar type 1); a folder shows it as a file. */
+  | 'hardlink'
+  /** This layer deletes the path: a 0/0 character device in a folder, `.wh.<name>` in a tar. */
+  | 'whiteout'
+  /** A folder that hides everything below it in lower layers (overlay's opaque xattr, `.wh..wh..opq`). */
+  | 'opaqueDirectory'
+  /** Devices, FIFOs, sockets. */
+  | 'other';
+
+export interface LayerEntry {
+  name: string;
+  /** In-layer path, `/app/hello.txt`. */
+  path: string;
+  kind: LayerEntryKind;
+  /** Bytes of a file's content; 0 for everything else. */
+  size: number;
+  /** Permission bits and type, as stat gives them. */
+  mode: number;
+  mtimeMs: number;
+  /** Where a symlink points (as written, never resolved on this host) or what a hard link names. */
+  linkTarget?: string;
+}
+
+export type LayerFsErrorCode =
+  | 'notFound'
+  | 'notDirectory'
+  | 'isDirectory'
+  /** A folder on the way is a symbolic link: following it could leave the layer. */
+  | 'symlinkOnPath'
+  /** The entry is not a regular file (a symlink, a whiteout, a device): it has no content to read. */
+  | 'notRegularFile'
+  | 'permission'
+  | 'tooLarge'
+  | 'io';
+
+export class LayerFsError extends Error {
+  constructor(
+    readonly code: LayerFsErrorCode,
+    readonly layerPath: string,
+    detail: string,
+  ) {
+    super(`${layerPath}: ${detail}`);
+    this.name = 'LayerFsError';
+  }
+}
+
+export interface ReadFileOptions {
+  /** Refuse files larger than this many bytes (code tooLarge) instead of reading them whole. */
+  maxBytes?: number;
+}
+
+export interface LayerFileSystem {
+  /** What is at a path. The root is a directory. */
+  stat(layerPath: string): Promise<LayerEntry>;
+  /** The entries of a directory, in no particular order. */
+  readDirectory(layerPath: string): Promise<LayerEntry[]>;
+  /** A regular file's content. */
+  readFile(layerPath: string, options?: ReadFileOptions): Promise<Buffer>;
+  /** The path of an entry on this machine, where there is one (a folder backend; not an archive). */
+  hostPath(layerPath: string): string | undefined;
+}

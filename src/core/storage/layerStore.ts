@@ -1,0 +1,51 @@
+/**
+ * One storage backend: where an image's layers are, the image config when it can be read from
+ * disk, and a reader for a layer's files. Chosen once per connection (selectLayerStore.ts); the
+ * catalog asks it and never tests a driver name. Backends: overlay2/ (Docker), containersStorage/
+ * (Podman), noFolderStore.ts (containerd image store, vfs, btrfs …); next: an image archive and
+ * containerd snapshots, each in a folder of its own.
+ */
+import { ContainerInspect, ImageConfig, ImageInspect } from '../engine/engineTypes';
+import { LayerFileSystem } from '../layerfs/layerFileSystem';
+import { LayerRoot } from '../layerfs/layerRef';
+import { LayerLocation } from './layerLocation';
+import { StorageProfile } from './storageProfile';
+
+export type LayerStoreKind = 'overlay2' | 'containers-storage' | 'no-folders';
+
+export interface LocatedLayer {
+  location: LayerLocation;
+  /** The layer's size as the backend records it (overlay2's layerdb `size`), when it does. */
+  size?: number;
+}
+
+export interface ContainerLayerLocations {
+  /** What the container changed. */
+  readWrite: LayerLocation | undefined;
+  /** What the Engine prepared for it (/etc/hosts …); Podman has none. */
+  init: LayerLocation | undefined;
+}
+
+/** Backend facts about a layer's folder, for the layer's Inspect document. */
+export interface LayerFolderDetails {
+  /** How the folder was found and what was read from it. */
+  description: string;
+  /** overlay2's short link name (`<layer>/link`). */
+  link: string | null;
+  /** overlay2's `<layer>/lower`: the folders below, resolved to cache IDs. */
+  lower: { link: string; cacheId: string | null }[] | null;
+}
+
+export interface LayerStore {
+  readonly kind: LayerStoreKind;
+  readonly profile: StorageProfile;
+  /** One location per layer, bottom first (chain IDs as computed from the image's diff IDs). */
+  locateLayers(image: ImageInspect, chainIds: readonly string[], signal?: AbortSignal): Promise<LocatedLayer[]>;
+  /** The image config with its exact `empty_layer` flags, where the backend can read it from disk. */
+  imageConfig(imageId: string, signal?: AbortSignal): Promise<ImageConfig | undefined>;
+  locateContainerLayers(inspect: ContainerInspect, signal?: AbortSignal): Promise<ContainerLayerLocations>;
+  /** What the backend knows about a layer's folder beyond its path; undefined where it cannot read it. */
+  folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined>;
+  /** A reader for the layer's files, or for the backend's folder that holds them. */
+  open(location: LayerLocation, root: LayerRoot): LayerFileSystem;
+}

@@ -1,0 +1,17 @@
+/**
+ * Why layer folders cannot be shown, as codes with their facts: the extension words them through
+ * vscode.l10n, the CLI in English (src/cli/limitationText.ts). The core writes no sentences.
+ */
+export type Limitation =
+  /** Docker's containerd image store: layers are containerd snapshots; the Engine API gives no paths. */
+  | { code: 'containerdSnapshots' }
+  /** vfs, btrfs, zfs, devicemapper …: no per-layer diff folder to map. */
+  | { code: 'noDiffFolders'; driver: string }
+  /** The daemon is on another machine: its paths are there, not here. */
+  | { code: 'remoteHost'; host: string }
+  /** Docker Desktop keeps its data inside its virtual machine. */
+  | { code: 'desktopVm' }
+  /** The Engine did not report a folder for every layer of the image. */
+  | { code: 'notReported' };
+
+export type LimitationCode = Limitation['code'];

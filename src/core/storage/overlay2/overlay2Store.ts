@@ -1,0 +1,92 @@
+/**
+ * Docker's overlay2 driver. As root (or the rootless daemon's own user) the layerdb is read from
+ * disk: image/overlay2/layerdb/sha256/<chain>/cache-id names overlay2/<cache-id>/, and the image
+ * config gives the exact history. Anyone else gets the folders from image inspect GraphDriver data.
+ */
+import * as path from 'path';
+import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engineTypes';
+import { LayerFileSystem } from '../../layerfs/layerFileSystem';
+import { LayerRoot } from '../../layerfs/layerRef';
+import { Logger } from '../../logger';
+import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory } from '../graphDriverDirectories';
+import { LayerDirectory, LayerLocation } from '../layerLocation';
+import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
+import { locationOfDirectory, openLocation } from '../openLocation';
+import { StorageProfile } from '../storageProfile';
+import { canReadLayerdb, readImageConfig, readLayerdbEntry, readMountEntry } from './layerdb';
+import { readOverlay2Links } from './overlay2Links';
+
+export class Overlay2Store implements LayerStore {
+  readonly kind = 'overlay2';
+
+  private constructor(
+    readonly profile: StorageProfile,
+    /** The data root, when this process can read the layerdb in it. */
+    private readonly readableDataRoot: string | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  static async create(profile: StorageProfile, log: Logger): Promise<Overlay2Store> {
+    const { dataRoot } = profile;
+    const readable = profile.location === 'local' && dataRoot !== undefined && (await canReadLayerdb(dataRoot, profile.driver));
+    log.info(`layerdb ${readable ? 'readable' : 'not readable by this user'}`);
+    return new Overlay2Store(profile, readable ? dataRoot : undefined, log);
+  }
+
+  async locateLayers(image: ImageInspect, chainIds: readonly string[]): Promise<LocatedLayer[]> {
+    const dataRoot = this.readableDataRoot;
+    if (dataRoot) {
+      try {
+        const entries = await Promise.all(chainIds.map((chainId) => readLayerdbEntry(dataRoot, this.profile.driver, chainId)));
+        return entries.map((entry) => ({ location: { kind: 'directory', directory: this.directoryNamed(entry.cacheId, 'layerdb') }, size: entry.size }));
+      } catch (error) {
+        this.log.warn(`layerdb of ${image.Id} not read, using GraphDriver data: ${(error as Error).message}`);
+      }
+    }
+    const mapped = layerDirectoriesFromGraphDriver(image.GraphDriver, chainIds.length);
+    return chainIds.map((_, index) => ({ location: this.fromGraphDriver(mapped?.[index]) }));
+  }
+
+  async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
+    return this.readableDataRoot ? readImageConfig(this.readableDataRoot, this.profile.driver, imageId) : undefined;
+  }
+
+  async locateContainerLayers(inspect: ContainerInspect): Promise<ContainerLayerLocations> {
+    const mount = this.readableDataRoot ? await readMountEntry(this.readableDataRoot, this.profile.driver, inspect.Id) : undefined;
+    if (mount) {
+      return {
+        readWrite: { kind: 'directory', directory: this.directoryNamed(mount.mountId, 'layerdb') },
+        init: mount.initId ? { kind: 'directory', directory: this.directoryNamed(mount.initId, 'layerdb') } : undefined,
+      };
+    }
+    const { readWrite, init } = containerDirectoriesFromGraphDriver(inspect.GraphDriver);
+    return { readWrite: readWrite && this.fromGraphDriver(readWrite), init: init && this.fromGraphDriver(init) };
+  }
+
+  async folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined> {
+    if (location.kind !== 'directory') {
+      return undefined;
+    }
+    const links = await readOverlay2Links(location.directory.layerDir);
+    if (links.link === null && links.lower === null) {
+      return undefined; // Not readable by this user (or gone): nothing was learnt from the folder.
+    }
+    return { description: 'overlay2/<cache ID>; link and lower read from it, l/<name> links resolved to cache IDs', ...links };
+  }
+
+  open(location: LayerLocation, root: LayerRoot): LayerFileSystem {
+    return openLocation(location, root);
+  }
+
+  private directoryNamed(cacheId: string, source: LayerDirectory['source']): LayerDirectory {
+    const layerDir = path.posix.join(this.profile.dataRoot ?? '', this.profile.driver, cacheId);
+    return { cacheId, layerDir, diffDir: path.posix.join(layerDir, 'diff'), source };
+  }
+
+  private fromGraphDriver(mapped: MappedDirectory | undefined): LayerLocation {
+    if (!mapped) {
+      return { kind: 'unavailable', limitation: this.profile.limitation ?? { code: 'notReported' } };
+    }
+    return locationOfDirectory({ ...mapped, source: 'GraphDriver' }, this.profile.limitation);
+  }
+}

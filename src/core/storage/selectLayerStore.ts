@@ -1,0 +1,23 @@
+/** Picks the storage backend once per connection, from /info and the endpoint. */
+import { EngineEndpoint } from '../engine/engineEndpoint';
+import { EngineInfo } from '../engine/engineTypes';
+import { Logger } from '../logger';
+import { ContainersStorageStore } from './containersStorage/containersStorageStore';
+import { LayerStore } from './layerStore';
+import { NoFolderStore } from './noFolderStore';
+import { Overlay2Store } from './overlay2/overlay2Store';
+import { storageProfileOf } from './storageProfile';
+
+export async function selectLayerStore(info: EngineInfo, endpoint: EngineEndpoint, log: Logger): Promise<LayerStore> {
+  const profile = storageProfileOf(info, endpoint);
+  log.info(`storage: ${profile.kind} (driver ${profile.driver}) at ${profile.dataRoot ?? '?'}, ${profile.location}${profile.rootless ? ', rootless' : ''}`);
+  switch (profile.kind) {
+    case 'overlay2':
+      return Overlay2Store.create(profile, log);
+    case 'overlay':
+      return new ContainersStorageStore(profile);
+    case 'containerd-snapshotter':
+    case 'other':
+      return new NoFolderStore(profile);
+  }
+}

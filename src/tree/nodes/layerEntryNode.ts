@@ -1,0 +1,145 @@
+/**
+ * A file or folder inside a layer, from the core's layer file system (the one reader of layer
+ * contents): folders expand lazily, files open read-only through docker-layer: URIs.
+ */
+import * as vscode from 'vscode';
+import { contextValues } from '../../contracts/contextValues';
+import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
+import { formatBytes } from '../../core/format';
+import { ImageCatalog } from '../../core/imageCatalog';
+import { LayerEntry, LayerFileSystem, LayerFsError } from '../../core/layerfs/layerFileSystem';
+import { joinLayerPath } from '../../core/layerfs/layerPath';
+import { explainFolderProblem } from '../../core/storage/folderAccess';
+import { StorageProfile } from '../../core/storage/storageProfile';
+import { MessageNode, errorNode } from './messageNode';
+import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
+
+/** A folder listing beyond this many entries is cut, with a message saying how many were left out. */
+const MAX_ENTRIES = 2000;
+
+/** What a listing reads: one folder of one layer's tree. */
+export interface LayerListing {
+  catalog: ImageCatalog;
+  file: LayerFileRef;
+  storage: StorageProfile;
+}
+
+export class LayerEntryNode implements TreeNode {
+  readonly id: string;
+  private readonly children = new ChildrenCache();
+
+  constructor(
+    readonly parent: TreeNode,
+    private readonly listing: LayerListing,
+    readonly entry: LayerEntry,
+    private readonly hostPath: string | undefined,
+    private readonly context: TreeContext,
+  ) {
+    // A segment of its own, so a file named like a message key cannot collide with a message node.
+    this.id = `${parent.id}/f/${entry.name}`;
+  }
+
+  get uri(): vscode.Uri {
+    return toLayerUri(this.listing.file);
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const { entry } = this;
+    const folder = entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
+    const item = new vscode.TreeItem(entry.name, folder ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.resourceUri = this.uri;
+    item.description = describeEntry(entry);
+    const where = this.hostPath && this.hostPath !== entry.path ? `${entry.path}\n${this.hostPath}` : entry.path;
+    item.tooltip = item.description ? `${where}\n${item.description}` : where;
+    item.contextValue = contextValues.layerEntry(entry.kind);
+    if (folder) {
+      item.iconPath = vscode.ThemeIcon.Folder;
+    } else if (entry.kind === 'whiteout') {
+      item.iconPath = new vscode.ThemeIcon('trash', new vscode.ThemeColor('gitDecoration.deletedResourceForeground'));
+    } else {
+      item.iconPath = vscode.ThemeIcon.File;
+      if (entry.kind === 'file' || entry.kind === 'hardlink' || entry.kind === 'symlink') {
+        item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [item.resourceUri] };
+      }
+    }
+    return item;
+  }
+
+  invalidate(): void {
+    this.children.clear();
+  }
+
+  getChildren(): Promise<TreeNode[]> {
+    if (this.entry.kind !== 'directory' && this.entry.kind !== 'opaqueDirectory') {
+      return Promise.resolve([]);
+    }
+    return this.children.get(() => listLayerEntries(this, this.listing, this.context));
+  }
+}
+
+function describeEntry(entry: LayerEntry): string | undefined {
+  switch (entry.kind) {
+    case 'file':
+      return formatBytes(entry.size);
+    case 'symlink':
+      return `→ ${entry.linkTarget ?? '?'}`;
+    case 'hardlink':
+      return vscode.l10n.t('hard link to {0}', entry.linkTarget ?? '?');
+    case 'whiteout':
+      return vscode.l10n.t('deleted (whiteout)');
+    case 'opaqueDirectory':
+      return vscode.l10n.t('replaced (opaque folder)');
+    case 'other':
+      return vscode.l10n.t('character device');
+    case 'directory':
+      return undefined;
+  }
+}
+
+/** The entries of one folder of a layer, folders first; a failure is a message node in place. */
+export async function listLayerEntries(parent: TreeNode, listing: LayerListing, context: TreeContext): Promise<TreeNode[]> {
+  let files: LayerFileSystem;
+  let entries: LayerEntry[];
+  try {
+    files = await listing.catalog.openLayer(listing.file.layer, listing.file.root);
+  } catch (error) {
+    return [errorNode(parent, vscode.l10n.t('the folder {0}', listing.file.path), error)];
+  }
+  try {
+    entries = await files.readDirectory(listing.file.path);
+  } catch (error) {
+    return [problemNode(parent, listing, files.hostPath(listing.file.path) ?? listing.file.path, error, context)];
+  }
+  if (entries.length === 0) {
+    return [new MessageNode(parent, 'empty', vscode.l10n.t('(empty folder)'))];
+  }
+  const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
+  entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || a.name.localeCompare(b.name));
+  const shown = entries.slice(0, MAX_ENTRIES);
+  const nodes: TreeNode[] = shown.map(
+    (entry) =>
+      new LayerEntryNode(
+        parent,
+        { ...listing, file: { ...listing.file, path: joinLayerPath(listing.file.path, entry.name) } },
+        entry,
+        files.hostPath(entry.path),
+        context,
+      ),
+  );
+  if (entries.length > shown.length) {
+    nodes.push(new MessageNode(parent, 'more', vscode.l10n.t('… {0} more entries not shown', entries.length - shown.length)));
+  }
+  return nodes;
+}
+
+/** `folder`: where the listed folder is on this machine, for the message. */
+function problemNode(parent: TreeNode, listing: LayerListing, folder: string, error: unknown, context: TreeContext): TreeNode {
+  if (!(error instanceof LayerFsError) || (error.code !== 'notFound' && error.code !== 'permission' && error.code !== 'notDirectory')) {
+    return errorNode(parent, vscode.l10n.t('the folder {0}', listing.file.path), error);
+  }
+  context.log.warn(`[tree] cannot list ${folder}: ${error.message}`);
+  const problem = error.code === 'permission' ? 'unreadable' : 'missing';
+  const label = problem === 'missing' ? vscode.l10n.t('Folder does not exist: {0}', folder) : vscode.l10n.t('Not readable by this user: {0}', folder);
+  return new MessageNode(parent, problem, label, 'warning', explainFolderProblem(problem, folder, listing.storage));
+}
