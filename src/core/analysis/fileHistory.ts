@@ -1,0 +1,144 @@
+/**
+ * Every path of an image through its layers: each layer's files applied in order, as overlayfs
+ * stacks them (a whiteout deletes a path and all below it, an opaque folder hides what the layers
+ * below put in it, a file replaces a folder and the other way round). From it come each layer's
+ * changes (added, modified, deleted) and the merged file system as of any layer, with the layer
+ * that last wrote each path. Pure over layer readers: a folder and an archive give the same.
+ */
+import { LayerEntry, LayerFileSystem } from '../layerfs/layerFileSystem';
+import { joinLayerPath } from '../layerfs/layerPath';
+
+export interface ChangedFile {
+  path: string;
+  size: number;
+}
+
+export type DeletedPath = { path: string } | { path: string; opaque: true };
+
+export interface LayerChanges {
+  /** Non-folder entries that no layer below had. */
+  added: ChangedFile[];
+  /** Non-folder entries that replace one from a layer below. */
+  modified: ChangedFile[];
+  /** Whiteouts (a deleted file or folder, by its own path) and opaque folders. */
+  deleted: DeletedPath[];
+}
+
+/** A path's state from one layer on: the entry that layer wrote, or null where it deleted it. */
+interface Version {
+  layer: number;
+  entry: LayerEntry | null;
+}
+
+export class PathNode {
+  readonly versions: Version[] = [];
+  children: Map<string, PathNode> | undefined;
+
+  constructor(readonly path: string) {}
+
+  /** The entry visible as of `layer` (the last version at or below it), null when deleted or not yet there. */
+  at(layer: number): LayerEntry | null {
+    for (let i = this.versions.length - 1; i >= 0; i--) {
+      if (this.versions[i].layer <= layer) {
+        return this.versions[i].entry;
+      }
+    }
+    return null;
+  }
+
+  /** The layer that wrote what is visible as of `layer`. */
+  writerAt(layer: number): number | undefined {
+    for (let i = this.versions.length - 1; i >= 0; i--) {
+      if (this.versions[i].layer <= layer) {
+        return this.versions[i].entry ? this.versions[i].layer : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  child(name: string): PathNode {
+    this.children ??= new Map();
+    let node = this.children.get(name);
+    if (!node) {
+      node = new PathNode(joinLayerPath(this.path, name));
+      this.children.set(name, node);
+    }
+    return node;
+  }
+}
+
+const isFolder = (entry: LayerEntry | null) => entry !== null && (entry.kind === 'directory' || entry.kind === 'opaqueDirectory');
+
+export class FileHistory {
+  readonly root = new PathNode('/');
+  readonly changes: LayerChanges[] = [];
+
+  private constructor(readonly layerCount: number) {}
+
+  /** Applies each layer in order (bottom first). Memory is one node per path, plus one version per layer that touched it. */
+  static async build(layers: readonly LayerFileSystem[], signal?: AbortSignal): Promise<FileHistory> {
+    const history = new FileHistory(layers.length);
+    for (const [index, layer] of layers.entries()) {
+      signal?.throwIfAborted();
+      const changes: LayerChanges = { added: [], modified: [], deleted: [] };
+      await history.applyFolder(history.root, layer, '/', index, changes, signal);
+      history.changes.push(changes);
+    }
+    return history;
+  }
+
+  /** The node of a path, if any layer ever had it. */
+  node(path: string): PathNode | undefined {
+    let node: PathNode | undefined = this.root;
+    for (const segment of path.split('/').filter(Boolean)) {
+      node = node.children?.get(segment);
+      if (!node) {
+        return undefined;
+      }
+    }
+    return node;
+  }
+
+  private async applyFolder(folder: PathNode, layer: LayerFileSystem, path: string, index: number, changes: LayerChanges, signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    const entries = await layer.readDirectory(path);
+    for (const entry of entries) {
+      const node = folder.child(entry.name);
+      const before = node.at(index - 1);
+      switch (entry.kind) {
+        case 'whiteout':
+          changes.deleted.push({ path: entry.path });
+          deleteBelow(node, index);
+          node.versions.push({ layer: index, entry: null });
+          break;
+        case 'directory':
+        case 'opaqueDirectory':
+          if (entry.kind === 'opaqueDirectory') {
+            changes.deleted.push({ path: entry.path, opaque: true });
+            deleteBelow(node, index);
+          } else if (before && !isFolder(before)) {
+            node.children = undefined; // A file became a folder: nothing of old is below it.
+          }
+          node.versions.push({ layer: index, entry });
+          await this.applyFolder(node, layer, entry.path, index, changes, signal);
+          break;
+        default:
+          if (isFolder(before)) {
+            deleteBelow(node, index); // A folder became a file.
+          }
+          (before ? changes.modified : changes.added).push({ path: entry.path, size: entry.size });
+          node.versions.push({ layer: index, entry });
+      }
+    }
+  }
+}
+
+/** Marks everything below a node deleted from `layer` on (what was there stays in older versions). */
+function deleteBelow(node: PathNode, layer: number): void {
+  for (const child of node.children?.values() ?? []) {
+    if (child.at(layer) !== null) {
+      deleteBelow(child, layer);
+      child.versions.push({ layer, entry: null });
+    }
+  }
+}

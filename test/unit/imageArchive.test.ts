@@ -1,0 +1,193 @@
+/**
+ * Image archives in both layouts `docker save` writes (before and from Engine 25), an OCI layout
+ * folder, gzip and zstd blobs, a gzipped archive, and broken ones.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { ArchiveFormatError, ImageArchive } from '../../src/core/archive/imageArchive';
+import { FIXTURES_DIR } from './helpers/fixtures';
+import { TarSpec, tarOf } from './helpers/tarBuilder';
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** The layer tar of test/fixtures/archives/layer-zstd.tar.zst, before compression (see test/fixtures/README.md). */
+const ZSTD_LAYER = fs.readFileSync(path.join(FIXTURES_DIR, 'archives', 'layer-zstd.tar.zst'));
+const ZSTD_LAYER_DIFF_ID = 'sha256:de2c00815b366d24a6cd350aec66a3996a589a54a9cf17e34ab0e450a6a396bd';
+
+const baseLayer = tarOf([
+  { name: 'etc/', type: 'dir' },
+  { name: 'etc/os-release', content: 'ID=test\n' },
+  { name: 'data/doomed.txt', content: 'doomed' },
+]);
+const copyLayer = tarOf([{ name: 'payload.txt', content: 'payload\n' }]);
+const deleteLayer = tarOf([{ name: 'data/.wh.doomed.txt' }]);
+
+function configOf(diffIds: string[]): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2026-01-02T03:04:05Z',
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: diffIds.map((_, index) => ({ created_by: `/bin/sh -c step ${index}` })),
+    }),
+  );
+}
+
+let scratch: string;
+let cacheDir: string;
+before(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-archive-'));
+  cacheDir = path.join(scratch, 'cache');
+});
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+function write(name: string, data: Buffer): string {
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, data);
+  return file;
+}
+
+/** `docker save` before Engine 25: <id>/layer.tar, <config hex>.json, a repeated layer as a symlink. */
+function classicArchive(): { file: string; configHex: string } {
+  const layers = [baseLayer, copyLayer, copyLayer, deleteLayer];
+  const diffIds = layers.map((layer) => `sha256:${sha256(layer)}`);
+  const config = configOf(diffIds);
+  const configHex = sha256(config);
+  const ids = ['aaa', 'bbb', 'ccc', 'ddd'].map((prefix) => prefix.padEnd(64, '0'));
+  const specs: TarSpec[] = [];
+  layers.forEach((layer, index) => {
+    specs.push({ name: `${ids[index]}/`, type: 'dir' }, { name: `${ids[index]}/VERSION`, content: '1.0' });
+    // The second copy of the same layer is a symlink to the first, as docker save writes it.
+    specs.push(index === 2 ? { name: `${ids[2]}/layer.tar`, type: 'symlink', linkName: `../${ids[1]}/layer.tar` } : { name: `${ids[index]}/layer.tar`, content: layer });
+  });
+  specs.push(
+    { name: `${configHex}.json`, content: config },
+    { name: 'repositories', content: '{}' },
+    { name: 'manifest.json', content: JSON.stringify([{ Config: `${configHex}.json`, RepoTags: ['acc/classic:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]) },
+  );
+  return { file: write('classic.tar', tarOf(specs)), configHex };
+}
+
+/** `docker save` from Engine 25 (OCI layout with manifest.json), blobs gzip and zstd as the containerd store keeps them. */
+function ociSpecs(): { specs: TarSpec[]; configHex: string } {
+  const gzipped = zlib.gzipSync(baseLayer);
+  const config = configOf([`sha256:${sha256(baseLayer)}`, ZSTD_LAYER_DIFF_ID]);
+  const configHex = sha256(config);
+  const blobs = new Map<string, Buffer>([
+    [sha256(gzipped), gzipped],
+    [sha256(ZSTD_LAYER), ZSTD_LAYER],
+    [configHex, config],
+  ]);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configHex}` },
+      layers: [
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha256(gzipped)}` },
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: `sha256:${sha256(ZSTD_LAYER)}` },
+      ],
+    }),
+  );
+  blobs.set(sha256(manifest), manifest);
+  const index = { schemaVersion: 2, manifests: [{ digest: `sha256:${sha256(manifest)}`, annotations: { 'io.containerd.image.name': 'docker.io/acc/oci:2' } }] };
+  const specs: TarSpec[] = [{ name: 'blobs/', type: 'dir' }, { name: 'blobs/sha256/', type: 'dir' }];
+  for (const [hex, data] of blobs) {
+    specs.push({ name: `blobs/sha256/${hex}`, content: data });
+  }
+  specs.push({ name: 'index.json', content: JSON.stringify(index) }, { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' });
+  return { specs, configHex };
+}
+
+describe('ImageArchive', () => {
+  it('opens the classic layout: images, tags, diff IDs, layers through a symlinked layer.tar', async () => {
+    const { file, configHex } = classicArchive();
+    const archive = await ImageArchive.open(file, { cacheDir });
+    assert.equal(archive.images.length, 1);
+    const [image] = archive.images;
+    assert.equal(image.id, `sha256:${configHex}`);
+    assert.deepEqual(image.repoTags, ['acc/classic:1']);
+    assert.equal(image.diffIds.length, 4);
+    assert.equal(image.diffIds[1], image.diffIds[2], 'the same COPY twice');
+    const base = await archive.layer(image, 0);
+    assert.equal((await base.readFile('/etc/os-release')).toString(), 'ID=test\n');
+    const repeated = await archive.layer(image, 2);
+    assert.equal((await repeated.readFile('/payload.txt')).toString(), 'payload\n', 'the symlinked copy reads the first one');
+    const removal = await archive.layer(image, 3);
+    assert.deepEqual((await removal.readDirectory('/data')).map((entry) => [entry.name, entry.kind]), [['doomed.txt', 'whiteout']]);
+    assert.equal(await archive.layer(image, 0), base, 'a layer is indexed once');
+    assert.deepEqual(fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : [], [], 'an uncompressed archive is read in place: nothing cached');
+  });
+
+  it('opens the OCI layout of Engine 25+ with gzip and zstd layer blobs, naming the image from index.json', async () => {
+    const { specs, configHex } = ociSpecs();
+    const file = write('oci.tar', tarOf(specs));
+    const archive = await ImageArchive.open(file, { cacheDir });
+    const [image] = archive.images;
+    assert.equal(image.id, `sha256:${configHex}`);
+    assert.deepEqual(image.repoTags, ['docker.io/acc/oci:2']);
+    assert.equal((await (await archive.layer(image, 0)).readFile('/etc/os-release')).toString(), 'ID=test\n', 'gzip blob');
+    const zstd = await archive.layer(image, 1);
+    assert.equal((await zstd.readFile('/app/hello.txt')).toString(), 'zstd layer\n', 'zstd blob');
+    assert.equal((await zstd.stat('/app/gone')).kind, 'whiteout');
+    const decompressed = fs.readdirSync(path.join(cacheDir, 'layers'));
+    assert.equal(decompressed.length >= 2, true, 'compressed blobs are decompressed once into the cache');
+    assert.ok(decompressed.every((name) => name.endsWith('.tar')), 'no partial files are left');
+    assert.equal(`sha256:${sha256(fs.readFileSync(path.join(cacheDir, 'layers', decompressed.find((name) => fs.statSync(path.join(cacheDir, 'layers', name)).size === 10240)!)))}`, ZSTD_LAYER_DIFF_ID);
+  });
+
+  it('opens an OCI layout folder (no manifest.json) and a gzipped docker save', async () => {
+    const { specs } = ociSpecs();
+    const folder = path.join(scratch, 'oci-folder');
+    for (const spec of specs) {
+      const target = path.join(folder, spec.name);
+      if (spec.type === 'dir') {
+        fs.mkdirSync(target, { recursive: true });
+      } else {
+        fs.writeFileSync(target, spec.content ?? '');
+      }
+    }
+    const fromFolder = await ImageArchive.open(folder, { cacheDir });
+    assert.equal((await (await fromFolder.layer(fromFolder.images[0], 1)).readFile('/etc/one')).toString(), 'x');
+    const gzipped = write('classic.tar.gz', zlib.gzipSync(fs.readFileSync(classicArchive().file)));
+    const fromGzip = await ImageArchive.open(gzipped, { cacheDir });
+    assert.equal((await (await fromGzip.layer(fromGzip.images[0], 1)).readFile('/payload.txt')).toString(), 'payload\n');
+  });
+
+  it('says clearly what is wrong with a truncated, foreign or inconsistent archive', async () => {
+    const { file } = classicArchive();
+    const whole = fs.readFileSync(file);
+    const expectFormatError = async (name: string, data: Buffer, message: RegExp) => {
+      const broken = write(name, data);
+      await assert.rejects(ImageArchive.open(broken, { cacheDir }), (error: unknown) => {
+        assert.ok(error instanceof ArchiveFormatError, String(error));
+        assert.match(error.message, message);
+        assert.ok(error.message.startsWith(broken), 'it names the archive');
+        return true;
+      });
+    };
+    await expectFormatError('truncated.tar', whole.subarray(0, Math.floor(whole.length / 2) + 100), /truncated|manifest/);
+    await expectFormatError('foreign.tar', tarOf([{ name: 'hello.txt', content: 'hi' }]), /neither manifest\.json .* nor index\.json/);
+    await expectFormatError('not-json.tar', tarOf([{ name: 'manifest.json', content: '{oops' }]), /manifest\.json is not JSON/);
+    await expectFormatError('missing-config.tar', tarOf([{ name: 'manifest.json', content: JSON.stringify([{ Config: 'nope.json', Layers: [] }]) }]), /config nope\.json is not in it/);
+    await expectFormatError('garbage.tar', Buffer.alloc(2048, 0x41), /bad header checksum/);
+    await assert.rejects(ImageArchive.open(path.join(scratch, 'nowhere.tar'), { cacheDir }), /does not exist/);
+  });
+
+  it('says a layer named in the manifest is missing, and reads nothing for a corrupt gzip blob', async () => {
+    const config = configOf([`sha256:${'1'.repeat(64)}`]);
+    const hex = sha256(config);
+    const missing = write('missing-layer.tar', tarOf([{ name: `${hex}.json`, content: config }, { name: 'manifest.json', content: JSON.stringify([{ Config: `${hex}.json`, Layers: ['gone/layer.tar'] }]) }]));
+    const archive = await ImageArchive.open(missing, { cacheDir });
+    await assert.rejects(archive.layer(archive.images[0], 0), /the layer gone\/layer\.tar named in its manifest is not in it/);
+    const corrupt = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(200, 0x55)]);
+    const broken = write('corrupt-gzip.tar', tarOf([{ name: `${hex}.json`, content: config }, { name: 'layer', content: corrupt }, { name: 'manifest.json', content: JSON.stringify([{ Config: `${hex}.json`, Layers: ['layer'] }]) }]));
+    const brokenArchive = await ImageArchive.open(broken, { cacheDir });
+    await assert.rejects(brokenArchive.layer(brokenArchive.images[0], 0), /cannot decompress a gzip blob/);
+    assert.ok(fs.readdirSync(path.join(cacheDir, 'layers')).every((name) => !name.includes('partial')), 'the partial copy is removed');
+  });
+});
