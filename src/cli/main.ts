@@ -2,20 +2,24 @@
  * docker-layers: the command-line twin of the extension, over the same core.
  * Exit codes: 0 ok, 1 the daemon or an image could not be reached, 2 bad usage.
  */
+import { promises as fs, rmSync } from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { ParseArgsConfig, parseArgs } from 'util';
+import { ArchiveCache } from '../core/archive/archiveCache';
 import { EngineClient } from '../core/engine/engineClient';
-import { isKnownEngineError } from '../core/engine/engineErrors';
 import { nodeHostFiles } from '../core/engine/hostFiles';
 import { resolveEndpoint } from '../core/engine/resolveEndpoint';
 import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, silentLogger } from '../core/logger';
 import { PromiseCache } from '../core/promiseCache';
+import { diffCommand } from './commands/diff';
 import { lsCommand } from './commands/ls';
-import { OptionSpec, Subcommand } from './subcommand';
+import { knownErrorMessage } from './knownErrors';
+import { OptionSpec, Subcommand, UsageError } from './subcommand';
 
 /** Every subcommand, in the order the usage text lists them. */
-const SUBCOMMANDS: readonly Subcommand[] = [lsCommand];
+const SUBCOMMANDS: readonly Subcommand[] = [lsCommand, diffCommand];
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   host: {
@@ -26,6 +30,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
       'Docker host (unix:///var/run/docker.sock, tcp://…, ssh://…); default as the docker CLI:\n' +
       'DOCKER_HOST, DOCKER_CONTEXT, the current context, then the usual sockets',
   },
+  'no-cache': { type: 'boolean', description: 'keep no image archives after the run (default: $XDG_CACHE_HOME/docker-layer-explorer)' },
   verbose: { type: 'boolean', short: 'v', description: 'log Engine requests to stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
@@ -38,8 +43,6 @@ export interface ParsedArguments {
   verbose: boolean;
   help: boolean;
 }
-
-export class UsageError extends Error {}
 
 /** Global options may stand before or after the subcommand's name; the subcommand's own anywhere after it. */
 export function parseArguments(argv: readonly string[]): ParsedArguments {
@@ -105,6 +108,19 @@ export function usage(command?: Subcommand): string {
   return lines.join('\n');
 }
 
+/** The CLI keeps at most this much of image archives and decompressed layers. */
+const CACHE_MAX_BYTES = 8 * 1024 ** 3;
+
+/** $XDG_CACHE_HOME/docker-layer-explorer (~/.cache/…), or with --no-cache a folder removed at exit. */
+async function cacheDir(noCache: boolean): Promise<string> {
+  if (noCache) {
+    const temporary = await fs.mkdtemp(path.join(os.tmpdir(), 'docker-layers-'));
+    process.on('exit', () => rmSync(temporary, { recursive: true, force: true }));
+    return temporary;
+  }
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'docker-layer-explorer');
+}
+
 const stderrLogger: Logger = {
   trace: (message) => process.stderr.write(`${message}\n`),
   info: (message) => process.stderr.write(`${message}\n`),
@@ -127,6 +143,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const log = parsed.verbose ? stderrLogger : silentLogger;
   const catalog = new PromiseCache<ImageCatalog>();
+  const archives = new PromiseCache<ArchiveCache>();
+  const archiveCache = () => archives.get(async () => new ArchiveCache({ dir: await cacheDir(parsed.options['no-cache'] === true), maxBytes: CACHE_MAX_BYTES, log }));
   try {
     return await command.run({
       operands: parsed.operands,
@@ -134,14 +152,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       catalog: () =>
         catalog.get(async () => {
           const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
-          return new ImageCatalog(await EngineClient.connect(endpoint, log), log);
+          return new ImageCatalog(await EngineClient.connect(endpoint, log), log, { archives: await archiveCache() });
         }),
+      archives: archiveCache,
       stdout: (text) => process.stdout.write(text),
     });
   } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`docker-layers: ${error.message}\n${usage(command)}\n`);
+      return 2;
+    }
     // Errors the core knows already say what and where, in one line; anything else is a bug: show its stack.
-    const message = isKnownEngineError(error) ? error.message : ((error as Error).stack ?? String(error));
-    process.stderr.write(`docker-layers: ${message}\n`);
+    process.stderr.write(`docker-layers: ${knownErrorMessage(error) ?? (error as Error).stack ?? String(error)}\n`);
     return 1;
   }
 }

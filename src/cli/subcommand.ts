@@ -1,5 +1,9 @@
 /** What one `docker-layers` subcommand declares: its options (for node:util parseArgs) and how it runs. */
+import { ArchiveCache } from '../core/archive/archiveCache';
 import { ImageCatalog } from '../core/imageCatalog';
+
+/** Bad usage: printed with the usage text, exit code 2. */
+export class UsageError extends Error {}
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -15,6 +19,8 @@ export interface Invocation {
   options: Record<string, string | boolean | undefined>;
   /** The catalog over the endpoint the global options and the environment name; connects on first use. */
   catalog: () => Promise<ImageCatalog>;
+  /** Where archives go: $XDG_CACHE_HOME/docker-layer-explorer, or a folder removed at exit with --no-cache. */
+  archives: () => Promise<ArchiveCache>;
   stdout: (text: string) => void;
 }
 

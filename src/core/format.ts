@@ -39,6 +39,14 @@ export function formatAge(createdSeconds: number, nowMs: number = Date.now()): s
   return 'just now';
 }
 
+/**
+ * Text for a terminal: C0 and C1 control characters (escape sequences that clear the screen or set
+ * the title) removed; a tab becomes a space. Names in images and build steps are untrusted.
+ */
+export function stripControlCharacters(text: string): string {
+  return text.replace(/\t/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+}
+
 /** Cuts text to `width` characters, ending in an ellipsis when cut. */
 export function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1).trimEnd()}…`;

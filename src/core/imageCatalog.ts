@@ -5,6 +5,9 @@
  * a new endpoint). Where layers are and how to read them is the storage backend's business
  * (storage/layerStore.ts), chosen once from /info.
  */
+import { FileHistory } from './analysis/fileHistory';
+import { MergedFileSystem } from './analysis/mergedFileSystem';
+import { ArchiveCache, DownloadProgress } from './archive/archiveCache';
 import { isFullDigest } from './digest';
 import { EngineApi } from './engine/engineApi';
 import { EngineNotFoundError } from './engine/engineErrors';
@@ -20,20 +23,36 @@ import { ImageLayers, buildImageLayers } from './model/imageLayers';
 import { layerDocument } from './model/layerDocument';
 import { Limitation } from './storage/limitation';
 import { LayerLocation, reportedDirectory } from './storage/layerLocation';
+import { checkFolderAccess } from './storage/folderAccess';
 import { LayerStore } from './storage/layerStore';
 import { selectLayerStore } from './storage/selectLayerStore';
 import { StorageProfile } from './storage/storageProfile';
+
+export interface CatalogOptions {
+  /** The storage backend, when it is not the daemon's (a saved archive brings its own). */
+  store?: LayerStore;
+  /** Where image archives from the Engine are kept, to read layers whose folders cannot be read here. */
+  archives?: ArchiveCache;
+}
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+  /** Reports the download of the image's archive, when it has to be fetched from the Engine. */
+  onProgress?: (progress: DownloadProgress) => void;
+}
 
 export class ImageCatalog {
   private readonly store = new PromiseCache<LayerStore>();
   private readonly layersById = new Map<string, Promise<ImageLayers>>();
   private readonly openedLayers = new Map<string, Promise<LayerFileSystem>>();
+  private readonly histories = new Map<string, Promise<FileHistory>>();
   /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
   private generation = 0;
 
   constructor(
     readonly engine: EngineApi,
     private readonly log: Logger,
+    private readonly options: CatalogOptions = {},
   ) {}
 
   /** Forget everything cached; the next call asks the Engine again. */
@@ -41,6 +60,7 @@ export class ImageCatalog {
     this.generation++;
     this.layersById.clear();
     this.openedLayers.clear();
+    this.histories.clear();
     this.store.clear();
   }
 
@@ -85,11 +105,57 @@ export class ImageCatalog {
    * Rejects with EngineNotFoundError when the image, container or layer is gone, and with
    * LayerUnavailableError (storage/openLocation.ts) when its files cannot be read from here.
    */
-  openLayer(ref: LayerRef, root: LayerRoot, signal?: AbortSignal): Promise<LayerFileSystem> {
+  openLayer(ref: LayerRef, root: LayerRoot, options: OpenOptions = {}): Promise<LayerFileSystem> {
     return this.cached(this.openedLayers, layerRefKey(ref, root), async () => {
-      const [store, location] = await Promise.all([this.layerStore(signal), this.locate(ref, signal)]);
-      return store.open(location, root);
+      const [store, location] = await Promise.all([this.layerStore(options.signal), this.locate(ref, options.signal)]);
+      // An image layer whose folder this process cannot read (or that has none here) is read from
+      // the image's archive instead; a container's own layers exist only as folders.
+      if (ref.owner === 'image' && root === 'files' && this.options.archives && !(await this.readableHere(location, store))) {
+        return this.archiveLayer(ref.imageId, ref.index, options);
+      }
+      return store.open(location, root, options.signal);
     });
+  }
+
+  /** Every path of an image through its layers: per-layer changes, the merged view. Built once per image ID. */
+  fileHistory(imageId: string, options: OpenOptions = {}): Promise<FileHistory> {
+    return this.cached(this.histories, imageId, async () => {
+      const image = await this.imageLayers(imageId, options.signal);
+      const layers = await Promise.all(image.layers.map((layer) => this.openLayer({ owner: 'image', imageId: image.image.id, index: layer.index }, 'files', options)));
+      return FileHistory.build(layers, options.signal);
+    });
+  }
+
+  /** The image's whole file system as of one layer, whiteouts applied. */
+  async mergedLayer(imageId: string, index: number, options: OpenOptions = {}): Promise<MergedFileSystem> {
+    const image = await this.imageLayers(imageId, options.signal);
+    if (!image.layers[index]) {
+      throw new EngineNotFoundError(imageId, `image ${imageId} has no layer ${index}`);
+    }
+    const [history, layers] = await Promise.all([
+      this.fileHistory(image.image.id, options),
+      Promise.all(image.layers.map((layer) => this.openLayer({ owner: 'image', imageId: image.image.id, index: layer.index }, 'files', options))),
+    ]);
+    return new MergedFileSystem(history, layers, index);
+  }
+
+  private async readableHere(location: LayerLocation, store: LayerStore): Promise<boolean> {
+    if (location.kind === 'archive') {
+      return true;
+    }
+    return location.kind === 'directory' && (await checkFolderAccess(location.directory.diffDir, store.profile)).ok;
+  }
+
+  private async archiveLayer(imageId: string, index: number, options: OpenOptions): Promise<LayerFileSystem> {
+    const image = await this.imageLayers(imageId, options.signal);
+    const archive = await this.options.archives!.imageArchive(this.engine, image.image.id, { ...options, expectedBytes: image.image.size });
+    // The containerd store names images by manifest digest, the archive by config digest: match by layers.
+    const diffIds = image.layers.map((layer) => layer.diffId);
+    const inArchive = archive.images.find((candidate) => candidate.diffIds.length === diffIds.length && candidate.diffIds.every((diffId, at) => diffId === diffIds[at]));
+    if (!inArchive) {
+      throw new Error(`the Engine's archive of ${image.image.id} does not hold its layers`);
+    }
+    return archive.layer(inArchive, index, options.signal);
   }
 
   /** The Inspect document of an image's layer, with what the backend reads from its folder. */
@@ -133,7 +199,8 @@ export class ImageCatalog {
   }
 
   private layerStore(signal: AbortSignal | undefined): Promise<LayerStore> {
-    return this.store.get(async () => selectLayerStore(await this.engine.info(signal), this.engine.endpoint, this.log));
+    const { store } = this.options;
+    return this.store.get(async () => store ?? selectLayerStore(await this.engine.info(signal), this.engine.endpoint, this.log));
   }
 
   /** Caches a load under a key; failures are not kept, so a retry asks again; a newer entry is left alone. */

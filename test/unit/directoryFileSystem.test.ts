@@ -7,9 +7,11 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { DirectoryFileSystem } from '../../src/core/layerfs/directoryFileSystem';
 import { LayerFsError, LayerFsErrorCode } from '../../src/core/layerfs/layerFileSystem';
 import { joinLayerPath, layerPathName, layerPathParent, layerPathSegments, normalizeLayerPath } from '../../src/core/layerfs/layerPath';
+import { opaqueDirectoriesOf } from '../../src/core/storage/overlay2/tarSplit';
 import { skipBecause } from '../helpers/skip';
 
 const isRoot = process.getuid?.() === 0;
@@ -151,5 +153,37 @@ describe('DirectoryFileSystem', () => {
 
   it('says notFound for a layer folder that is gone', async () => {
     await rejectsWith(new DirectoryFileSystem(path.join(base, 'gone', 'diff')).readDirectory('/'), 'notFound');
+  });
+});
+
+describe('opaque folders from the layerdb tar-split', () => {
+  it('finds the .wh..wh..opq entries of tar-split.json.gz and marks those folders opaque in the folder reader', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-tarsplit-'));
+    try {
+      // What Docker writes: raw header segments (type 2) and file entries (type 1) as JSON lines.
+      const lines = [
+        { type: 2, payload: Buffer.from('header bytes').toString('base64'), position: 0 },
+        { type: 1, name: 'app/', size: 0, position: 1 },
+        { type: 1, name: 'app/old/', size: 0, position: 2 },
+        { type: 1, name: 'app/old/.wh..wh..opq', size: 0, position: 3 },
+        { type: 1, name: './etc/.wh..wh..opq', size: 0, position: 4 },
+        { type: 1, name: 'data/.wh.doomed.txt', size: 0, position: 5 },
+      ];
+      const tarSplit = path.join(base, 'tar-split.json.gz');
+      fs.writeFileSync(tarSplit, zlib.gzipSync(lines.map((line) => JSON.stringify(line)).join('\n')));
+      const opaque = await opaqueDirectoriesOf(tarSplit);
+      assert.deepEqual([...opaque].sort(), ['/app/old', '/etc']);
+      const diff = path.join(base, 'diff');
+      fs.mkdirSync(path.join(diff, 'app', 'old'), { recursive: true });
+      fs.mkdirSync(path.join(diff, 'app', 'plain'));
+      const files = new DirectoryFileSystem(diff, opaque);
+      assert.deepEqual((await files.readDirectory('/app')).map((entry) => [entry.name, entry.kind]).sort(), [
+        ['old', 'opaqueDirectory'],
+        ['plain', 'directory'],
+      ]);
+      await assert.rejects(opaqueDirectoriesOf(path.join(base, 'missing.json.gz')), /ENOENT/);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });

@@ -33,7 +33,8 @@ describe('ImageCatalog.imageLayers → buildImageLayers', () => {
     for (const layer of result.layers) {
       assert.equal(layer.layerDir, `${dataRootAs('root')}/overlay2/${layer.cacheId}`);
       assert.equal(layer.diffDir, `${dataRootAs('root')}/overlay2/${layer.cacheId}/diff`);
-      assert.deepEqual(layer.location, { kind: 'directory', directory: { cacheId: layer.cacheId, layerDir: layer.layerDir, diffDir: layer.diffDir, source: 'layerdb' } });
+      const tarSplit = `${dataRootAs('root')}/image/overlay2/layerdb/sha256/${layer.chainId.slice('sha256:'.length)}/tar-split.json.gz`;
+      assert.deepEqual(layer.location, { kind: 'directory', directory: { cacheId: layer.cacheId, layerDir: layer.layerDir, diffDir: layer.diffDir, source: 'layerdb', tarSplit } });
       assert.equal(layer.cacheIdSource, 'layerdb');
       assert.equal(layer.sizeSource, 'layerdb');
     }

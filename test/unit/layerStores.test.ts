@@ -37,7 +37,7 @@ describe('selectLayerStore', () => {
     assert.equal(first.location.kind, 'unavailable');
     assert.deepEqual(first.location.kind === 'unavailable' && first.location.limitation, { code: 'remoteHost', host: 'ssh://me@builder' });
     assert.ok(first.location.kind === 'unavailable' && first.location.reported?.diffDir.startsWith('/var/lib/docker/overlay2/'), 'the path on that host is kept');
-    assert.throws(() => store.open(first.location, 'files'), LayerUnavailableError);
+    await assert.rejects(store.open(first.location, 'files'), LayerUnavailableError);
   });
 });
 

@@ -2,24 +2,32 @@
  * `docker-layers ls [IMAGE…] [--json]`: the layer tree as text, or as JSON for scripts.
  * The JSON shape is a contract (README): change it only compatibly.
  */
+import * as path from 'path';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { mapLimited } from '../../core/mapLimited';
-import { formatBytes, truncate } from '../../core/format';
+import { formatBytes, stripControlCharacters, truncate } from '../../core/format';
 import { shortId } from '../../core/digest';
 import { ImageSummary, imageDisplayName } from '../../core/model/image';
 import { ImageLayers, layerStepLabel } from '../../core/model/imageLayers';
+import { imageTargets } from '../imageTargets';
 import { limitationText } from '../limitationText';
 import { Subcommand } from '../subcommand';
 
 export const lsCommand: Subcommand = {
   name: 'ls',
-  operands: '[IMAGE...]',
-  summary: "List Docker images, their layers and each layer's folder (overlay2 cache ID and diff path).\nIMAGE is name[:tag], a full or short image ID; without one, every image is listed.",
+  operands: '[IMAGE|ARCHIVE...]',
+  summary:
+    "List Docker images, their layers and each layer's folder (overlay2 cache ID and diff path).\n" +
+    'IMAGE is name[:tag], a full or short image ID; without one, every image is listed.\n' +
+    'ARCHIVE is a saved image (docker save / podman save .tar, .tar.gz, an OCI layout folder): no daemon needed.',
   options: {
     json: { type: 'boolean', description: 'print JSON: [{ id, tags, layers: [{ index, diffId, chainId, cacheId, diffDir, size, createdBy }] }]' },
   },
-  async run({ operands, options, catalog, stdout }) {
-    const images = await loadImages(await catalog(), operands);
+  async run({ operands, options, catalog, archives, stdout }) {
+    const images =
+      operands.length === 0
+        ? await loadImages(await catalog(), [])
+        : await mapLimited(await imageTargets(operands, catalog, async () => path.join((await archives()).dir, 'files')), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
     stdout(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images));
     return 0;
   },
@@ -69,11 +77,11 @@ export async function loadImages(catalog: ImageCatalog, references: readonly str
 export function formatImagesText(images: readonly ImageLayers[]): string {
   const lines: string[] = [];
   for (const { image, layers, storage, historySource, folderLimitation } of images) {
-    const names = image.tags.length > 0 ? image.tags.join(', ') : imageDisplayName(image);
+    const names = stripControlCharacters(image.tags.length > 0 ? image.tags.join(', ') : imageDisplayName(image));
     lines.push(`${names}  ${shortId(image.id)}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
     const indexWidth = String(Math.max(0, layers.length - 1)).length;
     for (const layer of layers) {
-      const step = layerStepLabel(layer);
+      const step = stripControlCharacters(layerStepLabel(layer));
       lines.push(`  ${String(layer.index).padStart(indexWidth)}  ${truncate(step, 60).padEnd(60)}  ${formatBytes(layer.size).padStart(9)}`);
       lines.push(`  ${' '.repeat(indexWidth)}  chain ${layer.chainId}`);
       lines.push(`  ${' '.repeat(indexWidth)}  ${layer.diffDir ?? `no folder: ${storage.limitation ? limitationText(storage.limitation) : 'not reported by the Engine'}`}`);

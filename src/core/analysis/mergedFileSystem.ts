@@ -12,6 +12,7 @@ export interface MergedEntry extends LayerEntry {
 }
 
 export class MergedFileSystem implements LayerFileSystem {
+  readonly source = 'merged';
   constructor(
     private readonly history: FileHistory,
     private readonly layers: readonly LayerFileSystem[],

@@ -16,6 +16,7 @@ export interface LayerTarFile {
 }
 
 export class ArchiveLayerFileSystem implements LayerFileSystem {
+  readonly source = 'archive';
   constructor(
     readonly index: LayerIndex,
     private readonly tar: LayerTarFile,
@@ -84,7 +85,7 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
   }
 }
 
+/** The entry without where its data is: a copy, so callers cannot change the index. */
 function publicEntry(entry: IndexedEntry): LayerEntry {
-  const { dataOffset: _dataOffset, ...rest } = entry;
-  return rest;
+  return { name: entry.name, path: entry.path, kind: entry.kind, size: entry.size, mode: entry.mode, mtimeMs: entry.mtimeMs, linkTarget: entry.linkTarget };
 }

@@ -92,12 +92,22 @@ export class ImageArchive {
     return new ImageArchive(source, images, contents, options.cacheDir);
   }
 
+  /** Bytes the image's layer blobs take in the archive (compressed where they are). */
+  storedBytes(image: ArchiveImage): number {
+    return image.layerEntries.reduce((sum, entry) => sum + (this.contents.blob(entry)?.size ?? 0), 0);
+  }
+
   /** The files of an image's layer (indexed on first use, then kept). */
   layer(image: ArchiveImage, index: number, signal?: AbortSignal): Promise<ArchiveLayerFileSystem> {
     const entry = image.layerEntries[index];
     if (entry === undefined) {
       return Promise.reject(new ArchiveFormatError(this.source, `image ${image.id} has no layer ${index}`));
     }
+    return this.layerAt(entry, signal);
+  }
+
+  /** The files of the layer blob an archive entry names (`<id>/layer.tar`, `blobs/sha256/<hex>`). */
+  layerAt(entry: string, signal?: AbortSignal): Promise<ArchiveLayerFileSystem> {
     const existing = this.layers.get(entry);
     if (existing) {
       return existing;
@@ -228,7 +238,7 @@ async function imageFromManifest(source: string, contents: ArchiveContents, entr
   if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers) || !entry.Layers.every((layer) => typeof layer === 'string')) {
     throw new ArchiveFormatError(source, `manifest.json entry ${position} has no Config or Layers`);
   }
-  const layerEntries = entry.Layers as string[];
+  const layerEntries = entry.Layers;
   const repoTags = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((tag): tag is string => typeof tag === 'string') : [];
   return imageOf(source, contents, entry.Config, layerEntries, repoTags);
 }

@@ -23,6 +23,8 @@ const S_IFLNK = 0o120000;
 export class LayerIndex {
   private readonly entries = new Map<string, IndexedEntry>();
   private readonly children = new Map<string, Set<string>>();
+  /** Σ of the tar's file entry sizes: the layer's size as dive and `docker history` count it. */
+  private contentBytes = 0;
 
   constructor() {
     this.entries.set('/', implicitDirectory('/'));
@@ -31,6 +33,10 @@ export class LayerIndex {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  get tarContentBytes(): number {
+    return this.contentBytes;
   }
 
   add(tar: TarEntry): void {
@@ -54,6 +60,9 @@ export class LayerIndex {
       return;
     }
     const kind = kindOf(tar);
+    if (kind === 'file') {
+      this.contentBytes += tar.size;
+    }
     const existing = this.entries.get(path);
     this.put({
       name,

@@ -24,6 +24,8 @@ export interface EngineApi {
   imageHistory(reference: string, signal?: AbortSignal): Promise<ImageHistoryEntry[]>;
   listContainers(signal?: AbortSignal): Promise<ContainerListEntry[]>;
   inspectContainer(reference: string, signal?: AbortSignal): Promise<ContainerInspect>;
+  /** The image archive (`docker save`): GET /images/{name}/get, as a stream without a deadline. */
+  exportImage(reference: string, signal?: AbortSignal): Promise<Readable>;
   /** The raw event stream (JSON lines); EngineEventStream parses it and reconnects. */
   events(filters: Record<string, string[]>, signal?: AbortSignal): Promise<Readable>;
 }

@@ -95,6 +95,11 @@ export class EngineClient implements EngineApi {
     return this.get({ what: `GET /containers/${reference}/json`, path: `/containers/${reference}/json`, reference }, signal);
   }
 
+  exportImage(reference: string, signal?: AbortSignal): Promise<Readable> {
+    checkReference(reference, 'image');
+    return this.get({ what: `GET /images/${reference}/get`, path: `/images/${reference}/get`, reference, isStream: true }, signal);
+  }
+
   events(filters: Record<string, string[]>, signal?: AbortSignal): Promise<Readable> {
     return this.get({ what: 'GET /events', path: '/events?', query: { filters }, isStream: true }, signal);
   }

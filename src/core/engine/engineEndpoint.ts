@@ -1,5 +1,13 @@
 /** An Engine endpoint as resolved (see resolveEndpoint.ts): what to dial, and where that came from. */
-export type EndpointSource = 'setting' | '--host' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'current context' | 'default socket';
+export type EndpointSource =
+  | 'setting'
+  | '--host'
+  | 'DOCKER_HOST'
+  | 'DOCKER_CONTEXT'
+  | 'current context'
+  | 'default socket'
+  /** No daemon: a saved image archive read by the archive backend. */
+  | 'archive';
 
 export interface TlsFiles {
   caFile?: string;

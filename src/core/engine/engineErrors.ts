@@ -69,6 +69,8 @@ export function describeSource(endpoint: EngineEndpoint): string {
       return `current docker context "${endpoint.contextName}"`;
     case 'default socket':
       return 'default socket';
+    case 'archive':
+      return 'image archive';
   }
 }
 

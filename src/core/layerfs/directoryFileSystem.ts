@@ -14,10 +14,18 @@ import { joinLayerPath, layerPathSegments, normalizeLayerPath } from './layerPat
 const PARALLEL_STATS = 32;
 
 export class DirectoryFileSystem implements LayerFileSystem {
+  readonly source = 'folder';
   private realRoot: Promise<string> | undefined;
 
-  /** `root` is trusted (it comes from the storage backend); everything below it is not. */
-  constructor(readonly root: string) {}
+  /**
+   * `root` is trusted (it comes from the storage backend); everything below it is not.
+   * `opaqueDirectories`: in-layer paths of folders overlay marks opaque with an xattr Node cannot
+   * read, as the backend found them (overlay2's tar-split).
+   */
+  constructor(
+    readonly root: string,
+    private readonly opaqueDirectories: ReadonlySet<string> = new Set(),
+  ) {}
 
   hostPath(layerPath: string): string {
     return path.join(this.root, ...layerPathSegments(layerPath));
@@ -89,7 +97,8 @@ export class DirectoryFileSystem implements LayerFileSystem {
   }
 
   private async entryOf(layerPath: string, host: string, stats: Stats): Promise<LayerEntry> {
-    const kind = entryKindOf(stats);
+    const found = entryKindOf(stats);
+    const kind = found === 'directory' && this.opaqueDirectories.has(layerPath) ? 'opaqueDirectory' : found;
     return {
       name: path.posix.basename(layerPath),
       path: layerPath,

@@ -60,7 +60,11 @@ export interface ReadFileOptions {
   maxBytes?: number;
 }
 
+/** Where a reader's files come from, for the UI to name. */
+export type LayerSource = 'folder' | 'archive' | 'merged';
+
 export interface LayerFileSystem {
+  readonly source: LayerSource;
   /** What is at a path. The root is a directory. */
   stat(layerPath: string): Promise<LayerEntry>;
   /** The entries of a directory, in no particular order. */

@@ -11,16 +11,19 @@ export interface LayerDirectory {
   diffDir: string;
   /** Where the folder name came from: the layerdb on disk, or the Engine's GraphDriver data. */
   source: 'layerdb' | 'GraphDriver';
+  /** The layerdb's tar-split.json.gz of the layer (its tar headers), where the layerdb is readable. */
+  tarSplit?: string;
 }
 
-/** The image-archive backend adds its own kind (a layer tar in a cached archive) when it lands. */
 export type LayerLocation =
   /** A folder on this machine (readable or not by this user: opening it tells). */
   | { kind: 'directory'; directory: LayerDirectory }
+  /** A layer tar inside an image archive on this machine (a saved `.tar`, an OCI folder). */
+  | { kind: 'archive'; archive: string; entry: string }
   /** Nowhere this process can read; `reported` is the folder the daemon named on its own machine. */
   | { kind: 'unavailable'; limitation: Limitation; reported?: LayerDirectory };
 
 /** The folder the daemon reported for a layer, local or not. */
 export function reportedDirectory(location: LayerLocation): LayerDirectory | undefined {
-  return location.kind === 'directory' ? location.directory : location.reported;
+  return location.kind === 'directory' ? location.directory : location.kind === 'unavailable' ? location.reported : undefined;
 }

@@ -11,7 +11,7 @@ import { LayerRoot } from '../layerfs/layerRef';
 import { LayerLocation } from './layerLocation';
 import { StorageProfile } from './storageProfile';
 
-export type LayerStoreKind = 'overlay2' | 'containers-storage' | 'no-folders';
+export type LayerStoreKind = 'overlay2' | 'containers-storage' | 'no-folders' | 'archive';
 
 export interface LocatedLayer {
   location: LayerLocation;
@@ -47,5 +47,5 @@ export interface LayerStore {
   /** What the backend knows about a layer's folder beyond its path; undefined where it cannot read it. */
   folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined>;
   /** A reader for the layer's files, or for the backend's folder that holds them. */
-  open(location: LayerLocation, root: LayerRoot): LayerFileSystem;
+  open(location: LayerLocation, root: LayerRoot, signal?: AbortSignal): Promise<LayerFileSystem>;
 }

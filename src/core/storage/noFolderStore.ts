@@ -34,7 +34,7 @@ export class NoFolderStore implements LayerStore {
     return undefined;
   }
 
-  open(location: LayerLocation): LayerFileSystem {
+  async open(location: LayerLocation): Promise<LayerFileSystem> {
     return openLocation(location, 'files');
   }
 }

@@ -19,6 +19,9 @@ export function openLocation(location: LayerLocation, root: LayerRoot): LayerFil
       return new DirectoryFileSystem(root === 'files' ? location.directory.diffDir : location.directory.layerDir);
     case 'unavailable':
       throw new LayerUnavailableError(location.limitation);
+    case 'archive':
+      // Only the archive backend, which holds the archive's index, reads these (storage/archive/).
+      throw new Error(`${location.archive}: an archive layer is opened by the archive backend`);
   }
 }
 

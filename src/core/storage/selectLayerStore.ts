@@ -18,6 +18,8 @@ export async function selectLayerStore(info: EngineInfo, endpoint: EngineEndpoin
       return new ContainersStorageStore(profile);
     case 'containerd-snapshotter':
     case 'other':
+    // A daemon never reports the archive kind; a saved archive brings its own store (storage/archive/).
+    case 'archive':
       return new NoFolderStore(profile);
   }
 }

@@ -14,7 +14,9 @@ export type StorageKind =
   /** Docker's containerd image store: layers are containerd snapshots, no GraphDriver paths. */
   | 'containerd-snapshotter'
   /** vfs, btrfs, zfs, devicemapper, …: no per-layer diff folders we can map. */
-  | 'other';
+  | 'other'
+  /** A saved image archive (`docker save`, an OCI folder), read without a daemon. */
+  | 'archive';
 
 export type StorageLocation = 'local' | 'remote' | 'docker-desktop-vm';
 

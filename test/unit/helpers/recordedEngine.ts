@@ -29,6 +29,8 @@ import { IMAGE_FIXTURE_NAMES, ImageFixture, ImageFixtureName, LOCAL_SOCKET_ENDPO
 export interface RecordedAnswers {
   images?: ImageFixture[];
   containers?: ContainerFixture[];
+  /** `docker save` of an image, by image ID. */
+  archives?: Record<string, Buffer>;
   /** How a container's inspect is answered (e.g. as the containerd store would). */
   inspectContainerAs?: (fixture: ContainerFixture) => ContainerInspect;
 }
@@ -85,6 +87,15 @@ export class RecordedEngine implements EngineApi {
       throw new EngineNotFoundError(reference, `No such container: ${reference}`);
     }
     return this.answers.inspectContainerAs ? this.answers.inspectContainerAs(found) : found.inspect;
+  }
+  /** The archive this test gave for an image, or a 404 as a daemon without it answers. */
+  async exportImage(reference: string): Promise<Readable> {
+    this.requests.push(`export ${reference}`);
+    const archive = this.answers.archives?.[this.findImage(reference).inspect.Id];
+    if (!archive) {
+      throw new EngineNotFoundError(reference, `no archive recorded for ${reference}`);
+    }
+    return Readable.from([archive]);
   }
   async events(): Promise<Readable> {
     this.requests.push('events');

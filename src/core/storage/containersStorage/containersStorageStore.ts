@@ -37,7 +37,7 @@ export class ContainersStorageStore implements LayerStore {
       : undefined;
   }
 
-  open(location: LayerLocation, root: LayerRoot): LayerFileSystem {
+  async open(location: LayerLocation, root: LayerRoot): Promise<LayerFileSystem> {
     return openLocation(location, root);
   }
 

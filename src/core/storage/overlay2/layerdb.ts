@@ -60,6 +60,11 @@ export async function readLayerdbEntry(dataRoot: string, driver: string, chainId
   };
 }
 
+/** The layer tar's headers as Docker keeps them (tar-split.json.gz); may be absent. */
+export function tarSplitFile(dataRoot: string, driver: string, chainId: string): string {
+  return path.join(layerdbDir(dataRoot, driver), 'sha256', digestHex(chainId), 'tar-split.json.gz');
+}
+
 export interface MountEntry {
   containerId: string;
   /** overlay2 folder of the container's read-write layer. */

@@ -13,7 +13,9 @@ import { LayerDirectory, LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { locationOfDirectory, openLocation } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
-import { canReadLayerdb, readImageConfig, readLayerdbEntry, readMountEntry } from './layerdb';
+import { DirectoryFileSystem } from '../../layerfs/directoryFileSystem';
+import { canReadLayerdb, readImageConfig, readLayerdbEntry, readMountEntry, tarSplitFile } from './layerdb';
+import { opaqueDirectoriesOf } from './tarSplit';
 import { readOverlay2Links } from './overlay2Links';
 
 export class Overlay2Store implements LayerStore {
@@ -38,7 +40,10 @@ export class Overlay2Store implements LayerStore {
     if (dataRoot) {
       try {
         const entries = await Promise.all(chainIds.map((chainId) => readLayerdbEntry(dataRoot, this.profile.driver, chainId)));
-        return entries.map((entry) => ({ location: { kind: 'directory', directory: this.directoryNamed(entry.cacheId, 'layerdb') }, size: entry.size }));
+        return entries.map((entry) => ({
+          location: { kind: 'directory', directory: { ...this.directoryNamed(entry.cacheId, 'layerdb'), tarSplit: tarSplitFile(dataRoot, this.profile.driver, entry.chainId) } },
+          size: entry.size,
+        }));
       } catch (error) {
         this.log.warn(`layerdb of ${image.Id} not read, using GraphDriver data: ${(error as Error).message}`);
       }
@@ -74,8 +79,19 @@ export class Overlay2Store implements LayerStore {
     return { description: 'overlay2/<cache ID>; link and lower read from it, l/<name> links resolved to cache IDs', ...links };
   }
 
-  open(location: LayerLocation, root: LayerRoot): LayerFileSystem {
-    return openLocation(location, root);
+  async open(location: LayerLocation, root: LayerRoot): Promise<LayerFileSystem> {
+    const tarSplit = location.kind === 'directory' ? location.directory.tarSplit : undefined;
+    if (root !== 'files' || !tarSplit || location.kind !== 'directory') {
+      return openLocation(location, root);
+    }
+    const opaque = await opaqueDirectoriesOf(tarSplit).catch((error: NodeJS.ErrnoException) => {
+      // Docker may not have kept one (an imported or very old layer): the folder is still readable.
+      if (error.code !== 'ENOENT') {
+        this.log.warn(`${tarSplit} not read, opaque folders are not marked: ${error.message}`);
+      }
+      return new Set<string>();
+    });
+    return new DirectoryFileSystem(location.directory.diffDir, opaque);
   }
 
   private directoryNamed(cacheId: string, source: LayerDirectory['source']): LayerDirectory {

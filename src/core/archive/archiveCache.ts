@@ -1,0 +1,152 @@
+/**
+ * Image archives from the Engine (`GET /images/{id}/get`, what `docker save` uses), kept on disk
+ * so layers can be read without root, from a remote daemon, Docker Desktop or the containerd
+ * store: streamed once into `<cache>/images/<image id>/archive.tar`, then read by offset. One
+ * folder per image ID (an ID names fixed content), least recently used evicted past the size
+ * limit, dropped when the image is deleted. The cache is the only thing ever written.
+ */
+import { createWriteStream, promises as fs } from 'fs';
+import * as path from 'path';
+import { Transform } from 'stream';
+import { pipeline } from 'stream/promises';
+import { digestHex, isFullDigest } from '../digest';
+import { EngineApi } from '../engine/engineApi';
+import { Logger } from '../logger';
+import { ImageArchive } from './imageArchive';
+
+export interface ArchiveCacheOptions {
+  dir: string;
+  /** Evict least recently used images past this many bytes (the one in use is never evicted). */
+  maxBytes: number;
+  log: Logger;
+}
+
+export interface DownloadProgress {
+  /** Bytes received so far. */
+  bytes: number;
+  /** The image's size as the Engine reported it, when known. */
+  expectedBytes?: number;
+}
+
+const ARCHIVE = 'archive.tar';
+const LAST_USED = 'last-used';
+
+export class ArchiveCache {
+  private readonly opened = new Map<string, Promise<ImageArchive>>();
+
+  constructor(private readonly options: ArchiveCacheOptions) {}
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  /** The archive of an image from the Engine: from the cache, or downloaded into it once. */
+  imageArchive(engine: EngineApi, imageId: string, options: { signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void; expectedBytes?: number } = {}): Promise<ImageArchive> {
+    if (!isFullDigest(imageId)) {
+      return Promise.reject(new Error(`not an image ID: ${imageId}`));
+    }
+    const existing = this.opened.get(imageId);
+    if (existing) {
+      void this.touch(imageId);
+      return existing;
+    }
+    const opening = this.load(engine, imageId, options);
+    this.opened.set(imageId, opening);
+    opening.catch(() => this.opened.delete(imageId));
+    return opening;
+  }
+
+  /** Forget an image (it was deleted): its folder goes. */
+  async drop(imageId: string): Promise<void> {
+    this.opened.delete(imageId);
+    if (isFullDigest(imageId)) {
+      await fs.rm(this.folderOf(imageId), { recursive: true, force: true });
+    }
+  }
+
+  private folderOf(imageId: string): string {
+    return path.join(this.options.dir, 'images', digestHex(imageId));
+  }
+
+  private async load(engine: EngineApi, imageId: string, options: { signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void; expectedBytes?: number }): Promise<ImageArchive> {
+    const folder = this.folderOf(imageId);
+    const archive = path.join(folder, ARCHIVE);
+    if (!(await exists(archive))) {
+      await fs.mkdir(folder, { recursive: true });
+      const partial = `${archive}.${process.pid}.partial`;
+      const started = Date.now();
+      let bytes = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.length;
+          options.onProgress?.({ bytes, expectedBytes: options.expectedBytes });
+          callback(null, chunk);
+        },
+      });
+      try {
+        await pipeline(await engine.exportImage(imageId, options.signal), counter, createWriteStream(partial), { signal: options.signal });
+        await fs.rename(partial, archive);
+      } catch (error) {
+        await fs.rm(partial, { force: true });
+        throw error;
+      }
+      this.options.log.info(`archive of ${imageId}: ${bytes} bytes in ${Date.now() - started} ms`);
+    }
+    await this.touch(imageId);
+    try {
+      const opened = await ImageArchive.open(archive, { cacheDir: folder, signal: options.signal });
+      await this.evict(imageId);
+      return opened;
+    } catch (error) {
+      // A truncated or corrupt download is not kept.
+      await fs.rm(folder, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private async touch(imageId: string): Promise<void> {
+    await fs.writeFile(path.join(this.folderOf(imageId), LAST_USED), String(Date.now())).catch(() => undefined);
+  }
+
+  /** Least recently used first, until the cache fits; never the image just opened. */
+  private async evict(keep: string): Promise<void> {
+    const root = path.join(this.options.dir, 'images');
+    const folders = await fs.readdir(root).catch(() => [] as string[]);
+    const sized = await Promise.all(
+      folders.map(async (name) => {
+        const folder = path.join(root, name);
+        const lastUsed = Number(await fs.readFile(path.join(folder, LAST_USED), 'utf8').catch(() => '0'));
+        return { name, folder, lastUsed, bytes: await folderBytes(folder) };
+      }),
+    );
+    let total = sized.reduce((sum, entry) => sum + entry.bytes, 0);
+    for (const entry of sized.sort((a, b) => a.lastUsed - b.lastUsed)) {
+      if (total <= this.options.maxBytes) {
+        break;
+      }
+      if (`sha256:${entry.name}` === keep) {
+        continue;
+      }
+      this.options.log.info(`cache over ${this.options.maxBytes} bytes: evicting ${entry.name} (${entry.bytes} bytes)`);
+      this.opened.delete(`sha256:${entry.name}`);
+      await fs.rm(entry.folder, { recursive: true, force: true });
+      total -= entry.bytes;
+    }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function folderBytes(folder: string): Promise<number> {
+  let total = 0;
+  for (const dirent of await fs.readdir(folder, { withFileTypes: true }).catch(() => [])) {
+    const child = path.join(folder, dirent.name);
+    total += dirent.isDirectory() ? await folderBytes(child) : (await fs.lstat(child).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
