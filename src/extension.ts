@@ -1,10 +1,16 @@
 /** Wires the extension together: one log, one Engine connection and event stream, then each feature. */
+import * as path from 'path';
 import * as vscode from 'vscode';
+import { registerArchiveCommands } from './commands/archiveCommands';
 import { registerCopyCommands } from './commands/copyIds';
+import { registerLayerFileCommands } from './commands/layerFileCommands';
 import { registerGeneralCommands } from './commands/registerGeneralCommands';
 import { registerInspectCommands } from './commands/inspectCommands';
 import { registerRevealCommands } from './commands/revealLayerFolder';
 import { EngineConnection } from './connection/engineConnection';
+import { OpenedArchives } from './connection/openedArchives';
+import { ArchiveCache } from './core/archive/archiveCache';
+import { taggedLogger } from './core/logger';
 import { EngineEvents } from './connection/engineEvents';
 import { INSPECT_SCHEME } from './contracts/inspectUri';
 import { LAYER_SCHEME } from './contracts/layerUri';
@@ -19,17 +25,22 @@ export interface DockerLayersApi {
   events: EngineEvents;
   views: TreeViews;
   layerFiles: LayerFileSystemProvider;
+  archives: OpenedArchives;
 }
 
 export function activate(context: vscode.ExtensionContext): DockerLayersApi | undefined {
   const log = vscode.window.createOutputChannel('Docker Layers', { log: true });
-  const connection = new EngineConnection(log);
+  const cacheDir = path.join(context.globalStorageUri.fsPath, 'archives');
+  const archiveCache = new ArchiveCache({ dir: cacheDir, maxBytes: archiveCacheBytes, log: taggedLogger(log, 'archives') });
+  const connection = new EngineConnection(log, archiveCache);
+  const archives = new OpenedArchives(context.globalState, cacheDir, log);
   const events = new EngineEvents(connection, log);
-  const inspectProvider = new InspectDocumentProvider(connection, events);
-  const layerFiles = new LayerFileSystemProvider(connection);
+  const inspectProvider = new InspectDocumentProvider(connection, archives, events);
+  const layerFiles = new LayerFileSystemProvider(connection, archives);
   context.subscriptions.push(
     log,
     connection,
+    archives,
     events,
     inspectProvider,
     layerFiles,
@@ -41,9 +52,17 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   registerRevealCommands(context, connection, log);
   registerInspectCommands(context, connection, log);
   registerCopyCommands(context, connection, log);
-  const views = registerTreeViews(context, connection, events, log);
+  registerLayerFileCommands(context, log);
+  registerArchiveCommands(context, archives, log);
+  const views = registerTreeViews(context, connection, archives, events, log);
   // Internals are no API: other extensions get nothing, the tests get a look inside.
-  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, layerFiles } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, layerFiles, archives } : undefined;
 }
 
 export function deactivate(): void {}
+
+/** dockerLayers.archiveCacheSizeMB, read at each eviction so a change applies at once. */
+function archiveCacheBytes(): number {
+  const megabytes = vscode.workspace.getConfiguration('dockerLayers').get<number>('archiveCacheSizeMB', 4096);
+  return Math.max(0, megabytes) * 1024 * 1024;
+}

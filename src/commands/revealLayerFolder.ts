@@ -102,8 +102,26 @@ async function revealInExplorer(folder: LayerFolder): Promise<void> {
   const uri = layerFilesUri(folder);
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (!folders.some((existing) => existing.uri.toString() === uri.toString())) {
-    // Appending keeps the extension host running. In a window without folders this adds the first
-    // one, and VS Code restarts the extension host: the folder is added, the reveal does not finish.
+    // Outside a saved workspace, VS Code turns the window into an untitled workspace and reloads it
+    // when a folder is added: open editors close, the views collapse. Say so first.
+    if (!vscode.workspace.workspaceFile) {
+      const add = vscode.l10n.t('Add to Workspace');
+      const newWindow = vscode.l10n.t('Open in New Window');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t("Adding the layer folder makes this window an untitled workspace, and VS Code reloads it: open editors close. The layer's files can also be browsed in the Docker Layers view (Changes, Merged) without this."),
+        { modal: true },
+        add,
+        newWindow,
+      );
+      if (choice === newWindow) {
+        await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+        return;
+      }
+      if (choice !== add) {
+        return;
+      }
+    }
+    // Appending keeps the extension host running inside a saved workspace.
     await changeWorkspaceFolders(() => vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name: folder.title }));
   }
   await vscode.commands.executeCommand('workbench.view.explorer');

@@ -4,6 +4,7 @@
  */
 import * as os from 'os';
 import * as vscode from 'vscode';
+import { ArchiveCache } from '../core/archive/archiveCache';
 import { EngineClient } from '../core/engine/engineClient';
 import { EngineEndpoint } from '../core/engine/engineEndpoint';
 import { resolveEndpoint } from '../core/engine/resolveEndpoint';
@@ -27,7 +28,11 @@ export class EngineConnection implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    /** Where image archives from the Engine are kept (the extension's global storage). */
+    readonly archives: ArchiveCache,
+  ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('dockerLayers.host')) {
@@ -83,7 +88,7 @@ export class EngineConnection implements vscode.Disposable {
     this.log.info(`[engine] endpoint ${endpoint.host} (${endpoint.source}${endpoint.contextName ? ` "${endpoint.contextName}"` : ''})`);
     const engineLog = taggedLogger(this.log, 'engine');
     const engine = await EngineClient.connect(endpoint, engineLog);
-    return { endpoint, engine, catalog: new ImageCatalog(engine, taggedLogger(this.log, 'catalog')) };
+    return { endpoint, engine, catalog: new ImageCatalog(engine, taggedLogger(this.log, 'catalog'), { archives: this.archives }) };
   }
 
   dispose(): void {

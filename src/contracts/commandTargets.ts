@@ -8,6 +8,8 @@ import { imageDisplayName } from '../core/model/image';
 import { ImageLayers, Layer, layerStepLabel } from '../core/model/imageLayers';
 import { LayerRef } from '../core/layerfs/layerRef';
 import { StorageProfile } from '../core/storage/storageProfile';
+import { LayerEntryKind } from '../core/layerfs/layerFileSystem';
+import type { Uri } from 'vscode';
 
 /** A layer's folder (overlay2's cache-id folder), for Reveal, Terminal and Copy Path. */
 export interface LayerFolder {
@@ -21,9 +23,10 @@ export interface LayerFolder {
   storage: StorageProfile;
 }
 
+/** `archive`: the saved archive (its path) the image is in, when it is not the daemon's. */
 export type InspectTarget =
-  | { kind: 'image'; id: string; title: string }
-  | { kind: 'layer'; imageId: string; index: number; chainId: string; title: string }
+  | { kind: 'image'; id: string; title: string; archive?: string }
+  | { kind: 'layer'; imageId: string; index: number; chainId: string; title: string; archive?: string }
   | { kind: 'container'; id: string; title: string };
 
 /** Values the Copy commands offer for a node. */
@@ -37,11 +40,32 @@ export interface CopyableIds {
   path?: string;
 }
 
+/** A file or folder inside a layer, for Copy Path in Image, Copy Host Path, Open to the Side, Save a Copy As. */
+export interface LayerEntryTarget {
+  /** Its docker-layer: URI (read-only, served by the layer file system provider). */
+  uri: Uri;
+  /** In-layer path: `/app/hello.txt`. */
+  path: string;
+  name: string;
+  kind: LayerEntryKind;
+  /** Where it is on this machine, when it is in a readable folder (not in an archive). */
+  hostPath: string | undefined;
+  storage: StorageProfile;
+}
+
 /** Implemented by tree nodes that stand for something the commands can act on. */
 export interface CommandTarget {
   layerFolder?(): LayerFolder | undefined;
+  layerEntry?(): LayerEntryTarget;
+  /** The path of a saved image archive shown in the view. */
+  archiveTarget?(): string;
   inspectTarget?(): InspectTarget | undefined;
   copyableIds?(): CopyableIds;
+}
+
+/** Names an image's layer for docker-layer: URIs and the catalog; an archive's layer says which archive. */
+export function layerRefOf(image: ImageLayers, layer: Layer): LayerRef {
+  return { owner: 'image', imageId: image.image.id, index: layer.index, ...(layer.location.kind === 'archive' ? { archive: layer.location.archive } : {}) };
 }
 
 export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | undefined {
@@ -50,7 +74,7 @@ export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | u
   }
   return {
     title: `layer ${layer.index} · ${truncate(layerStepLabel(layer), 32)} · ${layer.cacheId.slice(0, 12)}`,
-    ref: { owner: 'image', imageId: image.image.id, index: layer.index },
+    ref: layerRefOf(image, layer),
     cacheId: layer.cacheId,
     layerDir: layer.layerDir,
     diffDir: layer.diffDir,
@@ -59,7 +83,8 @@ export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | u
 }
 
 export function layerInspectTarget(image: ImageLayers, layer: Layer): InspectTarget {
-  return { kind: 'layer', imageId: image.image.id, index: layer.index, chainId: layer.chainId, title: `layer ${layer.index} of ${imageDisplayName(image.image)}` };
+  const archive = layer.location.kind === 'archive' ? layer.location.archive : undefined;
+  return { kind: 'layer', imageId: image.image.id, index: layer.index, chainId: layer.chainId, title: `layer ${layer.index} of ${imageDisplayName(image.image)}`, ...(archive ? { archive } : {}) };
 }
 
 export function layerCopyableIds(image: ImageLayers, layer: Layer): CopyableIds {

@@ -12,24 +12,29 @@ const ENTRY_KINDS: readonly LayerEntryKind[] = ['file', 'directory', 'symlink', 
 const MESSAGE_KINDS: readonly MessageKind[] = ['info', 'warning', 'error'];
 
 export const contextValues = {
+  archive: () => 'archive',
   image: (tagged: boolean) => (tagged ? 'image' : 'image:untagged'),
   layer: (folder: 'none' | 'remote' | 'local') => (folder === 'none' ? 'layer' : folder === 'remote' ? 'layer:folder' : 'layer:folder:local'),
   layerDirectory: (owner: 'image' | 'container', local: boolean) => `layerDirectory:${owner}${local ? ':local' : ''}`,
   containerLayer: (local: boolean) => (local ? 'containerLayer:folder:local' : 'containerLayer:folder'),
   container: (state: string) => `container:${state}`,
-  layerEntry: (kind: LayerEntryKind) => `layerEntry:${kind}`,
+  layerFiles: (mode: 'changes' | 'merged') => `layerFiles:${mode}`,
+  /** `:host`: the entry is in a folder on this machine, so it has a host path to copy. */
+  layerEntry: (kind: LayerEntryKind, onHost: boolean) => `layerEntry:${kind}${onHost ? ':host' : ''}`,
   emptyStep: () => 'emptyStep',
   message: (kind: MessageKind) => `message:${kind}`,
 };
 
 /** Every value the functions above can give (container states as the Engine reports them). */
 export const ALL_CONTEXT_VALUES: readonly string[] = [
+  contextValues.archive(),
   ...[true, false].map(contextValues.image),
   ...(['none', 'remote', 'local'] as const).map(contextValues.layer),
   ...(['image', 'container'] as const).flatMap((owner) => [false, true].map((local) => contextValues.layerDirectory(owner, local))),
   ...[false, true].map(contextValues.containerLayer),
   ...CONTAINER_STATES.map(contextValues.container),
-  ...ENTRY_KINDS.map(contextValues.layerEntry),
+  ...(['changes', 'merged'] as const).map(contextValues.layerFiles),
+  ...ENTRY_KINDS.flatMap((kind) => [false, true].map((onHost) => contextValues.layerEntry(kind, onHost))),
   contextValues.emptyStep(),
   ...MESSAGE_KINDS.map(contextValues.message),
 ];

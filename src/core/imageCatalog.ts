@@ -107,6 +107,12 @@ export class ImageCatalog {
    */
   openLayer(ref: LayerRef, root: LayerRoot, options: OpenOptions = {}): Promise<LayerFileSystem> {
     return this.cached(this.openedLayers, layerRefKey(ref, root), async () => {
+      if (root === 'merged') {
+        if (ref.owner !== 'image') {
+          throw new Error('a container layer has no merged view here: its image has');
+        }
+        return this.mergedLayer(ref.imageId, ref.index, options);
+      }
       const [store, location] = await Promise.all([this.layerStore(options.signal), this.locate(ref, options.signal)]);
       // An image layer whose folder this process cannot read (or that has none here) is read from
       // the image's archive instead; a container's own layers exist only as folders.

@@ -8,6 +8,7 @@ import { INSPECT_SCHEME, fromInspectUri } from '../contracts/inspectUri';
 import { limitationMessage } from '../contracts/limitationMessages';
 import { EngineConnection } from '../connection/engineConnection';
 import { EngineEvents } from '../connection/engineEvents';
+import { OpenedArchives } from '../connection/openedArchives';
 import { Debouncer } from '../core/debouncer';
 import { EngineNotFoundError } from '../core/engine/engineErrors';
 import { changesContainers, changesImages } from '../core/engine/relevantEvents';
@@ -24,6 +25,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
 
   constructor(
     private readonly connection: EngineConnection,
+    private readonly archives: OpenedArchives,
     private readonly events: EngineEvents,
   ) {
     this.disposables = [
@@ -56,7 +58,9 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
   }
 
   private async inspect(target: InspectTarget): Promise<unknown> {
-    const { engine, catalog } = await this.connection.get();
+    const archive = target.kind !== 'container' ? target.archive : undefined;
+    const catalog = archive ? (await this.archives.open(archive)).catalog : (await this.connection.get()).catalog;
+    const { engine } = catalog;
     switch (target.kind) {
       case 'image':
         return engine.inspectImage(target.id);

@@ -4,7 +4,9 @@
  * toLayerUri did not make names nothing.
  */
 import * as vscode from 'vscode';
+import { withArchiveProgress } from '../connection/archiveProgress';
 import { EngineConnection } from '../connection/engineConnection';
+import { OpenedArchives } from '../connection/openedArchives';
 import { LAYER_SCHEME, LayerFileRef, fromLayerUri } from '../contracts/layerUri';
 import { EngineNotFoundError } from '../core/engine/engineErrors';
 import { LayerEntry, LayerEntryKind, LayerFileSystem, LayerFsError } from '../core/layerfs/layerFileSystem';
@@ -15,7 +17,10 @@ export class LayerFileSystemProvider implements vscode.FileSystemProvider, vscod
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
 
-  constructor(private readonly connection: EngineConnection) {}
+  constructor(
+    private readonly connection: EngineConnection,
+    private readonly archives: OpenedArchives,
+  ) {}
 
   watch(): vscode.Disposable {
     // An image's layers never change; a container's are shown as they were when read.
@@ -87,8 +92,9 @@ export class LayerFileSystemProvider implements vscode.FileSystemProvider, vscod
       throw vscode.FileSystemError.FileNotFound(`${uri.toString()}: ${(error as Error).message}`);
     }
     try {
-      const { catalog } = await this.connection.get();
-      return await operation(await catalog.openLayer(ref.layer, ref.root), ref);
+      const catalog = await this.archives.catalogFor(ref.layer, this.connection);
+      const files = await withArchiveProgress(vscode.l10n.t('Reading the image archive from the Docker Engine'), (options) => catalog.openLayer(ref.layer, ref.root, options));
+      return await operation(files, ref);
     } catch (error) {
       throw toFileSystemError(error, uri);
     }

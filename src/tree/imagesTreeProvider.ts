@@ -6,7 +6,10 @@ import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
 import { EngineEndpoint } from '../core/engine/engineEndpoint';
 import { EngineErrorKind, EngineUnreachableError, engineErrorKind } from '../core/engine/engineErrors';
+import { OpenedArchives } from '../connection/openedArchives';
+import { ArchiveRootNode } from './nodes/archiveRootNode';
 import { ImageNode } from './nodes/imageNode';
+import { errorNode } from './nodes/messageNode';
 import { TreeContext, TreeNode } from './nodes/treeNode';
 import { NodeTreeProvider } from './nodeTreeProvider';
 
@@ -23,8 +26,10 @@ export class ImagesTreeProvider extends NodeTreeProvider {
   readonly onDidChangeStatus = this.statusChanged.event;
   private loads = 0;
 
-  constructor(connection: EngineConnection, context: TreeContext) {
+  constructor(connection: EngineConnection, archives: OpenedArchives, context: TreeContext) {
     super(async (): Promise<TreeNode[]> => {
+      // Saved archives first: they need no daemon and show even when there is none.
+      const archiveRoots: TreeNode[] = archives.paths.map((archivePath) => new ArchiveRootNode(archivePath, archives, context));
       let endpoint: EngineEndpoint | undefined;
       // Only the newest load may report: a slow failure must not overwrite a later success.
       const load = ++this.loads;
@@ -37,8 +42,8 @@ export class ImagesTreeProvider extends NodeTreeProvider {
         const connected = await connection.get();
         endpoint = connected.endpoint;
         const images = await connected.catalog.listImages();
-        report({ state: images.length > 0 ? 'ok' : 'empty' });
-        return images.map((image) => new ImageNode(image, connected.catalog, context));
+        report({ state: images.length > 0 || archiveRoots.length > 0 ? 'ok' : 'empty' });
+        return [...archiveRoots, ...images.map((image) => new ImageNode(image, connected.catalog, context))];
       } catch (error) {
         // Without the image list nothing works: the welcome view explains, with Retry and Settings.
         report({
@@ -49,7 +54,8 @@ export class ImagesTreeProvider extends NodeTreeProvider {
             endpoint: error instanceof EngineUnreachableError ? error.endpoint : endpoint,
           },
         });
-        return [];
+        // With archives open the welcome view cannot show: say it in a row under them.
+        return archiveRoots.length > 0 ? [...archiveRoots, errorNode(undefined, vscode.l10n.t('the images of the Docker Engine'), error)] : [];
       }
     });
   }

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
 import { EngineEvents } from '../connection/engineEvents';
+import { OpenedArchives } from '../connection/openedArchives';
+import { eventAction } from '../core/engine/engineEventStream';
+import { EngineEvent } from '../core/engine/engineTypes';
 import { changesContainers, changesImages } from '../core/engine/relevantEvents';
 import { Logger } from '../core/logger';
 import { ImagesTreeProvider } from './imagesTreeProvider';
@@ -22,13 +25,13 @@ export interface TreeViews {
   containers: { provider: NodeTreeProvider; view: vscode.TreeView<TreeNode> };
 }
 
-export function registerTreeViews(context: vscode.ExtensionContext, connection: EngineConnection, events: EngineEvents, log: Logger): TreeViews {
+export function registerTreeViews(context: vscode.ExtensionContext, connection: EngineConnection, archives: OpenedArchives, events: EngineEvents, log: Logger): TreeViews {
   const treeContext: TreeContext = {
     connection,
     log,
     showEmptyLayers: () => vscode.workspace.getConfiguration('dockerLayers').get<boolean>('showEmptyLayers', false),
   };
-  const images = new ImagesTreeProvider(connection, treeContext);
+  const images = new ImagesTreeProvider(connection, archives, treeContext);
   const containers = new NodeTreeProvider(() => loadContainers(connection, treeContext));
   const imagesView = vscode.window.createTreeView(IMAGES_VIEW_ID, { treeDataProvider: images, showCollapseAll: true });
   const containersView = vscode.window.createTreeView(CONTAINERS_VIEW_ID, { treeDataProvider: containers, showCollapseAll: true });
@@ -65,15 +68,25 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     vscode.commands.registerCommand('dockerLayers.images.refresh', async () => (await connection.recheckEndpoint()) || reload(images)(true)),
     vscode.commands.registerCommand('dockerLayers.containers.refresh', async () => (await connection.recheckEndpoint()) || reload(containers)(true)),
     connection.onDidChange(refreshAll),
+    archives.onDidChange(() => images.refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('dockerLayers.showEmptyLayers')) {
         refreshAll();
       }
     }),
-    refreshOnEngineEvents(imagesView, events, changesImages, (restarted) => void reload(images)(restarted)),
+    refreshOnEngineEvents(imagesView, events, (event) => dropArchiveOfDeletedImage(event, connection) || changesImages(event), (restarted) => void reload(images)(restarted)),
     refreshOnEngineEvents(containersView, events, (event) => changesContainers(event) || changesImages(event), (restarted) => void reload(containers)(restarted)),
   );
   return { images: { provider: images, view: imagesView }, containers: { provider: containers, view: containersView } };
+}
+
+/** A deleted image's cached archive goes with it (an ID names fixed content: it cannot come back changed). */
+function dropArchiveOfDeletedImage(event: EngineEvent, connection: EngineConnection): false {
+  const id = event.Actor?.ID ?? event.id;
+  if (event.Type === 'image' && eventAction(event) === 'delete' && id) {
+    void connection.archives.drop(id);
+  }
+  return false;
 }
 
 async function loadContainers(connection: EngineConnection, context: TreeContext): Promise<TreeNode[]> {

@@ -76,9 +76,14 @@ describe('manifest menus', () => {
     ],
     'containerLayer:folder': ['dockerLayers.container.inspect', 'dockerLayers.copy.cacheId', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId', 'dockerLayers.layer.copyPath'],
     'container:exited': ['dockerLayers.container.inspect', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId'],
-    'layerEntry:file': [],
-    'layerEntry:directory': [],
-    'layerEntry:whiteout': [],
+    // A file read from the image archive has no host path; one in a readable folder has.
+    'layerEntry:file': ['dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide', 'dockerLayers.file.saveCopyAs'],
+    'layerEntry:file:host': ['dockerLayers.file.copyHostPath', 'dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide', 'dockerLayers.file.saveCopyAs'],
+    'layerEntry:directory': ['dockerLayers.file.copyPathInImage', 'dockerLayers.file.saveCopyAs'],
+    'layerEntry:symlink:host': ['dockerLayers.file.copyHostPath', 'dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide'],
+    'layerEntry:whiteout': ['dockerLayers.file.copyPathInImage'],
+    'layerFiles:changes': [],
+    archive: ['dockerLayers.archive.close'],
     emptyStep: [],
     'message:error': [],
   };

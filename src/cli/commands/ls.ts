@@ -8,7 +8,8 @@ import { mapLimited } from '../../core/mapLimited';
 import { formatBytes, stripControlCharacters, truncate } from '../../core/format';
 import { shortId } from '../../core/digest';
 import { ImageSummary, imageDisplayName } from '../../core/model/image';
-import { ImageLayers, layerStepLabel } from '../../core/model/imageLayers';
+import { ImageLayers, Layer, layerStepLabel } from '../../core/model/imageLayers';
+import { StorageProfile } from '../../core/storage/storageProfile';
 import { imageTargets } from '../imageTargets';
 import { limitationText } from '../limitationText';
 import { Subcommand } from '../subcommand';
@@ -74,6 +75,13 @@ export async function loadImages(catalog: ImageCatalog, references: readonly str
   return mapLimited(wanted, PARALLEL_IMAGES, (reference) => catalog.imageLayers(reference));
 }
 
+function folderLine(layer: Layer, storage: StorageProfile): string {
+  if (layer.location.kind === 'archive') {
+    return `in the archive: ${layer.location.entry}`;
+  }
+  return layer.diffDir ?? `no folder: ${storage.limitation ? limitationText(storage.limitation) : 'not reported by the Engine'}`;
+}
+
 export function formatImagesText(images: readonly ImageLayers[]): string {
   const lines: string[] = [];
   for (const { image, layers, storage, historySource, folderLimitation } of images) {
@@ -84,7 +92,7 @@ export function formatImagesText(images: readonly ImageLayers[]): string {
       const step = stripControlCharacters(layerStepLabel(layer));
       lines.push(`  ${String(layer.index).padStart(indexWidth)}  ${truncate(step, 60).padEnd(60)}  ${formatBytes(layer.size).padStart(9)}`);
       lines.push(`  ${' '.repeat(indexWidth)}  chain ${layer.chainId}`);
-      lines.push(`  ${' '.repeat(indexWidth)}  ${layer.diffDir ?? `no folder: ${storage.limitation ? limitationText(storage.limitation) : 'not reported by the Engine'}`}`);
+      lines.push(`  ${' '.repeat(indexWidth)}  ${folderLine(layer, storage)}`);
     }
     if (historySource !== 'image config' && layers.length > 0) {
       lines.push(

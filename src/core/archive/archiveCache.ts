@@ -16,8 +16,8 @@ import { ImageArchive } from './imageArchive';
 
 export interface ArchiveCacheOptions {
   dir: string;
-  /** Evict least recently used images past this many bytes (the one in use is never evicted). */
-  maxBytes: number;
+  /** Evict least recently used images past this many bytes (the one in use is never evicted); read at each eviction. */
+  maxBytes: number | (() => number);
   log: Logger;
 }
 
@@ -119,15 +119,16 @@ export class ArchiveCache {
         return { name, folder, lastUsed, bytes: await folderBytes(folder) };
       }),
     );
+    const maxBytes = typeof this.options.maxBytes === 'function' ? this.options.maxBytes() : this.options.maxBytes;
     let total = sized.reduce((sum, entry) => sum + entry.bytes, 0);
     for (const entry of sized.sort((a, b) => a.lastUsed - b.lastUsed)) {
-      if (total <= this.options.maxBytes) {
+      if (total <= maxBytes) {
         break;
       }
       if (`sha256:${entry.name}` === keep) {
         continue;
       }
-      this.options.log.info(`cache over ${this.options.maxBytes} bytes: evicting ${entry.name} (${entry.bytes} bytes)`);
+      this.options.log.info(`cache over ${maxBytes} bytes: evicting ${entry.name} (${entry.bytes} bytes)`);
       this.opened.delete(`sha256:${entry.name}`);
       await fs.rm(entry.folder, { recursive: true, force: true });
       total -= entry.bytes;

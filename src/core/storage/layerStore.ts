@@ -7,7 +7,7 @@
  */
 import { ContainerInspect, ImageConfig, ImageInspect } from '../engine/engineTypes';
 import { LayerFileSystem } from '../layerfs/layerFileSystem';
-import { LayerRoot } from '../layerfs/layerRef';
+import { StoredRoot } from '../layerfs/layerRef';
 import { LayerLocation } from './layerLocation';
 import { StorageProfile } from './storageProfile';
 
@@ -47,5 +47,5 @@ export interface LayerStore {
   /** What the backend knows about a layer's folder beyond its path; undefined where it cannot read it. */
   folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined>;
   /** A reader for the layer's files, or for the backend's folder that holds them. */
-  open(location: LayerLocation, root: LayerRoot, signal?: AbortSignal): Promise<LayerFileSystem>;
+  open(location: LayerLocation, root: StoredRoot, signal?: AbortSignal): Promise<LayerFileSystem>;
 }

@@ -1,7 +1,7 @@
 /** Opens a located layer with the reader its kind of location needs. */
 import { DirectoryFileSystem } from '../layerfs/directoryFileSystem';
 import { LayerFileSystem } from '../layerfs/layerFileSystem';
-import { LayerRoot } from '../layerfs/layerRef';
+import { StoredRoot } from '../layerfs/layerRef';
 import { Limitation } from './limitation';
 import { LayerDirectory, LayerLocation } from './layerLocation';
 
@@ -13,7 +13,7 @@ export class LayerUnavailableError extends Error {
   }
 }
 
-export function openLocation(location: LayerLocation, root: LayerRoot): LayerFileSystem {
+export function openLocation(location: LayerLocation, root: StoredRoot): LayerFileSystem {
   switch (location.kind) {
     case 'directory':
       return new DirectoryFileSystem(root === 'files' ? location.directory.diffDir : location.directory.layerDir);

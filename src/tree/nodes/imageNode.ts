@@ -27,7 +27,8 @@ export class ImageNode implements TreeNode {
   }
 
   inspectTarget(): InspectTarget {
-    return { kind: 'image', id: this.image.id, title: this.displayName };
+    const archive = this.parent?.archiveTarget?.();
+    return { kind: 'image', id: this.image.id, title: this.displayName, ...(archive ? { archive } : {}) };
   }
 
   copyableIds(): CopyableIds {

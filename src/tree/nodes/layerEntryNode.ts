@@ -3,13 +3,17 @@
  * contents): folders expand lazily, files open read-only through docker-layer: URIs.
  */
 import * as vscode from 'vscode';
+import { LayerEntryTarget } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
 import { formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { LayerEntry, LayerFileSystem, LayerFsError } from '../../core/layerfs/layerFileSystem';
 import { joinLayerPath } from '../../core/layerfs/layerPath';
+import { withArchiveProgress } from '../../connection/archiveProgress';
+import { limitationMessage } from '../../contracts/limitationMessages';
 import { explainFolderProblem } from '../../core/storage/folderAccess';
+import { LayerUnavailableError } from '../../core/storage/openLocation';
 import { StorageProfile } from '../../core/storage/storageProfile';
 import { MessageNode, errorNode } from './messageNode';
 import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
@@ -43,6 +47,11 @@ export class LayerEntryNode implements TreeNode {
     return toLayerUri(this.listing.file);
   }
 
+  layerEntry(): LayerEntryTarget {
+    const { entry } = this;
+    return { uri: this.uri, path: entry.path, name: entry.name, kind: entry.kind, hostPath: this.hostPath, storage: this.listing.storage };
+  }
+
   getTreeItem(): vscode.TreeItem {
     const { entry } = this;
     const folder = entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
@@ -52,7 +61,7 @@ export class LayerEntryNode implements TreeNode {
     item.description = describeEntry(entry);
     const where = this.hostPath && this.hostPath !== entry.path ? `${entry.path}\n${this.hostPath}` : entry.path;
     item.tooltip = item.description ? `${where}\n${item.description}` : where;
-    item.contextValue = contextValues.layerEntry(entry.kind);
+    item.contextValue = contextValues.layerEntry(entry.kind, this.hostPath !== undefined);
     if (folder) {
       item.iconPath = vscode.ThemeIcon.Folder;
     } else if (entry.kind === 'whiteout') {
@@ -102,22 +111,33 @@ export async function listLayerEntries(parent: TreeNode, listing: LayerListing, 
   let files: LayerFileSystem;
   let entries: LayerEntry[];
   try {
-    files = await listing.catalog.openLayer(listing.file.layer, listing.file.root);
+    files = await withArchiveProgress(vscode.l10n.t('Reading the image archive from the Docker Engine'), (options) =>
+      listing.catalog.openLayer(listing.file.layer, listing.file.root, options),
+    );
   } catch (error) {
-    return [errorNode(parent, vscode.l10n.t('the folder {0}', listing.file.path), error)];
+    if (error instanceof LayerUnavailableError) {
+      return [new MessageNode(parent, 'unavailable', limitationMessage(error.limitation), 'warning')];
+    }
+    return [errorNode(parent, vscode.l10n.t('the files of this layer'), error)];
   }
   try {
     entries = await files.readDirectory(listing.file.path);
   } catch (error) {
     return [problemNode(parent, listing, files.hostPath(listing.file.path) ?? listing.file.path, error, context)];
   }
+  // Where the files come from is said once, at the top of the layer's tree.
+  const source =
+    listing.file.path === '/' && files.source === 'archive' && listing.storage.kind !== 'archive'
+      ? [new MessageNode(parent, 'source', vscode.l10n.t('Read from the image archive: the layer folder cannot be read here.'), 'info')]
+      : [];
   if (entries.length === 0) {
-    return [new MessageNode(parent, 'empty', vscode.l10n.t('(empty folder)'))];
+    return [...source, new MessageNode(parent, 'empty', vscode.l10n.t('(empty folder)'))];
   }
   const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
   entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || a.name.localeCompare(b.name));
   const shown = entries.slice(0, MAX_ENTRIES);
-  const nodes: TreeNode[] = shown.map(
+  const nodes: TreeNode[] = [...source];
+  nodes.push(...shown.map(
     (entry) =>
       new LayerEntryNode(
         parent,
@@ -126,7 +146,7 @@ export async function listLayerEntries(parent: TreeNode, listing: LayerListing, 
         files.hostPath(entry.path),
         context,
       ),
-  );
+  ));
   if (entries.length > shown.length) {
     nodes.push(new MessageNode(parent, 'more', vscode.l10n.t('… {0} more entries not shown', entries.length - shown.length)));
   }

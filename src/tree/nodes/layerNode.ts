@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, layerInspectTarget } from '../../contracts/commandTargets';
+import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, layerInspectTarget, layerRefOf } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { limitationMessage } from '../../contracts/limitationMessages';
 import { ImageCatalog } from '../../core/imageCatalog';
@@ -7,6 +7,7 @@ import { formatBytes } from '../../core/format';
 import { ImageLayers, Layer, layerStepLabel } from '../../core/model/imageLayers';
 import { escape, markdownTable } from '../markdown';
 import { LayerDirectoryNode } from './layerDirectoryNode';
+import { LayerFilesNode } from './layerFilesNode';
 import { MessageNode } from './messageNode';
 import { TreeContext, TreeNode } from './treeNode';
 
@@ -48,13 +49,21 @@ export class LayerNode implements TreeNode {
   }
 
   getChildren(): Promise<TreeNode[]> {
+    const ref = layerRefOf(this.image, this.layer);
+    const files: TreeNode[] = [
+      new LayerFilesNode(this, 'changes', ref, this.catalog, this.image.storage, this.context),
+      new LayerFilesNode(this, 'merged', ref, this.catalog, this.image.storage, this.context),
+    ];
     const folder = this.layerFolder();
     if (folder) {
-      return Promise.resolve([new LayerDirectoryNode(this, folder, 'image', this.catalog, this.context)]);
+      return Promise.resolve([...files, new LayerDirectoryNode(this, folder, 'image', this.catalog, this.context)]);
     }
     const { location } = this.layer;
+    if (location.kind === 'archive') {
+      return Promise.resolve(files);
+    }
     const why = location.kind === 'unavailable' ? limitationMessage(location.limitation) : vscode.l10n.t('The Engine reported no folder for this layer.');
-    return Promise.resolve([new MessageNode(this, 'no-folder', why, 'warning')]);
+    return Promise.resolve([...files, new MessageNode(this, 'no-folder', why, 'warning')]);
   }
 
   private tooltip(): vscode.MarkdownString {

@@ -6,7 +6,7 @@ import { EngineNotFoundError } from '../../engine/engineErrors';
 import { ImageConfig, ImageInspect } from '../../engine/engineTypes';
 import { ImageArchive } from '../../archive/imageArchive';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
-import { LayerRoot } from '../../layerfs/layerRef';
+import { StoredRoot } from '../../layerfs/layerRef';
 import { LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { openLocation } from '../openLocation';
@@ -41,7 +41,7 @@ export class ArchiveStore implements LayerStore {
     return undefined;
   }
 
-  async open(location: LayerLocation, root: LayerRoot, signal?: AbortSignal): Promise<LayerFileSystem> {
+  async open(location: LayerLocation, root: StoredRoot, signal?: AbortSignal): Promise<LayerFileSystem> {
     if (location.kind === 'archive' && root === 'files') {
       return this.archive.layerAt(location.entry, signal);
     }

@@ -5,7 +5,7 @@
  */
 import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engineTypes';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
-import { LayerRoot } from '../../layerfs/layerRef';
+import { StoredRoot } from '../../layerfs/layerRef';
 import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory } from '../graphDriverDirectories';
 import { LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
@@ -37,7 +37,7 @@ export class ContainersStorageStore implements LayerStore {
       : undefined;
   }
 
-  async open(location: LayerLocation, root: LayerRoot): Promise<LayerFileSystem> {
+  async open(location: LayerLocation, root: StoredRoot): Promise<LayerFileSystem> {
     return openLocation(location, root);
   }
 

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engineTypes';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
-import { LayerRoot } from '../../layerfs/layerRef';
+import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger } from '../../logger';
 import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory } from '../graphDriverDirectories';
 import { LayerDirectory, LayerLocation } from '../layerLocation';
@@ -79,7 +79,7 @@ export class Overlay2Store implements LayerStore {
     return { description: 'overlay2/<cache ID>; link and lower read from it, l/<name> links resolved to cache IDs', ...links };
   }
 
-  async open(location: LayerLocation, root: LayerRoot): Promise<LayerFileSystem> {
+  async open(location: LayerLocation, root: StoredRoot): Promise<LayerFileSystem> {
     const tarSplit = location.kind === 'directory' ? location.directory.tarSplit : undefined;
     if (root !== 'files' || !tarSplit || location.kind !== 'directory') {
       return openLocation(location, root);

@@ -1,0 +1,83 @@
+/**
+ * Saved image archives the user opened (Open Image Archive…): each is read through its own
+ * catalog, with no daemon, and shows as a root of the Images view. Remembered across reloads.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { ArchiveEngine } from '../core/archive/archiveEngine';
+import { ImageArchive } from '../core/archive/imageArchive';
+import { ImageCatalog } from '../core/imageCatalog';
+import { LayerRef } from '../core/layerfs/layerRef';
+import { Logger, taggedLogger } from '../core/logger';
+import { ArchiveStore } from '../core/storage/archive/archiveStore';
+import { EngineConnection } from './engineConnection';
+
+export interface OpenedArchive {
+  /** The archive as the user picked it. */
+  path: string;
+  archive: ImageArchive;
+  catalog: ImageCatalog;
+}
+
+const REMEMBERED = 'dockerLayers.openedArchives';
+
+export class OpenedArchives implements vscode.Disposable {
+  private readonly opened = new Map<string, Promise<OpenedArchive>>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly memento: vscode.Memento,
+    /** Decompressed copies of compressed archives go here. */
+    private readonly cacheDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** The archives opened in earlier sessions, in the order they were opened. */
+  get paths(): string[] {
+    return this.memento.get<string[]>(REMEMBERED, []);
+  }
+
+  /** Opens (or returns the opened) archive; it is remembered once it opened. */
+  open(archivePath: string, signal?: AbortSignal): Promise<OpenedArchive> {
+    const key = path.resolve(archivePath);
+    const existing = this.opened.get(key);
+    if (existing) {
+      return existing;
+    }
+    const opening = (async () => {
+      const archive = await ImageArchive.open(key, { cacheDir: path.join(this.cacheDir, 'files'), signal });
+      const catalog = new ImageCatalog(new ArchiveEngine(archive), taggedLogger(this.log, 'archive'), { store: new ArchiveStore(archive) });
+      if (!this.paths.includes(key)) {
+        await this.memento.update(REMEMBERED, [...this.paths, key]);
+        this.changed.fire();
+      }
+      return { path: key, archive, catalog };
+    })();
+    this.opened.set(key, opening);
+    opening.catch(() => this.opened.delete(key));
+    return opening;
+  }
+
+  async close(archivePath: string): Promise<void> {
+    const key = path.resolve(archivePath);
+    this.opened.delete(key);
+    await this.memento.update(
+      REMEMBERED,
+      this.paths.filter((candidate) => candidate !== key),
+    );
+    this.changed.fire();
+  }
+
+  /** The catalog a layer reference is read through: its archive's, or the daemon's. */
+  async catalogFor(ref: LayerRef, connection: EngineConnection): Promise<ImageCatalog> {
+    if (ref.owner === 'image' && ref.archive) {
+      return (await this.open(ref.archive)).catalog;
+    }
+    return (await connection.get()).catalog;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
