@@ -34,7 +34,8 @@ export function registerLayerFileCommands(context: vscode.ExtensionContext, log:
       log,
     ),
     registerCommand('dockerLayers.file.openToSide', withEntry(async (entry) => vscode.commands.executeCommand('vscode.open', entry.uri, { viewColumn: vscode.ViewColumn.Beside, preview: false })), log),
-    registerCommand('dockerLayers.file.saveCopyAs', withEntry(saveCopyAs), log),
+    // A destination may be given (other extensions, tests); otherwise a save dialog asks for one.
+    registerCommand('dockerLayers.file.saveCopyAs', (target?: CommandTarget, destination?: vscode.Uri) => withEntry((entry) => saveCopyAs(entry, destination))(target), log),
   );
 }
 

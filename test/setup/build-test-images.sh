@@ -3,6 +3,9 @@
 #   usage: build-test-images.sh [--force]    --force removes and rebuilds everything
 # Needs a running daemon (start-dockerd.sh) and /bin/busybox (apt-get install -y busybox-static).
 # Every image carries the label dockerLayers.test=1.
+# dle-buildkit:latest is built with BuildKit, which needs the docker-buildx plugin: install-buildx.sh
+# installs it (offline, from Debian trixie). Where it cannot, that image is SKIPPED loudly, and with
+# DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) the script fails instead.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,9 +24,44 @@ fail() { echo "build-test-images: ERROR: $*" >&2; exit 1; }
 docker version >/dev/null 2>&1 || fail "no Docker daemon answers (run test/setup/start-dockerd.sh)"
 mkdir -p "$RESULTS"
 
+# BuildKit (dle-buildkit) needs the buildx plugin; without it, skip that image loudly.
+BUILDX=1
+if ! bash "$ROOT/test/setup/install-buildx.sh"; then
+  BUILDX=0
+  [ "${DOCKER_LAYERS_REQUIRE_DOCKER:-0}" != 1 ] ||
+    fail "docker buildx is unavailable (see above) and DOCKER_LAYERS_REQUIRE_DOCKER=1: cannot build dle-buildkit"
+  cat >&2 <<'MSG'
+
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!!  SKIPPED: dle-buildkit:latest (the BuildKit test image) — docker buildx is unavailable (see above).
+!!  Its integration tests will be skipped; with DOCKER_LAYERS_REQUIRE_DOCKER=1 this is a failure.
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+MSG
+fi
+
 has_image() { [ "$(docker image inspect -f '{{index .Config.Labels "dockerLayers.test"}}' "$1" 2>/dev/null)" = 1 ]; }
 dangling_id() { docker images -q --no-trunc -f dangling=true -f label=dockerLayers.role=dangling | head -n 1; }
 has_container() { docker container inspect "$1" >/dev/null 2>&1; }
+
+# dle-buildkit: built with BuildKit from dle-base. Only when buildx works; kept apart from the
+# legacy images so a missing or skipped buildx never forces (or blocks) their rebuild.
+buildkit_image() {
+  local dir="$IMAGES/dle-buildkit" err history
+  [ "$BUILDX" = 1 ] || return 0
+  has_image dle-buildkit:latest && return 0
+  echo "building dle-buildkit:latest from ${dir#"$ROOT"/}/Dockerfile (BuildKit)"
+  touch -d '2024-01-01T00:00:00Z' "$dir/payload.txt"
+  err="$(mktemp)"
+  # --network none: RUN steps need no network, and this also works with dockerd --bridge=none.
+  DOCKER_BUILDKIT=1 docker build -q --network none -t dle-buildkit:latest "$dir" >/dev/null 2>"$err" ||
+    { cat "$err" >&2; rm -f "$err"; fail "BuildKit build of dle-buildkit:latest failed"; }
+  rm -f "$err"
+  has_image dle-buildkit:latest || fail "dle-buildkit:latest was built but has no label dockerLayers.test=1"
+  history="$(docker image history --no-trunc --format '{{.CreatedBy}}|{{.Comment}}' dle-buildkit:latest)"
+  grep -q ' # buildkit|buildkit.dockerfile.v0$' <<<"$history" ||
+    fail "dle-buildkit:latest history has no '# buildkit' / buildkit.dockerfile.v0 step: not a BuildKit build?
+$history"
+}
 
 all_present() {
   local i
@@ -41,7 +79,11 @@ summary() {
   echo "Test images (label dockerLayers.test=1):"
   printf '  %-22s %-73s %s\n' NAME ID LAYERS
   local i id
-  for i in dle-base:latest dle-app:1.0 dle-app:latest dle-shared:latest dle-dangling:latest; do
+  for i in dle-base:latest dle-app:1.0 dle-app:latest dle-shared:latest dle-dangling:latest dle-buildkit:latest; do
+    if [ "$i" = dle-buildkit:latest ] && ! has_image "$i"; then
+      printf '  %-22s %s\n' "$i" "SKIPPED (no docker buildx)"
+      continue
+    fi
     printf '  %-22s %-73s %s\n' "$i" "$(docker image inspect -f '{{.Id}}' "$i")" \
       "$(docker image inspect -f '{{len .RootFS.Layers}}' "$i")"
   done
@@ -56,6 +98,7 @@ summary() {
 
 if [ "$FORCE" = 0 ] && all_present; then
   echo "test images already built (use --force to rebuild)"
+  buildkit_image
   summary
   exit 0
 fi
@@ -134,5 +177,8 @@ if ! docker run --name dle-exited --network none dle-app:1.0 sh -c 'echo x > /rw
   { echo "docker run failed on $(date -u +%FT%TZ):"; cat "$WORK/run.out"; } >"$RESULTS/docker-run-unavailable"
   echo "WARNING: docker run does not work here; dle-exited skipped (see $RESULTS/docker-run-unavailable)" >&2
 fi
+
+# --- dle-buildkit: the BuildKit image (needs buildx) ---------------------------------------
+buildkit_image
 
 summary
