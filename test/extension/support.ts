@@ -40,7 +40,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024 });
+  // The legacy builder: with buildx present the docker CLI would build with BuildKit, which on
+  // dockerd 20.10 sends no image event for a new image (only untag/delete later).
+  const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
   return stdout.trim();
 }
 

@@ -46,6 +46,10 @@ const README_SCREENSHOTS = [
   { from: 'inspect-layer', to: 'inspect-layer.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 760 } },
   // The side bar's upper part: the welcome view with the endpoint in the title.
   { from: 'welcome-unreachable', to: 'welcome-unreachable.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 300 } },
+  // A layer's Changes, deletions marked, and one of its files open in the editor.
+  { from: 'layer-changes', to: 'layer-changes.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 620 } },
+  // A saved image archive browsed with no daemon.
+  { from: 'sample-archive', to: 'sample-archive.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 560 } },
 ];
 
 function parseCommandLine() {
@@ -315,6 +319,30 @@ async function main() {
       await screenshot('layer-folder');
     });
 
+    step('c2', 'layer-changes', async () => {
+      // The layer that deletes: its Changes show the whiteout and the replaced (opaque) folder.
+      const layerFour = await expectVisible(treeRow(images(), '4 · RUN rm'), 'layer row "4 · RUN rm …"');
+      await expand(layerFour, 'layer row "4 · RUN rm …"');
+      const changes = await expectVisible(treeRow(images(), 'Changes', 3), 'row "Changes" under layer 4');
+      await expand(changes, 'row "Changes" under layer 4');
+      await expand(await expectVisible(treeRow(images(), /^data$/, 4), 'folder "data" in the Changes of layer 4'), 'folder "data"');
+      await expectVisible(treeRow(images(), /^doomed\.txt$/, 5), 'deleted file "doomed.txt"');
+      await expand(await expectVisible(treeRow(images(), /^app$/, 4), 'folder "app" in the Changes of layer 4'), 'folder "app"');
+      await expectVisible(treeRow(images(), /^old$/, 5), 'replaced folder "old"');
+      // A file of layer 1, opened read-only from its Changes.
+      const layerOneChanges = treeRow(images(), 'Changes', 3).first();
+      await expand(layerOneChanges, 'row "Changes" under layer 1');
+      await expand(await expectVisible(treeRow(images(), /^app$/, 4), 'folder "app" in the Changes of layer 1'), 'folder "app" of layer 1');
+      await (await expectVisible(treeRow(images(), /^hello\.txt$/, 5), 'file "hello.txt"')).click();
+      await expectVisible(page.getByRole('tab', { name: /^hello\.txt/ }), 'editor tab "hello.txt"');
+      await expectVisible(page.locator('.part.editor .monaco-editor .view-lines', { hasText: 'hello' }), 'the file\'s text in the editor');
+      await screenshot('layer-changes');
+      await images().locator('.pane-header').hover();
+      await images().getByRole('button', { name: 'Collapse All' }).click();
+      await expand(await expectVisible(appRow(), `image row "${appLabel}"`), `image row "${appLabel}"`);
+      await expand(await expectVisible(layerOneRow(), 'layer row "1 · RUN mkdir …"'), 'layer row "1 · RUN mkdir …"');
+    });
+
     step('d', 'layer-context-menu', async () => {
       await layerOneRow().first().click({ button: 'right', position: { x: 120, y: 10 } });
       const inspect = await expectVisible(page.getByRole('menuitem', { name: 'Inspect Layer', exact: true }), 'context-menu item "Inspect Layer"');
@@ -367,6 +395,21 @@ async function main() {
         'welcome text "cannot reach the Docker Engine" in the Images view');
       await expectVisible(images().locator('.welcome-view-content').getByRole('button', { name: 'Retry' }), 'the welcome view\'s "Retry" button');
       await screenshot('welcome-unreachable');
+    });
+
+    step('h', 'sample-archive', async () => {
+      // No daemon: the welcome view offers the bundled sample archive.
+      await (await expectVisible(images().locator('.welcome-view-content').getByRole('button', { name: 'Open the Sample Image Archive' }),
+        'the welcome view\'s "Open the Sample Image Archive" button')).click();
+      const archive = await expectVisible(treeRow(images(), 'sample-image.tar', 1), 'archive row "sample-image.tar"');
+      await expand(archive, 'archive row "sample-image.tar"');
+      await expand(await expectVisible(treeRow(images(), 'sample/app:1.0', 2), 'image row "sample/app:1.0"'), 'image row "sample/app:1.0"');
+      const layerThree = await expectVisible(treeRow(images(), '3 · RUN rm -rf', 3), 'layer row "3 · RUN rm -rf …"');
+      await expand(layerThree, 'layer row "3 · RUN rm -rf …"');
+      await expand(await expectVisible(treeRow(images(), 'Changes', 4), 'row "Changes" under layer 3'), 'row "Changes" under layer 3');
+      await expand(await expectVisible(treeRow(images(), /^app$/, 5), 'folder "app" in the Changes of layer 3'), 'folder "app"');
+      await expectVisible(treeRow(images(), /^logs$/, 6), 'deleted folder "logs"');
+      await screenshot('sample-archive');
     });
 
     const stepTimes = [];

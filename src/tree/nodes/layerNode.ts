@@ -54,16 +54,17 @@ export class LayerNode implements TreeNode {
       new LayerFilesNode(this, 'changes', ref, this.catalog, this.image.storage, this.context),
       new LayerFilesNode(this, 'merged', ref, this.catalog, this.image.storage, this.context),
     ];
+    // The cache-id folder (or why there is none) first, where it always was; then the files.
     const folder = this.layerFolder();
     if (folder) {
-      return Promise.resolve([...files, new LayerDirectoryNode(this, folder, 'image', this.catalog, this.context)]);
+      return Promise.resolve([new LayerDirectoryNode(this, folder, 'image', this.catalog, this.context), ...files]);
     }
     const { location } = this.layer;
     if (location.kind === 'archive') {
       return Promise.resolve(files);
     }
     const why = location.kind === 'unavailable' ? limitationMessage(location.limitation) : vscode.l10n.t('The Engine reported no folder for this layer.');
-    return Promise.resolve([...files, new MessageNode(this, 'no-folder', why, 'warning')]);
+    return Promise.resolve([new MessageNode(this, 'no-folder', why, 'warning'), ...files]);
   }
 
   private tooltip(): vscode.MarkdownString {
