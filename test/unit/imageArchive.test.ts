@@ -3,16 +3,15 @@
  * folder, gzip and zstd blobs, a gzipped archive, and broken ones.
  */
 import * as assert from 'node:assert/strict';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { ArchiveFormatError, ImageArchive } from '../../src/core/archive/imageArchive';
 import { FIXTURES_DIR } from './helpers/fixtures';
+import { imageConfigOf, sha256 } from './helpers/archiveBuilder';
 import { TarSpec, tarOf } from './helpers/tarBuilder';
 
-const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /** The layer tar of test/fixtures/archives/layer-zstd.tar.zst, before compression (see test/fixtures/README.md). */
 const ZSTD_LAYER = fs.readFileSync(path.join(FIXTURES_DIR, 'archives', 'layer-zstd.tar.zst'));
@@ -25,18 +24,6 @@ const baseLayer = tarOf([
 ]);
 const copyLayer = tarOf([{ name: 'payload.txt', content: 'payload\n' }]);
 const deleteLayer = tarOf([{ name: 'data/.wh.doomed.txt' }]);
-
-function configOf(diffIds: string[]): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      created: '2026-01-02T03:04:05Z',
-      rootfs: { type: 'layers', diff_ids: diffIds },
-      history: diffIds.map((_, index) => ({ created_by: `/bin/sh -c step ${index}` })),
-    }),
-  );
-}
 
 let scratch: string;
 let cacheDir: string;
@@ -56,7 +43,7 @@ function write(name: string, data: Buffer): string {
 function classicArchive(): { file: string; configHex: string } {
   const layers = [baseLayer, copyLayer, copyLayer, deleteLayer];
   const diffIds = layers.map((layer) => `sha256:${sha256(layer)}`);
-  const config = configOf(diffIds);
+  const config = imageConfigOf(diffIds);
   const configHex = sha256(config);
   const ids = ['aaa', 'bbb', 'ccc', 'ddd'].map((prefix) => prefix.padEnd(64, '0'));
   const specs: TarSpec[] = [];
@@ -76,7 +63,7 @@ function classicArchive(): { file: string; configHex: string } {
 /** `docker save` from Engine 25 (OCI layout with manifest.json), blobs gzip and zstd as the containerd store keeps them. */
 function ociSpecs(): { specs: TarSpec[]; configHex: string } {
   const gzipped = zlib.gzipSync(baseLayer);
-  const config = configOf([`sha256:${sha256(baseLayer)}`, ZSTD_LAYER_DIFF_ID]);
+  const config = imageConfigOf([`sha256:${sha256(baseLayer)}`, ZSTD_LAYER_DIFF_ID]);
   const configHex = sha256(config);
   const blobs = new Map<string, Buffer>([
     [sha256(gzipped), gzipped],
@@ -179,7 +166,7 @@ describe('ImageArchive', () => {
   });
 
   it('says a layer named in the manifest is missing, and reads nothing for a corrupt gzip blob', async () => {
-    const config = configOf([`sha256:${'1'.repeat(64)}`]);
+    const config = imageConfigOf([`sha256:${'1'.repeat(64)}`]);
     const hex = sha256(config);
     const missing = write('missing-layer.tar', tarOf([{ name: `${hex}.json`, content: config }, { name: 'manifest.json', content: JSON.stringify([{ Config: `${hex}.json`, Layers: ['gone/layer.tar'] }]) }]));
     const archive = await ImageArchive.open(missing, { cacheDir });
