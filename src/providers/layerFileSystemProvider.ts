@@ -8,6 +8,7 @@ import { withArchiveProgress } from '../connection/archiveProgress';
 import { EngineConnection } from '../connection/engineConnection';
 import { OpenedArchives } from '../connection/openedArchives';
 import { LAYER_SCHEME, LayerFileRef, fromLayerUri } from '../contracts/layerUri';
+import { MergedFileSystem } from '../core/analysis/mergedFileSystem';
 import { EngineNotFoundError } from '../core/engine/engineErrors';
 import { LayerEntry, LayerEntryKind, LayerFileSystem, LayerFsError } from '../core/layerfs/layerFileSystem';
 import { LayerUnavailableError } from '../core/storage/openLocation';
@@ -41,6 +42,13 @@ export class LayerFileSystemProvider implements vscode.FileSystemProvider, vscod
       // A link's target is inside the image's root file system, not this host's: show the link itself.
       switch (entry.kind) {
         case 'symlink':
+          // In the merged view a link leads where it leads inside the image; one layer alone may not hold its target.
+          if (files instanceof MergedFileSystem) {
+            const target = await files.resolve(ref.path).catch(() => undefined);
+            if (target && (target.kind === 'file' || target.kind === 'hardlink')) {
+              return files.readFile(target.path);
+            }
+          }
           return Buffer.from(`symbolic link → ${entry.linkTarget ?? '?'}\n`);
         case 'whiteout':
           return Buffer.from('whiteout: this layer deletes this path\n');

@@ -106,3 +106,25 @@ describe('FileHistory', () => {
     assert.deepEqual(fromFolder.changes, fromTar.changes);
   });
 });
+
+describe('MergedFileSystem.resolve', () => {
+  it('follows symbolic links inside the image, never on this machine, and stops at a loop', async () => {
+    const layers = [
+      await layer([
+        { name: 'bin/busybox', content: 'BUSYBOX' },
+        { name: 'bin/sh', type: 'symlink', linkName: 'busybox' },
+        { name: 'usr/bin', type: 'symlink', linkName: '../bin' },
+        { name: 'etc/shadow-link', type: 'symlink', linkName: '../../../../etc/shadow' },
+        { name: 'loop/a', type: 'symlink', linkName: 'b' },
+        { name: 'loop/b', type: 'symlink', linkName: 'a' },
+      ]),
+      await layer([{ name: 'bin/sh2', type: 'symlink', linkName: '/usr/bin/sh' }]),
+    ];
+    const merged = new MergedFileSystem(await FileHistory.build(layers), layers, 1);
+    assert.equal((await merged.resolve('/bin/sh')).path, '/bin/busybox');
+    assert.equal((await merged.resolve('/bin/sh2')).path, '/bin/busybox', 'through a link of another layer and a linked folder');
+    assert.equal((await merged.readFile((await merged.resolve('/usr/bin/sh')).path)).toString(), 'BUSYBOX');
+    await assert.rejects(merged.resolve('/etc/shadow-link'), (error: unknown) => error instanceof LayerFsError && error.code === 'notFound', "the image's /etc/shadow, which it does not have");
+    await assert.rejects(merged.resolve('/loop/a'), /a loop/);
+  });
+});

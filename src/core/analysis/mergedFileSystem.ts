@@ -3,8 +3,11 @@
  * (fileHistory.ts), each entry read from the layer that last wrote it. Deleted paths are gone.
  */
 import { LayerEntry, LayerFileSystem, LayerFsError, ReadFileOptions } from '../layerfs/layerFileSystem';
-import { layerPathSegments, normalizeLayerPath } from '../layerfs/layerPath';
+import { layerPathParent, layerPathSegments, normalizeLayerPath } from '../layerfs/layerPath';
 import { FileHistory, PathNode } from './fileHistory';
+
+/** As Linux's own limit (MAXSYMLINKS). */
+const MAX_LINK_HOPS = 40;
 
 export interface MergedEntry extends LayerEntry {
   /** The layer that last wrote this path (as of the merged layer). */
@@ -43,6 +46,43 @@ export class MergedFileSystem implements LayerFileSystem {
   async readFile(layerPath: string, options?: ReadFileOptions): Promise<Buffer> {
     const { node, path } = this.find(layerPath);
     return this.layers[node.writerAt(this.upTo) ?? 0].readFile(path, options);
+  }
+
+  /**
+   * Where a path leads once its symbolic links are followed inside the image (never on this
+   * machine): `/bin/sh` → `/bin/busybox`. Links on the way are followed too; a loop or a link out
+   * of the image's root (`../../..` stops at the root, as in a container) ends at what is there.
+   */
+  async resolve(layerPath: string): Promise<MergedEntry> {
+    let path = normalizeLayerPath(layerPath);
+    for (let hops = 0; hops < MAX_LINK_HOPS; hops++) {
+      const { link, rest } = this.firstLink(path);
+      if (!link) {
+        return this.stat(path);
+      }
+      const target = link.linkTarget ?? '';
+      const base = target.startsWith('/') ? target : `${layerPathParent(link.path)}/${target}`;
+      path = normalizeLayerPath(rest ? `${base}/${rest}` : base);
+    }
+    throw new LayerFsError('notRegularFile', normalizeLayerPath(layerPath), `more than ${MAX_LINK_HOPS} symbolic links: a loop`);
+  }
+
+  /** The first symbolic link on a path (a folder on the way, or the path itself), and what follows it. */
+  private firstLink(path: string): { link?: LayerEntry; rest?: string } {
+    const segments = layerPathSegments(path);
+    let node = this.history.root;
+    for (const [index, segment] of segments.entries()) {
+      const next = node.children?.get(segment);
+      const entry = next?.at(this.upTo);
+      if (!next || !entry) {
+        throw new LayerFsError('notFound', path, `does not exist as of layer ${this.upTo}`);
+      }
+      if (entry.kind === 'symlink') {
+        return { link: entry, rest: segments.slice(index + 1).join('/') };
+      }
+      node = next;
+    }
+    return {};
   }
 
   hostPath(layerPath: string): string | undefined {
