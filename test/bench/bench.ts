@@ -7,8 +7,12 @@
  *   (cold: new connection and catalog; warm: same connection after invalidate(); cached: nothing asked).
  * Both (a) and (b) must give the same cache IDs, or the benchmark fails. Runs on the live daemon; root only
  * (the baseline reads the layerdb). Results: a table on stdout and test-results/bench.json.
+ * Then the archive part (archiveBench.ts): `docker-layers diff` on a ~1 GB image from the Engine's archive
+ * and from the layer folders, against docker save | tar -t and find (test-results/bench-archive.json).
  *
- *   node out/test/bench/bench.js [--runs N]
+ *   node out/test/bench/bench.js [--runs N] [--only tree|archive]
+ *     --runs N   timed runs of each figure (default 5 for the tree part, 3 for the archive part)
+ *     --only     run one part: tree (the cache IDs above) or archive
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -22,6 +26,7 @@ import { EngineInfo, EngineVersion } from '../../src/core/engine/engineTypes';
 import { nodeHostFiles } from '../../src/core/engine/hostFiles';
 import { ImageCatalog } from '../../src/core/imageCatalog';
 import { silentLogger } from '../../src/core/logger';
+import { archiveBench } from './archiveBench';
 
 /** out/test/bench → the repository. */
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -46,25 +51,41 @@ for image in $(docker images --quiet --no-trunc | sort -u); do
   done
 done`;
 
+type Part = 'tree' | 'archive';
+
 interface Options {
-  runs: number;
+  /** Timed runs per figure; each part has its own default when not given. */
+  runs: number | undefined;
+  only: Part | undefined;
 }
 
+const USAGE = 'Usage: node out/test/bench/bench.js [--runs N] [--only tree|archive]   (runs default: 5 tree, 3 archive; root only)';
+
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { runs: 5 };
+  const options: Options = { runs: undefined, only: undefined };
+  const valueOf = (arg: string, name: string, at: number): string | undefined =>
+    arg === name ? (argv[at + 1] ?? '') : arg.startsWith(`${name}=`) ? arg.slice(name.length + 1) : undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const value = arg === '--runs' ? argv[++i] : arg.startsWith('--runs=') ? arg.slice('--runs='.length) : undefined;
-    if (value !== undefined) {
-      options.runs = Number(value);
+    const runs = valueOf(arg, '--runs', i);
+    const only = valueOf(arg, '--only', i);
+    if (runs !== undefined) {
+      i += arg === '--runs' ? 1 : 0;
+      options.runs = Number(runs);
       if (!Number.isInteger(options.runs) || options.runs < 1) {
-        throw new Error(`--runs needs a whole number of at least 1, not "${value}"`);
+        throw new Error(`--runs needs a whole number of at least 1, not "${runs}"`);
       }
+    } else if (only !== undefined) {
+      i += arg === '--only' ? 1 : 0;
+      if (only !== 'tree' && only !== 'archive') {
+        throw new Error(`--only takes tree or archive, not "${only}"`);
+      }
+      options.only = only;
     } else if (arg === '-h' || arg === '--help') {
-      process.stdout.write('Usage: node out/test/bench/bench.js [--runs N]   (default 5; root only)\n');
+      process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else {
-      throw new Error(`unknown argument ${arg} (usage: bench.js [--runs N])`);
+      throw new Error(`unknown argument ${arg} (${USAGE.slice('Usage: '.length)})`);
     }
   }
   return options;
@@ -156,6 +177,18 @@ function formatTable(rows: readonly Measurement[], baseline: Measurement): strin
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  let status = 0;
+  if (options.only !== 'archive') {
+    status = Math.max(status, await treeBench({ runs: options.runs ?? 5 }));
+  }
+  if (options.only !== 'tree') {
+    status = Math.max(status, await archiveBench({ runs: options.runs ?? 3 }));
+  }
+  return status;
+}
+
+/** The cache ID benchmark: (a) the CLI, (b) by hand, and the core in process. */
+async function treeBench(options: { runs: number }): Promise<number> {
   if (process.getuid?.() !== 0) {
     process.stdout.write(
       `bench: not run: this user (uid ${process.getuid?.()}) is not root.\n` +

@@ -1,0 +1,560 @@
+/**
+ * The archive part of `npm run bench` (`npm run bench -- --only archive`): how long `docker-layers diff`
+ * takes on a large image when the layer folders cannot be read (an unprivileged docker-group user: the
+ * image archive comes from the Engine, `GET /images/{id}/get`), against listing the same archive by hand,
+ * and as root from the layer folders against `find` over them. On the corpus image bench/archive:1
+ * (~1 GB, ~100,000 files, whiteouts and an opaque folder), built here once from dle-base:latest.
+ *
+ *   (a) baseline: docker save IMAGE | tar -xO --wildcards <every <id>/layer.tar> | tar -ti > /dev/null (BASELINE_SCRIPT)
+ *   (b) ours, archive path, as the test user: docker-layers diff IMAGE --json --no-cache (download, index, changes)
+ *   (c) ours, second open: the same with the cache kept (the archive already downloaded)
+ *   (d) ours as root, from the layer folders: docker-layers diff IMAGE --json
+ *   (e) baseline for (d): find <diff folder of each layer> | wc -l
+ *
+ * Every figure is taken N times (interleaved, after one untimed run that also checks the results):
+ * median, min, max, and the peak RSS of the CLI (GNU time). The file counts of the Engine's archive
+ * and of the diff JSON are checked against each other, and (b), the first cached open and (d) must
+ * give the same JSON. Root only. Results: a table on stdout and test-results/bench-archive.json.
+ * Remove the corpus with `docker rmi bench/archive:1`.
+ */
+import { spawn, SpawnOptions } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { ImageDiffJson } from '../../src/cli/commands/diff';
+
+/** out/test/bench → the repository. */
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(REPO_ROOT, 'bin', 'docker-layers.js');
+const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli.js');
+const RESULTS_FILE = path.join(REPO_ROOT, 'test-results', 'bench-archive.json');
+
+/** Bump the tag when the recipe below changes: an existing corpus is reused as long as its tag exists. */
+export const CORPUS_IMAGE = 'bench/archive:1';
+const BASE_IMAGE = 'dle-base:latest';
+const TEST_USER = process.env.DLE_TEST_USER || 'dletest';
+const GNU_TIME = '/usr/bin/time';
+const RSS_MARKER = 'DLE_BENCH_MAXRSS_KB=';
+
+/** Targets from the issue: the archive path at most 1.25× the by-hand listing, at most 150 MB resident. */
+const TARGET_RATIO = 1.25;
+const TARGET_RSS_MB = 150;
+
+/**
+ * The corpus, built with the legacy builder (one layer per RUN) and no network. dle-base has busybox with
+ * only a few applet links, hence `busybox seq` and `busybox dd`. Layer 1: 100 × 10 folders of 100 files of
+ * ~410 bytes (100,000 files, written by the shell's own echo: no process per file). Layer 2: five 190 MiB
+ * files from /dev/urandom. Layer 3: 1,000 files overwritten, one file and one folder of 1,000 files deleted
+ * (whiteouts), one folder removed and made again (opaque), one file added.
+ */
+export const CORPUS_DOCKERFILE = `# ${CORPUS_IMAGE}: the corpus of npm run bench -- --only archive (test/bench/archiveBench.ts)
+FROM ${BASE_IMAGE}
+LABEL dockerLayers.bench=1 dockerLayers.role=bench
+RUN pad=$(printf '%0400d' 0) \\
+ && for d in $(busybox seq -w 0 99); do for e in 0 1 2 3 4 5 6 7 8 9; do \\
+      mkdir -p /corpus/d$d/e$e && cd /corpus/d$d/e$e \\
+      && for f in $(busybox seq -w 0 99); do echo "$pad $d/$e/$f" > f$f; done; \\
+    done; done
+RUN mkdir /blobs && for i in 1 2 3 4 5; do busybox dd if=/dev/urandom of=/blobs/blob$i bs=1M count=190 2>/dev/null; done
+RUN for e in 0 1 2 3 4 5 6 7 8 9; do for f in $(busybox seq -w 0 99); do echo changed > /corpus/d00/e$e/f$f; done; done \\
+ && rm /corpus/d01/e0/f00 \\
+ && rm -rf /corpus/d99 \\
+ && rm -rf /corpus/d02 && mkdir -p /corpus/d02/e0 && echo new > /corpus/d02/e0/fnew
+`;
+
+/** (a): every layer's files from the Engine's archive (docker save before Engine 25: `<id>/layer.tar`), run with bash -o pipefail. */
+export const BASELINE_SCRIPT = `docker save ${CORPUS_IMAGE} | tar -xO --wildcards '*/layer.tar' | tar -ti`;
+
+export interface ArchiveBenchOptions {
+  runs: number;
+}
+
+interface Spawned {
+  ms: number;
+  stdout: string;
+  stderr: string;
+  /** Peak resident set of the measured program (GNU time's %M), when it was wrapped. */
+  maxRssKb?: number;
+}
+
+/**
+ * Runs a program and times it from spawn to exit; stdout goes to /dev/null unless captured. Rejects on a
+ * non-zero exit with the end of stderr.
+ */
+function timedSpawn(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; captureStdout?: boolean } = {}): Promise<Spawned> {
+  return new Promise((resolve, reject) => {
+    const spawnOptions: SpawnOptions = { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', 'pipe'] };
+    const started = process.hrtime.bigint();
+    const child = spawn(file, [...args], spawnOptions);
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30 * 60_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} could not run: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const errorText = Buffer.concat(stderr).toString('utf8');
+      if (code !== 0) {
+        reject(new Error(`${[file, ...args].join(' ')} failed (${signal ?? `exit ${code}`}):\n${errorText.slice(-2000)}`));
+        return;
+      }
+      const rss = errorText.lastIndexOf(RSS_MARKER);
+      resolve({
+        ms,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: errorText,
+        maxRssKb: rss === -1 ? undefined : Number.parseInt(errorText.slice(rss + RSS_MARKER.length), 10),
+      });
+    });
+  });
+}
+
+async function output(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  return (await timedSpawn(file, args, { captureStdout: true, env })).stdout.trim();
+}
+
+async function succeeds(file: string, args: readonly string[]): Promise<boolean> {
+  return timedSpawn(file, args).then(
+    () => true,
+    () => false,
+  );
+}
+
+interface Measurement {
+  name: string;
+  command: string;
+  samplesMs: number[];
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Largest peak RSS over the timed runs, in MB (10^6 bytes), for the CLI rows. */
+  peakRssMb?: number;
+  rssSamplesMb?: number[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function round(value: number, digits = 3): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+function measurement(name: string, command: string, samplesMs: readonly number[], rssKb?: readonly number[]): Measurement {
+  const rssMb = rssKb?.map((kb) => round((kb * 1024) / 1e6, 1));
+  return {
+    name,
+    command,
+    samplesMs: samplesMs.map((ms) => round(ms)),
+    medianMs: round(median(samplesMs)),
+    minMs: round(Math.min(...samplesMs)),
+    maxMs: round(Math.max(...samplesMs)),
+    ...(rssMb && rssMb.length > 0 ? { peakRssMb: Math.max(...rssMb), rssSamplesMb: rssMb } : {}),
+  };
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function formatTable(header: readonly string[], body: readonly string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column].length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  return [line(header), widths.map((width) => '─'.repeat(width)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** What `tar -t` lists for a stream of layer tars, by kind. */
+interface TarListing {
+  /** Files, links, devices: everything but folders and whiteout markers (what diff lists as added or modified). */
+  nonFolders: number;
+  folders: number;
+  whiteouts: number;
+  opaqueMarkers: number;
+}
+
+function countListing(listing: string): TarListing {
+  const counts: TarListing = { nonFolders: 0, folders: 0, whiteouts: 0, opaqueMarkers: 0 };
+  for (const line of listing.split('\n')) {
+    if (line === '') {
+      continue;
+    }
+    const name = line.replace(/\/+$/, '').split('/').pop() ?? '';
+    if (line.endsWith('/')) {
+      counts.folders++;
+    } else if (name === '.wh..wh..opq') {
+      counts.opaqueMarkers++;
+    } else if (name.startsWith('.wh.')) {
+      counts.whiteouts++;
+    } else {
+      counts.nonFolders++;
+    }
+  }
+  return counts;
+}
+
+function addListings(listings: readonly TarListing[]): TarListing {
+  return listings.reduce((sum, each) => ({
+    nonFolders: sum.nonFolders + each.nonFolders,
+    folders: sum.folders + each.folders,
+    whiteouts: sum.whiteouts + each.whiteouts,
+    opaqueMarkers: sum.opaqueMarkers + each.opaqueMarkers,
+  }));
+}
+
+interface LayerCounts {
+  added: number;
+  modified: number;
+  deletedPaths: number;
+  opaqueFolders: number;
+}
+
+function diffCounts(diff: ImageDiffJson): LayerCounts[] {
+  return diff.layers.map((layer) => ({
+    added: layer.added.length,
+    modified: layer.modified.length,
+    deletedPaths: layer.deleted.filter((entry) => !('opaque' in entry)).length,
+    opaqueFolders: layer.deleted.filter((entry) => 'opaque' in entry).length,
+  }));
+}
+
+/** Non-folder paths of the image as of its top layer: every layer's added and modified, minus what later layers deleted. */
+function mergedFileCount(diff: ImageDiffJson): number {
+  const files = new Set<string>();
+  for (const layer of diff.layers) {
+    for (const deleted of layer.deleted) {
+      const below = `${deleted.path}/`;
+      files.delete(deleted.path);
+      for (const file of files) {
+        if (file.startsWith(below)) {
+          files.delete(file);
+        }
+      }
+    }
+    for (const file of [...layer.added, ...layer.modified]) {
+      files.add(file.path);
+    }
+  }
+  return files.size;
+}
+
+/** Where JSON outputs differ, in a few lines; undefined when they are the same. */
+function jsonDifference(what: string, actual: ImageDiffJson, expected: ImageDiffJson): string | undefined {
+  if (JSON.stringify(actual) === JSON.stringify(expected)) {
+    return undefined;
+  }
+  const lines = [`${what} differs from (b):`];
+  for (const [index, layer] of expected.layers.entries()) {
+    const other = actual.layers[index];
+    for (const key of ['added', 'modified', 'deleted'] as const) {
+      const mine = new Set((other?.[key] ?? []).map((entry) => JSON.stringify(entry)));
+      const theirs = new Set(layer[key].map((entry) => JSON.stringify(entry)));
+      const missing = [...theirs].filter((entry) => !mine.has(entry));
+      const extra = [...mine].filter((entry) => !theirs.has(entry));
+      if (missing.length > 0 || extra.length > 0) {
+        lines.push(`  layer ${index} ${key}: ${missing.length} missing (${missing.slice(0, 3).join(', ')}), ${extra.length} extra (${extra.slice(0, 3).join(', ')})`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+async function ensureCorpus(): Promise<{ built: boolean; buildMs?: number }> {
+  const label = await output('docker', ['image', 'inspect', '-f', '{{index .Config.Labels "dockerLayers.bench"}}', CORPUS_IMAGE]).catch(() => '');
+  if (label === '1') {
+    return { built: false };
+  }
+  if (!(await succeeds('docker', ['image', 'inspect', BASE_IMAGE]))) {
+    throw new Error(`${BASE_IMAGE} is missing: build the test images first (bash test/setup/build-test-images.sh)`);
+  }
+  const context = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-bench-corpus-'));
+  try {
+    fs.writeFileSync(path.join(context, 'Dockerfile'), CORPUS_DOCKERFILE);
+    process.stdout.write(`building ${CORPUS_IMAGE} from ${BASE_IMAGE} (legacy builder, --network none): about 1 GB, 100,000 files …\n`);
+    // --no-cache: the time printed is always that of a whole build; --force-rm: a failed step leaves no container.
+    const build = await timedSpawn('docker', ['build', '-q', '--no-cache', '--force-rm', '--network', 'none', '-t', CORPUS_IMAGE, context], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    }).catch(async (error: Error) => {
+      // The legacy builder keeps the images of the steps that worked: untagged, with the corpus label.
+      // Newest first, as docker images lists them: removing a child prunes its untagged parents.
+      const listed = await output('docker', ['images', '-a', '--no-trunc', '-f', 'label=dockerLayers.bench=1', '--format', '{{.ID}} {{.Repository}}']).catch(() => '');
+      const leftovers = listed
+        .split('\n')
+        .map((line) => line.split(' '))
+        .filter(([id, repository]) => id && repository === '<none>')
+        .map(([id]) => id);
+      for (const id of leftovers) {
+        await timedSpawn('docker', ['rmi', id]).catch(() => undefined);
+      }
+      throw error;
+    });
+    process.stdout.write(`built ${CORPUS_IMAGE} in ${formatSeconds(build.ms)}\n`);
+    return { built: true, buildMs: round(build.ms) };
+  } finally {
+    fs.rmSync(context, { recursive: true, force: true });
+  }
+}
+
+/** The CLI where the test user can run it: the checkout itself, or a copy of bin/, dist/ and package.json in a folder it can read. */
+async function cliForUser(): Promise<{ cli: string; copy?: string }> {
+  if (await succeeds('runuser', ['-u', TEST_USER, '--', 'test', '-r', CLI, '-a', '-r', CLI_BUNDLE, '-a', '-x', process.execPath])) {
+    return { cli: CLI };
+  }
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-bench-cli-'));
+  fs.chmodSync(copy, 0o755);
+  for (const part of ['bin', 'dist', 'package.json']) {
+    fs.cpSync(path.join(REPO_ROOT, part), path.join(copy, part), { recursive: true });
+  }
+  await timedSpawn('chmod', ['-R', 'a+rX', copy]);
+  const cli = path.join(copy, 'bin', 'docker-layers.js');
+  if (!(await succeeds('runuser', ['-u', TEST_USER, '--', 'test', '-r', cli, '-a', '-x', process.execPath]))) {
+    throw new Error(`${TEST_USER} can read neither ${CLI} nor a copy in ${copy}, or cannot run ${process.execPath}`);
+  }
+  return { cli, copy };
+}
+
+/** A folder in the temporary directory that belongs to the test user. */
+function userTempDir(prefix: string, uid: number, gid: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chownSync(dir, uid, gid);
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
+export async function archiveBench(options: ArchiveBenchOptions): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    process.stdout.write(
+      `bench (archive): not run: this user (uid ${process.getuid?.()}) is not root.\n` +
+        `It runs the CLI as the unprivileged user ${TEST_USER} (runuser) and counts the layer folders under the data root, which only root can read. Run it as root: sudo npm run bench -- --only archive\n`,
+    );
+    return 0;
+  }
+  if (!fs.existsSync(CLI_BUNDLE)) {
+    throw new Error(`${CLI_BUNDLE} is missing: build the CLI first (npm run build)`);
+  }
+  const serverVersion = await output('docker', ['version', '--format', '{{.Server.Version}}']).catch((error: Error) => {
+    throw new Error(`no Docker daemon answers: ${error.message}`);
+  });
+  const uid = Number(await output('id', ['-u', TEST_USER]).catch(() => 'none'));
+  const gid = Number(await output('id', ['-g', TEST_USER]).catch(() => 'none'));
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
+    throw new Error(`the test user ${TEST_USER} does not exist: bash test/setup/ensure-test-user.sh (or DLE_TEST_USER=<a docker-group user>)`);
+  }
+  const gnuTime = await succeeds(GNU_TIME, ['-f', '%M', 'true']);
+  const timeArgs = gnuTime ? [GNU_TIME, '-f', `${RSS_MARKER}%M`] : [];
+
+  const corpus = await ensureCorpus();
+  if (!corpus.built) {
+    process.stdout.write(`${CORPUS_IMAGE} exists (built earlier; docker rmi ${CORPUS_IMAGE} to rebuild it)\n`);
+  }
+  const [imageId, sizeText, driver, upperDir, lowerDir] = (
+    await output('docker', ['image', 'inspect', '-f', '{{.Id}}|{{.Size}}|{{.GraphDriver.Name}}|{{.GraphDriver.Data.UpperDir}}|{{.GraphDriver.Data.LowerDir}}', CORPUS_IMAGE])
+  ).split('|');
+  const layerCount = (await output('docker', ['image', 'inspect', '-f', '{{range .RootFS.Layers}}{{println .}}{{end}}', CORPUS_IMAGE])).split('\n').filter(Boolean).length;
+  const diffDirs = driver === 'overlay2' ? [upperDir, ...(lowerDir ? lowerDir.split(':') : [])].filter((dir) => dir && dir !== '<no value>') : [];
+
+  const { cli: userCli, copy } = await cliForUser();
+  const noCacheHome = userTempDir('dle-bench-nocache-', uid, gid);
+  const keptCacheHome = userTempDir('dle-bench-cache-', uid, gid);
+  const rootCacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-bench-root-cache-'));
+  const asUser = (cacheHome: string, extra: readonly string[]) => ['-u', TEST_USER, '--', 'env', `XDG_CACHE_HOME=${cacheHome}`, ...timeArgs, process.execPath, userCli, 'diff', CORPUS_IMAGE, '--json', ...extra];
+  const asRoot = (): [string, string[]] => {
+    const command = [...timeArgs, process.execPath, CLI, 'diff', CORPUS_IMAGE, '--json'];
+    return [command[0], command.slice(1)];
+  };
+  const rootEnv = { ...process.env, XDG_CACHE_HOME: rootCacheHome };
+  const findArgs = ['-o', 'pipefail', '-c', 'find "$@" | wc -l', 'find-layers', ...diffDirs];
+  const baselineArgs = ['-o', 'pipefail', '-c', BASELINE_SCRIPT];
+
+  const commands = {
+    a: `bash -o pipefail -c "${BASELINE_SCRIPT} > /dev/null"`,
+    b: `runuser -u ${TEST_USER} -- env XDG_CACHE_HOME=<empty dir> node ${userCli} diff ${CORPUS_IMAGE} --json --no-cache > /dev/null`,
+    c: `runuser -u ${TEST_USER} -- env XDG_CACHE_HOME=<dir holding the archive> node ${userCli} diff ${CORPUS_IMAGE} --json > /dev/null`,
+    d: `node bin/docker-layers.js diff ${CORPUS_IMAGE} --json > /dev/null   (as root)`,
+    e: `find <the ${diffDirs.length} diff folders> | wc -l`,
+  };
+  process.stdout.write(
+    `\nArchive benchmark: Docker ${serverVersion}, ${CORPUS_IMAGE} (${imageId.slice(7, 19)}), ${(Number(sizeText) / 1e9).toFixed(2)} GB, ${layerCount} layers; ` +
+      `${options.runs} timed run(s) each after one untimed run that checks the results.\n` +
+      Object.entries(commands)
+        .map(([key, command]) => `  (${key}) ${command}`)
+        .join('\n') +
+      '\n\n',
+  );
+
+  try {
+    // Untimed: warm the page cache, and get what each approach finds.
+    const baselineListing = (await timedSpawn('bash', baselineArgs, { captureStdout: true })).stdout;
+    const archiveDiff = JSON.parse((await timedSpawn('runuser', asUser(noCacheHome, ['--no-cache']), { captureStdout: true })).stdout) as ImageDiffJson;
+    const firstCached = await timedSpawn('runuser', asUser(keptCacheHome, []), { captureStdout: true });
+    const firstCachedDiff = JSON.parse(firstCached.stdout) as ImageDiffJson;
+    const folderDiff = diffDirs.length > 0 ? (JSON.parse((await timedSpawn(...asRoot(), { captureStdout: true, env: rootEnv })).stdout) as ImageDiffJson) : undefined;
+    const findCount = diffDirs.length > 0 ? Number(await output('bash', findArgs)) : undefined;
+
+    // The Engine's archive, per layer, from the copy the first cached open kept.
+    const archiveFile = path.join(keptCacheHome, 'docker-layer-explorer', 'images', imageId.replace(/^sha256:/, ''), 'archive.tar');
+    const archiveBytes = fs.statSync(archiveFile).size;
+    const manifest = JSON.parse(await output('tar', ['-xOf', archiveFile, 'manifest.json'])) as { Layers: string[] }[];
+    const perLayer: TarListing[] = [];
+    for (const layer of manifest[0].Layers) {
+      perLayer.push(countListing(await output('bash', ['-o', 'pipefail', '-c', 'tar -xOf "$1" "$2" | tar -t', 'layer-listing', archiveFile, layer])));
+    }
+    const whole = countListing(baselineListing);
+    const counts = diffCounts(archiveDiff);
+
+    const problems: string[] = [];
+    const wholeOfLayers = addListings(perLayer);
+    if (JSON.stringify(whole) !== JSON.stringify(wholeOfLayers)) {
+      problems.push(`the baseline's listing (${JSON.stringify(whole)}) is not the sum of the archive's layers (${JSON.stringify(wholeOfLayers)})`);
+    }
+    if (counts.length !== perLayer.length) {
+      problems.push(`diff lists ${counts.length} layers, the archive has ${perLayer.length}`);
+    }
+    const verification = perLayer.map((tar, index) => {
+      const layer = counts[index] ?? { added: 0, modified: 0, deletedPaths: 0, opaqueFolders: 0 };
+      const same = tar.nonFolders === layer.added + layer.modified && tar.whiteouts === layer.deletedPaths && tar.opaqueMarkers === layer.opaqueFolders;
+      if (!same) {
+        problems.push(`layer ${index}: tar lists ${JSON.stringify(tar)}, diff ${JSON.stringify(layer)}`);
+      }
+      return { index, tar, diff: layer, consistent: same };
+    });
+    for (const [what, other] of [
+      ['the first open into an empty cache (c, untimed)', firstCachedDiff],
+      ['diff as root from the layer folders (d)', folderDiff],
+    ] as const) {
+      const difference = other ? jsonDifference(what, other, archiveDiff) : undefined;
+      if (difference) {
+        problems.push(difference);
+      }
+    }
+    const totalDiff = counts.reduce((sum, layer) => sum + layer.added + layer.modified, 0);
+    const mergedFiles = mergedFileCount(archiveDiff);
+
+    // Timed, interleaved so that a slow moment of the machine does not land on one approach only.
+    const samples = { a: [] as number[], b: [] as number[], c: [] as number[], d: [] as number[], e: [] as number[] };
+    const rss = { b: [] as number[], c: [] as number[], d: [] as number[] };
+    for (let run = 0; run < options.runs; run++) {
+      samples.a.push((await timedSpawn('bash', baselineArgs)).ms);
+      const b = await timedSpawn('runuser', asUser(noCacheHome, ['--no-cache']));
+      samples.b.push(b.ms);
+      const c = await timedSpawn('runuser', asUser(keptCacheHome, []));
+      samples.c.push(c.ms);
+      for (const [key, result] of [['b', b], ['c', c]] as const) {
+        if (result.maxRssKb !== undefined) {
+          rss[key].push(result.maxRssKb);
+        }
+      }
+      if (diffDirs.length > 0) {
+        const d = await timedSpawn(...asRoot(), { env: rootEnv });
+        samples.d.push(d.ms);
+        if (d.maxRssKb !== undefined) {
+          rss.d.push(d.maxRssKb);
+        }
+        samples.e.push((await timedSpawn('bash', findArgs, { captureStdout: true })).ms);
+      }
+      process.stdout.write(`  run ${run + 1}/${options.runs}: (a) ${formatSeconds(samples.a[run])}  (b) ${formatSeconds(samples.b[run])}  (c) ${formatSeconds(samples.c[run])}` + (diffDirs.length > 0 ? `  (d) ${formatSeconds(samples.d[run])}  (e) ${formatSeconds(samples.e[run])}` : '') + '\n');
+    }
+
+    const rows = {
+      a: measurement('(a) docker save | tar -xO | tar -ti', commands.a, samples.a),
+      b: measurement(`(b) diff --no-cache, as ${TEST_USER} (archive)`, commands.b, samples.b, rss.b),
+      c: measurement(`(c) diff, second open (archive cached)`, commands.c, samples.c, rss.c),
+      ...(diffDirs.length > 0 ? { d: measurement('(d) diff as root (layer folders)', commands.d, samples.d, rss.d), e: measurement('(e) find <diff folders> | wc -l', commands.e, samples.e) } : {}),
+    };
+    const ratioBA = rows.b.medianMs / rows.a.medianMs;
+    const ratioDE = rows.d && rows.e ? rows.d.medianMs / rows.e.medianMs : undefined;
+    const ratioCell = (key: string) => (key === 'b' ? `${ratioBA.toFixed(2)}× (a)` : key === 'd' && ratioDE !== undefined ? `${ratioDE.toFixed(1)}× (e)` : '');
+    const table = formatTable(
+      ['approach', 'median', 'min', 'max', 'ratio', 'peak RSS'],
+      Object.entries(rows).map(([key, row]) => [row.name, formatSeconds(row.medianMs), formatSeconds(row.minMs), formatSeconds(row.maxMs), ratioCell(key), row.peakRssMb !== undefined ? `${row.peakRssMb.toFixed(0)} MB` : '']),
+    );
+    const peakB = rows.b.peakRssMb;
+    process.stdout.write(
+      `\n${table}\n\n` +
+        `(b)/(a) = ${ratioBA.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratioBA <= TARGET_RATIO ? 'met' : 'MISSED'}); ` +
+        `peak RSS of (b) ${peakB !== undefined ? `${peakB.toFixed(0)} MB (target ≤ ${TARGET_RSS_MB} MB: ${peakB <= TARGET_RSS_MB ? 'met' : 'MISSED'})` : `not measured (no GNU time at ${GNU_TIME}: apt-get install -y time)`}; ` +
+        `second open (c) ${formatSeconds(rows.c.medianMs)}` +
+        (ratioDE !== undefined ? `; (d)/(e) = ${ratioDE.toFixed(1)}` : '') +
+        `.\nFirst open into an empty cache (untimed check run, download kept): ${formatSeconds(firstCached.ms)}` +
+        (firstCached.maxRssKb !== undefined ? `, peak RSS ${((firstCached.maxRssKb * 1024) / 1e6).toFixed(0)} MB` : '') +
+        '.\n\n' +
+        `Corpus: ${CORPUS_IMAGE}, Size ${sizeText} bytes, archive ${archiveBytes} bytes, ${layerCount} layers; ` +
+        `tar -t lists ${whole.nonFolders} non-folder entries, ${whole.folders} folders, ${whole.whiteouts} whiteouts, ${whole.opaqueMarkers} opaque markers; ` +
+        `${mergedFiles} files in the merged image` +
+        (findCount !== undefined ? `; find counts ${findCount} entries in the diff folders` : '') +
+        '.\n' +
+        formatTable(
+          ['layer', 'tar: non-folders', 'folders', 'whiteouts', 'opaque', 'diff: added', 'modified', 'deleted', 'opaque', ''],
+          verification.map(({ index, tar, diff, consistent }) => [
+            String(index),
+            String(tar.nonFolders),
+            String(tar.folders),
+            String(tar.whiteouts),
+            String(tar.opaqueMarkers),
+            String(diff.added),
+            String(diff.modified),
+            String(diff.deletedPaths),
+            String(diff.opaqueFolders),
+            consistent ? 'ok' : 'MISMATCH',
+          ]),
+        ) +
+        '\n' +
+        (problems.length === 0
+          ? `Consistent: per layer, tar's non-folder entries = diff's added + modified (${totalDiff} in all), whiteouts and opaque markers = deleted; (b), (c) and (d) give the same JSON. tar's folders are not in diff (it lists non-folder entries).\n`
+          : `PROBLEMS:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n`),
+    );
+
+    fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    fs.writeFileSync(
+      RESULTS_FILE,
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          runs: options.runs,
+          host: os.hostname(),
+          node: process.version,
+          cpus: os.cpus().length,
+          cpuModel: os.cpus()[0]?.model,
+          memoryBytes: os.totalmem(),
+          docker: serverVersion,
+          corpus: {
+            image: CORPUS_IMAGE,
+            id: imageId,
+            sizeBytes: Number(sizeText),
+            archiveBytes,
+            layers: layerCount,
+            built: corpus.built,
+            buildMs: corpus.buildMs,
+            tarListing: whole,
+            mergedFiles,
+            findEntries: findCount,
+            dockerfile: CORPUS_DOCKERFILE,
+          },
+          verification,
+          consistent: problems.length === 0,
+          problems,
+          firstCachedOpen: { ms: round(firstCached.ms), maxRssKb: firstCached.maxRssKb },
+          results: rows,
+          ratioBOverA: round(ratioBA),
+          ratioDOverE: ratioDE !== undefined ? round(ratioDE) : undefined,
+          targets: { ratio: TARGET_RATIO, rssMb: TARGET_RSS_MB },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    process.stdout.write(`Wrote ${path.relative(REPO_ROOT, RESULTS_FILE)}\n`);
+    return problems.length === 0 ? 0 : 1;
+  } finally {
+    for (const dir of [noCacheHome, keptCacheHome, rootCacheHome, ...(copy ? [copy] : [])]) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
