@@ -72,9 +72,17 @@ export class OpenedArchives implements vscode.Disposable {
   /** The catalog a layer reference is read through: its archive's, or the daemon's. */
   async catalogFor(ref: LayerRef, connection: EngineConnection): Promise<ImageCatalog> {
     if (ref.owner === 'image' && ref.archive) {
-      return (await this.open(ref.archive)).catalog;
+      return this.catalogOfOpened(ref.archive);
     }
     return (await connection.get()).catalog;
+  }
+
+  /** The catalog of an archive the user opened; a path named by a URI made elsewhere opens nothing. */
+  async catalogOfOpened(archivePath: string): Promise<ImageCatalog> {
+    if (!this.paths.includes(path.resolve(archivePath))) {
+      throw new Error(vscode.l10n.t('{0} is not an image archive opened in the Docker Layers view.', archivePath));
+    }
+    return (await this.open(archivePath)).catalog;
   }
 
   dispose(): void {

@@ -59,7 +59,7 @@ export class InspectDocumentProvider implements vscode.TextDocumentContentProvid
 
   private async inspect(target: InspectTarget): Promise<unknown> {
     const archive = target.kind !== 'container' ? target.archive : undefined;
-    const catalog = archive ? (await this.archives.open(archive)).catalog : (await this.connection.get()).catalog;
+    const catalog = archive ? await this.archives.catalogOfOpened(archive) : (await this.connection.get()).catalog;
     const { engine } = catalog;
     switch (target.kind) {
       case 'image':

@@ -14,6 +14,9 @@ import { LayerEntry, LayerEntryKind, LayerFileSystem, LayerFsError } from '../co
 import { LayerUnavailableError } from '../core/storage/openLocation';
 import { limitationMessage } from '../contracts/limitationMessages';
 
+/** Files are read whole into memory to open them: past this, the read is refused with a clear message. */
+const MAX_OPEN_BYTES = 512 * 1024 * 1024;
+
 export class LayerFileSystemProvider implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
@@ -54,7 +57,7 @@ export class LayerFileSystemProvider implements vscode.FileSystemProvider, vscod
           return Buffer.from('whiteout: this layer deletes this path\n');
         case 'file':
         case 'hardlink':
-          return files.readFile(ref.path);
+          return files.readFile(ref.path, { maxBytes: MAX_OPEN_BYTES });
         case 'directory':
         case 'opaqueDirectory':
           throw vscode.FileSystemError.FileIsADirectory(uri);
@@ -152,6 +155,8 @@ function toFileSystemError(error: unknown, uri: vscode.Uri): Error {
       return vscode.FileSystemError.FileNotADirectory(uri);
     case 'isDirectory':
       return vscode.FileSystemError.FileIsADirectory(uri);
+    case 'tooLarge':
+      return vscode.FileSystemError.Unavailable(vscode.l10n.t('{0} is too large to open in the editor ({1}).', uri.path, error.message));
     default:
       return vscode.FileSystemError.Unavailable(error.message);
   }
