@@ -31,10 +31,6 @@ export class LayerIndex {
     this.children.set('/', new Set());
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   get tarContentBytes(): number {
     return this.contentBytes;
   }

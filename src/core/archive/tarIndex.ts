@@ -237,16 +237,6 @@ export class TarIndexer {
   }
 }
 
-/** Indexes a whole stream of chunks; resolves with the entries once it ended cleanly. */
-export async function indexTarStream(chunks: AsyncIterable<Buffer>, onEntry: (entry: TarEntry) => void): Promise<{ bytes: number; entries: number }> {
-  const indexer = new TarIndexer(onEntry);
-  for await (const chunk of chunks) {
-    indexer.write(chunk);
-  }
-  indexer.end();
-  return { bytes: indexer.position, entries: indexer.entryCount };
-}
-
 function isZeroBlock(block: Buffer): boolean {
   for (let i = 0; i < BLOCK; i++) {
     if (block[i] !== 0) {
