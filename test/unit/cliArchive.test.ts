@@ -72,6 +72,20 @@ describe('docker-layers on a saved archive (no daemon)', () => {
       deleted: [{ path: '/app/old', opaque: true }, { path: '/data/doomed.txt' }],
     });
     assert.match(diff.layers[1].chainId, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(stdout, `${JSON.stringify(diff, null, 2)}\n`, 'printed in pieces, exactly as JSON.stringify prints it');
+  });
+
+  it('diff --json streams large layers and empty lists in the same shape JSON.stringify gives', async () => {
+    const files = Array.from({ length: 3000 }, (_, i) => ({ name: `many/f${String(i).padStart(4, '0')}"\u00e9`, content: 'x'.repeat(i % 7) }));
+    const wide = path.join(scratch, 'wide.tar');
+    fs.writeFileSync(wide, savedArchive([{ repoTags: ['acc/wide:1'], layers: [tarOf(files), tarOf([{ name: 'many/.wh.f0000"\u00e9' }])] }]).bytes);
+    const { code, stdout, stderr } = await runCli(['diff', wide, '--json'], noDaemon);
+    assert.equal(code, 0, stderr);
+    const diff = JSON.parse(stdout) as ImageDiffJson;
+    assert.equal(diff.layers[0].added.length, 3000);
+    assert.deepEqual(diff.layers[0].added[2], { path: '/many/f0002"\u00e9', size: 2 });
+    assert.deepEqual([diff.layers[1].added, diff.layers[1].modified, diff.layers[1].deleted], [[], [], [{ path: '/many/f0000"\u00e9' }]]);
+    assert.equal(stdout, `${JSON.stringify(diff, null, 2)}\n`);
   });
 
   it('prints names from an archive without terminal escapes', async () => {

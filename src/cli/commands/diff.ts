@@ -45,43 +45,81 @@ export const diffCommand: Subcommand = {
     const [{ catalog: images, reference }] = targets;
     const layers = await images.imageLayers(reference);
     const history = await images.fileHistory(layers.image.id);
-    const json = toDiffJson(layers, history.changes);
-    stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : formatDiffText(layers, json));
+    const chunks = options.json ? diffJsonChunks(layers, history.changes) : diffTextChunks(layers, history.changes);
+    writeBuffered(chunks, stdout);
     return 0;
   },
 };
 
-export function toDiffJson(image: ImageLayers, changes: readonly LayerChanges[]): ImageDiffJson {
+/** Each layer's changes, sorted by path (a sorted copy of references: the history's lists stay as they are). */
+export function sortedChanges(image: ImageLayers, changes: readonly LayerChanges[]): { index: number; chainId: string; changes: LayerChanges }[] {
   const byPath = <T extends { path: string }>(list: readonly T[]) => [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return {
-    image: image.image.id,
-    layers: image.layers.map((layer) => {
-      const layerChanges = changes[layer.index] ?? { added: [], modified: [], deleted: [] };
-      return {
-        index: layer.index,
-        chainId: layer.chainId,
-        added: byPath(layerChanges.added).map(({ path: file, size }) => ({ path: file, size })),
-        modified: byPath(layerChanges.modified).map(({ path: file, size }) => ({ path: file, size })),
-        deleted: byPath(layerChanges.deleted).map((entry) => ('opaque' in entry ? { path: entry.path, opaque: true as const } : { path: entry.path })),
-      };
-    }),
-  };
+  return image.layers.map((layer) => {
+    const own = changes[layer.index] ?? { added: [], modified: [], deleted: [] };
+    return { index: layer.index, chainId: layer.chainId, changes: { added: byPath(own.added), modified: byPath(own.modified), deleted: byPath(own.deleted) } };
+  });
 }
 
-export function formatDiffText(image: ImageLayers, diff: ImageDiffJson): string {
-  const lines = [`${stripControlCharacters(imageDisplayName(image.image))}  ${shortId(image.image.id)}  ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}`];
-  for (const layer of diff.layers) {
-    const step = stripControlCharacters(layerStepLabel(image.layers[layer.index]));
-    lines.push(`  ${layer.index}  ${truncate(step, 60)}  +${layer.added.length} ~${layer.modified.length} -${layer.deleted.length}`);
+/**
+ * The contract's JSON, exactly as `JSON.stringify(json, null, 2)` prints it, in pieces: an image
+ * of 100,000 files never sits in memory as one object tree or one string.
+ */
+export function* diffJsonChunks(image: ImageLayers, changes: readonly LayerChanges[]): Generator<string> {
+  const layers = sortedChanges(image, changes);
+  yield `{\n  "image": ${JSON.stringify(image.image.id)},\n  "layers": ${layers.length ? '[' : '[]'}`;
+  for (const [n, layer] of layers.entries()) {
+    yield `${n ? ',' : ''}\n    {\n      "index": ${layer.index},\n      "chainId": ${JSON.stringify(layer.chainId)}`;
+    const lists: [string, readonly object[], (item: never) => object][] = [
+      ['added', layer.changes.added, ({ path, size }: { path: string; size: number }) => ({ path, size })],
+      ['modified', layer.changes.modified, ({ path, size }: { path: string; size: number }) => ({ path, size })],
+      ['deleted', layer.changes.deleted, (entry: DeletedPath) => ('opaque' in entry ? { path: entry.path, opaque: true } : { path: entry.path })],
+    ];
+    for (const [name, items, shape] of lists) {
+      yield `,\n      ${JSON.stringify(name)}: ${items.length ? '[' : '[]'}`;
+      for (const [i, item] of items.entries()) {
+        const text = JSON.stringify(shape(item as never), null, 2).replace(/\n/g, '\n        ');
+        yield `${i ? ',' : ''}\n        ${text}`;
+      }
+      if (items.length) {
+        yield '\n      ]';
+      }
+    }
+    yield '\n    }';
+  }
+  yield `${layers.length ? '\n  ]' : ''}\n}\n`;
+}
+
+export function* diffTextChunks(image: ImageLayers, changes: readonly LayerChanges[]): Generator<string> {
+  yield `${stripControlCharacters(imageDisplayName(image.image))}  ${shortId(image.image.id)}  ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}\n`;
+  for (const { index, changes: layer } of sortedChanges(image, changes)) {
+    const step = stripControlCharacters(layerStepLabel(image.layers[index]));
+    yield `  ${index}  ${truncate(step, 60)}  +${layer.added.length} ~${layer.modified.length} -${layer.deleted.length}\n`;
     for (const file of layer.added) {
-      lines.push(`     A ${stripControlCharacters(file.path)}  ${formatBytes(file.size)}`);
+      yield `     A ${stripControlCharacters(file.path)}  ${formatBytes(file.size)}\n`;
     }
     for (const file of layer.modified) {
-      lines.push(`     M ${stripControlCharacters(file.path)}  ${formatBytes(file.size)}`);
+      yield `     M ${stripControlCharacters(file.path)}  ${formatBytes(file.size)}\n`;
     }
     for (const entry of layer.deleted) {
-      lines.push(`     D ${stripControlCharacters(entry.path)}${'opaque' in entry ? '/  (opaque: replaces the folder below)' : ''}`);
+      yield `     D ${stripControlCharacters(entry.path)}${'opaque' in entry ? '/  (opaque: replaces the folder below)' : ''}\n`;
     }
   }
-  return `${lines.join('\n')}\n`;
+}
+
+/** Joins small pieces into writes of about 64 KiB (stdout is synchronous for files and pipes on Linux). */
+function writeBuffered(chunks: Iterable<string>, write: (text: string) => void): void {
+  let pending: string[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    pending.push(chunk);
+    length += chunk.length;
+    if (length >= 65536) {
+      write(pending.join(''));
+      pending = [];
+      length = 0;
+    }
+  }
+  if (pending.length) {
+    write(pending.join(''));
+  }
 }

@@ -6,7 +6,6 @@
  * that last wrote each path. Pure over layer readers: a folder and an archive give the same.
  */
 import { LayerEntry, LayerFileSystem } from '../layerfs/layerFileSystem';
-import { joinLayerPath } from '../layerfs/layerPath';
 
 export interface ChangedFile {
   path: string;
@@ -16,7 +15,7 @@ export interface ChangedFile {
 export type DeletedPath = { path: string } | { path: string; opaque: true };
 
 export interface LayerChanges {
-  /** Non-folder entries that no layer below had. */
+  /** Non-folder entries that no layer below had (the layer's own entries: no copies). */
   added: ChangedFile[];
   /** Non-folder entries that replace one from a layer below. */
   modified: ChangedFile[];
@@ -30,47 +29,59 @@ interface Version {
   entry: LayerEntry | null;
 }
 
+/**
+ * One path of the image. Kept small, as there is one per path of every layer: the first version
+ * is held inline (most paths are written once), the path itself is not stored (the entries that
+ * layers wrote carry it).
+ */
 export class PathNode {
-  readonly versions: Version[] = [];
+  private readonly firstLayer: number;
+  private readonly firstEntry: LayerEntry | null;
+  private laterVersions: Version[] | undefined;
   children: Map<string, PathNode> | undefined;
 
-  constructor(readonly path: string) {}
+  constructor(layer: number, entry: LayerEntry | null) {
+    this.firstLayer = layer;
+    this.firstEntry = entry;
+  }
+
+  addVersion(layer: number, entry: LayerEntry | null): void {
+    if (this.laterVersions) {
+      this.laterVersions.push({ layer, entry });
+    } else {
+      this.laterVersions = [{ layer, entry }]; // A literal is sized to fit; a first push would reserve 17 slots.
+    }
+  }
 
   /** The entry visible as of `layer` (the last version at or below it), null when deleted or not yet there. */
   at(layer: number): LayerEntry | null {
-    for (let i = this.versions.length - 1; i >= 0; i--) {
-      if (this.versions[i].layer <= layer) {
-        return this.versions[i].entry;
-      }
-    }
-    return null;
+    const version = this.versionAt(layer);
+    return version ? version.entry : null;
   }
 
   /** The layer that wrote what is visible as of `layer`. */
   writerAt(layer: number): number | undefined {
-    for (let i = this.versions.length - 1; i >= 0; i--) {
-      if (this.versions[i].layer <= layer) {
-        return this.versions[i].entry ? this.versions[i].layer : undefined;
-      }
-    }
-    return undefined;
+    const version = this.versionAt(layer);
+    return version?.entry ? version.layer : undefined;
   }
 
-  child(name: string): PathNode {
-    this.children ??= new Map();
-    let node = this.children.get(name);
-    if (!node) {
-      node = new PathNode(joinLayerPath(this.path, name));
-      this.children.set(name, node);
+  private versionAt(layer: number): Version | undefined {
+    const later = this.laterVersions;
+    if (later) {
+      for (let i = later.length - 1; i >= 0; i--) {
+        if (later[i].layer <= layer) {
+          return later[i];
+        }
+      }
     }
-    return node;
+    return this.firstLayer <= layer ? { layer: this.firstLayer, entry: this.firstEntry } : undefined;
   }
 }
 
 const isFolder = (entry: LayerEntry | null) => entry !== null && (entry.kind === 'directory' || entry.kind === 'opaqueDirectory');
 
 export class FileHistory {
-  readonly root = new PathNode('/');
+  readonly root = new PathNode(0, null);
   readonly changes: LayerChanges[] = [];
 
   private constructor(readonly layerCount: number) {}
@@ -102,14 +113,25 @@ export class FileHistory {
   private async applyFolder(folder: PathNode, layer: LayerFileSystem, path: string, index: number, changes: LayerChanges, signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
     const entries = await layer.readDirectory(path);
+    const children = (folder.children ??= new Map<string, PathNode>());
     for (const entry of entries) {
-      const node = folder.child(entry.name);
-      const before = node.at(index - 1);
+      const existing = children.get(entry.name);
+      const before = existing?.at(index - 1) ?? null;
+      const written = entry.kind === 'whiteout' ? null : entry;
+      let node: PathNode;
+      if (existing) {
+        node = existing;
+      } else {
+        node = new PathNode(index, written);
+        children.set(entry.name, node);
+      }
       switch (entry.kind) {
         case 'whiteout':
-          changes.deleted.push({ path: entry.path });
-          deleteBelow(node, index);
-          node.versions.push({ layer: index, entry: null });
+          changes.deleted.push(entry);
+          if (existing) {
+            deleteBelow(node, index);
+            node.addVersion(index, null);
+          }
           break;
         case 'directory':
         case 'opaqueDirectory':
@@ -119,15 +141,19 @@ export class FileHistory {
           } else if (before && !isFolder(before)) {
             node.children = undefined; // A file became a folder: nothing of old is below it.
           }
-          node.versions.push({ layer: index, entry });
+          if (existing) {
+            node.addVersion(index, entry);
+          }
           await this.applyFolder(node, layer, entry.path, index, changes, signal);
           break;
         default:
           if (isFolder(before)) {
             deleteBelow(node, index); // A folder became a file.
           }
-          (before ? changes.modified : changes.added).push({ path: entry.path, size: entry.size });
-          node.versions.push({ layer: index, entry });
+          (before ? changes.modified : changes.added).push(entry);
+          if (existing) {
+            node.addVersion(index, entry);
+          }
       }
     }
   }
@@ -138,7 +164,7 @@ function deleteBelow(node: PathNode, layer: number): void {
   for (const child of node.children?.values() ?? []) {
     if (child.at(layer) !== null) {
       deleteBelow(child, layer);
-      child.versions.push({ layer, entry: null });
+      child.addVersion(layer, null);
     }
   }
 }

@@ -36,8 +36,9 @@ export class MergedFileSystem implements LayerFileSystem {
     }
     const entries: MergedEntry[] = [];
     for (const child of node.children?.values() ?? []) {
-      if (child.at(this.upTo)) {
-        entries.push(this.entryOf(child, child.path));
+      const entry = child.at(this.upTo);
+      if (entry) {
+        entries.push(this.entryOf(child, entry.path));
       }
     }
     return entries;

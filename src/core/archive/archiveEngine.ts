@@ -64,7 +64,7 @@ export class ArchiveEngine implements EngineApi {
     throw new EngineNotFoundError(reference, `No such container: ${reference} (an image archive holds no containers)`);
   }
 
-  async exportImage(reference: string): Promise<Readable> {
+  async saveImage(reference: string): Promise<number> {
     throw new EngineNotFoundError(reference, `${this.archive.source} is read where it is: there is nothing to export`);
   }
 

@@ -23,7 +23,7 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
   ) {}
 
   async stat(layerPath: string): Promise<LayerEntry> {
-    return publicEntry(this.find(layerPath));
+    return this.find(layerPath);
   }
 
   async readDirectory(layerPath: string): Promise<LayerEntry[]> {
@@ -32,7 +32,7 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
     if (!children) {
       throw new LayerFsError('notDirectory', entry.path, 'is not a directory');
     }
-    return children.map(publicEntry);
+    return children;
   }
 
   async readFile(layerPath: string, options: ReadFileOptions = {}): Promise<Buffer> {
@@ -83,9 +83,4 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
     }
     return entry;
   }
-}
-
-/** The entry without where its data is: a copy, so callers cannot change the index. */
-function publicEntry(entry: IndexedEntry): LayerEntry {
-  return { name: entry.name, path: entry.path, kind: entry.kind, size: entry.size, mode: entry.mode, mtimeMs: entry.mtimeMs, linkTarget: entry.linkTarget };
 }

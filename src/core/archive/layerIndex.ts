@@ -21,15 +21,11 @@ const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 
 export class LayerIndex {
-  private readonly entries = new Map<string, IndexedEntry>();
-  private readonly children = new Map<string, Set<string>>();
+  private root: IndexedEntry = Object.freeze(implicitDirectory('/'));
+  /** Each folder's entries by name: one map entry per tar entry (memory is by entries, and it adds up at 100,000). */
+  private readonly folders = new Map<string, Map<string, IndexedEntry>>([['/', new Map()]]);
   /** Σ of the tar's file entry sizes: the layer's size as dive and `docker history` count it. */
   private contentBytes = 0;
-
-  constructor() {
-    this.entries.set('/', implicitDirectory('/'));
-    this.children.set('/', new Set());
-  }
 
   get tarContentBytes(): number {
     return this.contentBytes;
@@ -39,7 +35,7 @@ export class LayerIndex {
     const path = normalizeLayerPath(tar.name);
     if (path === '/') {
       if (tar.type === 'directory') {
-        this.entries.set('/', { ...implicitDirectory('/'), mode: S_IFDIR | tar.mode, mtimeMs: tar.mtimeMs });
+        this.root = Object.freeze({ ...implicitDirectory('/'), mode: S_IFDIR | tar.mode, mtimeMs: tar.mtimeMs, kind: this.root.kind });
       }
       return;
     }
@@ -47,7 +43,14 @@ export class LayerIndex {
     const parent = layerPathParent(path);
     if (name === OPAQUE_MARKER) {
       const folder = this.ensureDirectory(parent);
-      folder.kind = 'opaqueDirectory';
+      if (folder.kind !== 'opaqueDirectory') {
+        const opaque: IndexedEntry = { ...folder, kind: 'opaqueDirectory' };
+        if (parent === '/') {
+          this.root = Object.freeze(opaque);
+        } else {
+          this.put(opaque);
+        }
+      }
       return;
     }
     if (name.startsWith(WHITEOUT_PREFIX) && name.length > WHITEOUT_PREFIX.length) {
@@ -59,7 +62,7 @@ export class LayerIndex {
     if (kind === 'file') {
       this.contentBytes += tar.size;
     }
-    const existing = this.entries.get(path);
+    const existing = this.lookup(path);
     this.put({
       name,
       path,
@@ -74,63 +77,55 @@ export class LayerIndex {
   }
 
   get(path: string): IndexedEntry | undefined {
-    return this.entries.get(normalizeLayerPath(path));
+    return this.lookup(normalizeLayerPath(path));
   }
 
   /** The entries directly in a folder; undefined when the path is not a folder of this layer. */
   list(path: string): IndexedEntry[] | undefined {
-    const normalized = normalizeLayerPath(path);
-    const names = this.children.get(normalized);
-    if (!names) {
-      return undefined;
-    }
-    const prefix = normalized === '/' ? '/' : `${normalized}/`;
-    return [...names].map((name) => this.entries.get(`${prefix}${name}`)!);
+    const children = this.folders.get(normalizeLayerPath(path));
+    return children && [...children.values()];
   }
 
   /** Every entry but the root, in no particular order. */
   *all(): IterableIterator<IndexedEntry> {
-    for (const entry of this.entries.values()) {
-      if (entry.path !== '/') {
-        yield entry;
-      }
+    for (const children of this.folders.values()) {
+      yield* children.values();
     }
   }
 
+  private lookup(path: string): IndexedEntry | undefined {
+    return path === '/' ? this.root : this.folders.get(layerPathParent(path))?.get(layerPathName(path));
+  }
+
   private put(entry: IndexedEntry): void {
-    const parent = this.ensureDirectory(layerPathParent(entry.path));
-    const previous = this.entries.get(entry.path);
+    const siblings = this.folders.get(this.ensureDirectory(layerPathParent(entry.path)).path)!;
+    const previous = siblings.get(entry.name);
     if (previous && isFolder(previous.kind) && !isFolder(entry.kind)) {
       this.removeBelow(entry.path); // A later entry replaced a folder with something else.
     }
-    this.entries.set(entry.path, entry);
-    this.children.get(parent.path)!.add(entry.name);
-    if (isFolder(entry.kind) && !this.children.has(entry.path)) {
-      this.children.set(entry.path, new Set());
+    // Frozen: readers get the index's own entries (a copy each was 10 MB at 100,000 files), and cannot change them.
+    siblings.set(entry.name, Object.freeze(entry));
+    if (isFolder(entry.kind) && !this.folders.has(entry.path)) {
+      this.folders.set(entry.path, new Map());
     }
   }
 
   private ensureDirectory(path: string): IndexedEntry {
-    const existing = this.entries.get(path);
+    const existing = this.lookup(path);
     if (existing && isFolder(existing.kind)) {
       return existing;
     }
-    const folder = implicitDirectory(path);
-    if (path !== '/') {
-      this.put(folder);
-    } else {
-      this.entries.set('/', folder);
-    }
-    return this.entries.get(path)!;
+    this.put(implicitDirectory(path)); // Never the root: that always exists.
+    return this.lookup(path)!;
   }
 
   private removeBelow(path: string): void {
-    for (const name of this.children.get(path) ?? []) {
-      const child = `${path}/${name}`;
-      this.removeBelow(child);
-      this.entries.delete(child);
+    for (const child of this.folders.get(path)?.values() ?? []) {
+      if (isFolder(child.kind)) {
+        this.removeBelow(child.path);
+      }
     }
-    this.children.delete(path);
+    this.folders.delete(path);
   }
 }
 

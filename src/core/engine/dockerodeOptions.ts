@@ -40,7 +40,13 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
     case 'https:': {
       const tls = endpoint.tls;
       const useTls = url.protocol === 'https:' || Boolean(tls) || url.port === '2376';
-      const [ca, cert, key] = await Promise.all([tls?.caFile, tls?.certFile, tls?.keyFile].map(readOptional));
+      // Read side by side; when several fail, the first in this order is named (not whichever failed first).
+      const read = await Promise.allSettled([tls?.caFile, tls?.certFile, tls?.keyFile].map(readOptional));
+      const failed = read.find((result) => result.status === 'rejected');
+      if (failed) {
+        throw failed.reason;
+      }
+      const [ca, cert, key] = read.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
       return {
         ...none,
         protocol: useTls ? 'https' : 'http',

@@ -15,6 +15,12 @@ import {
   ImageListEntry,
 } from './engineTypes';
 
+export interface SaveImageOptions {
+  signal?: AbortSignal;
+  /** Bytes received so far, called as they arrive. */
+  onBytes?: (bytes: number) => void;
+}
+
 export interface EngineApi {
   readonly endpoint: EngineEndpoint;
   info(signal?: AbortSignal): Promise<EngineInfo>;
@@ -24,8 +30,8 @@ export interface EngineApi {
   imageHistory(reference: string, signal?: AbortSignal): Promise<ImageHistoryEntry[]>;
   listContainers(signal?: AbortSignal): Promise<ContainerListEntry[]>;
   inspectContainer(reference: string, signal?: AbortSignal): Promise<ContainerInspect>;
-  /** The image archive (`docker save`): GET /images/{name}/get, as a stream without a deadline. */
-  exportImage(reference: string, signal?: AbortSignal): Promise<Readable>;
+  /** The image archive (`docker save`: GET /images/{name}/get) written to `file`, without a deadline; resolves with its size. */
+  saveImage(reference: string, file: string, options?: SaveImageOptions): Promise<number>;
   /** The raw event stream (JSON lines); EngineEventStream parses it and reconnects. */
   events(filters: Record<string, string[]>, signal?: AbortSignal): Promise<Readable>;
 }

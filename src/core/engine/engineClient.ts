@@ -5,13 +5,16 @@
  * caller's AbortSignal on (dockerode's own wrappers drop it for some endpoints).
  */
 import Dockerode from 'dockerode';
-import { Readable } from 'stream';
+import { createWriteStream } from 'fs';
+import { Readable, Transform } from 'stream';
+import { pipeline } from 'stream/promises';
 import { Logger } from '../logger';
-import { EngineApi } from './engineApi';
+import { EngineApi, SaveImageOptions } from './engineApi';
 import { EngineEndpoint } from './engineEndpoint';
 import { classifyEngineError, EngineNotFoundError } from './engineErrors';
 import { REQUEST_TIMEOUT_MS, dockerodeOptionsFor } from './dockerodeOptions';
 import { checkReference } from './references';
+import { WRITE_BUFFER_BYTES, downloadOverUnixSocket } from './socketDownload';
 import {
   ContainerInspect,
   ContainerListEntry,
@@ -95,9 +98,34 @@ export class EngineClient implements EngineApi {
     return this.get({ what: `GET /containers/${reference}/json`, path: `/containers/${reference}/json`, reference }, signal);
   }
 
-  exportImage(reference: string, signal?: AbortSignal): Promise<Readable> {
+  async saveImage(reference: string, file: string, options: SaveImageOptions = {}): Promise<number> {
     checkReference(reference, 'image');
-    return this.get({ what: `GET /images/${reference}/get`, path: `/images/${reference}/get`, reference, isStream: true }, signal);
+    const request: Request = { what: `GET /images/${reference}/get`, path: `/images/${reference}/get`, reference, isStream: true };
+    if (!this.endpoint.host.startsWith('unix://')) {
+      // TCP, TLS, SSH and named pipes: dockerode's stream (socketDownload.ts says what that costs).
+      let bytes = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.length;
+          options.onBytes?.(bytes);
+          callback(null, chunk);
+        },
+      });
+      const archive = await this.get<Readable>(request, options.signal);
+      await pipeline(archive, counter, createWriteStream(file, { highWaterMark: WRITE_BUFFER_BYTES }), { signal: options.signal });
+      return bytes;
+    }
+    const started = Date.now();
+    try {
+      const bytes = await downloadOverUnixSocket(this.endpoint.host.slice('unix://'.length), request.path, file, options);
+      this.log.trace(`${request.what} ${Date.now() - started} ms`);
+      return bytes;
+    } catch (error) {
+      if (options.signal?.aborted) {
+        throw error;
+      }
+      throw this.failure(request, error, Date.now() - started);
+    }
   }
 
   events(filters: Record<string, string[]>, signal?: AbortSignal): Promise<Readable> {
@@ -124,18 +152,21 @@ export class EngineClient implements EngineApi {
       this.log.trace(`${request.what} ${Date.now() - started} ms`);
       return result;
     } catch (error) {
-      const elapsed = Date.now() - started;
-      const statusCode = (error as { statusCode?: number }).statusCode;
-      this.log.warn(`${request.what} failed after ${elapsed} ms: ${(error as Error).message}`);
-      if (statusCode === 404 && request.reference !== undefined) {
-        const message = (error as { json?: { message?: string } }).json?.message ?? `No such object: ${request.reference}`;
-        throw new EngineNotFoundError(request.reference, message);
-      }
-      // docker-modem reports its own timeout as a reset connection; say what happened.
-      if (elapsed >= REQUEST_TIMEOUT_MS - 50 && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
-        throw classifyEngineError(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }), this.endpoint);
-      }
-      throw classifyEngineError(error, this.endpoint);
+      throw this.failure(request, error, Date.now() - started);
     }
+  }
+
+  private failure(request: Request, error: unknown, elapsed: number): Error {
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    this.log.warn(`${request.what} failed after ${elapsed} ms: ${(error as Error).message}`);
+    if (statusCode === 404 && request.reference !== undefined) {
+      const message = (error as { json?: { message?: string } }).json?.message ?? `No such object: ${request.reference}`;
+      return new EngineNotFoundError(request.reference, message);
+    }
+    // docker-modem reports its own timeout as a reset connection; say what happened.
+    if (!request.isStream && elapsed >= REQUEST_TIMEOUT_MS - 50 && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+      return classifyEngineError(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }), this.endpoint);
+    }
+    return classifyEngineError(error, this.endpoint);
   }
 }

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
-import { EngineApi } from '../../../src/core/engine/engineApi';
+import { pipeline } from 'stream/promises';
+import { EngineApi, SaveImageOptions } from '../../../src/core/engine/engineApi';
 import { EngineEndpoint } from '../../../src/core/engine/engineEndpoint';
 import { EngineNotFoundError } from '../../../src/core/engine/engineErrors';
 import {
@@ -89,13 +90,15 @@ export class RecordedEngine implements EngineApi {
     return this.answers.inspectContainerAs ? this.answers.inspectContainerAs(found) : found.inspect;
   }
   /** The archive this test gave for an image, or a 404 as a daemon without it answers. */
-  async exportImage(reference: string): Promise<Readable> {
+  async saveImage(reference: string, file: string, options: SaveImageOptions = {}): Promise<number> {
     this.requests.push(`export ${reference}`);
     const archive = this.answers.archives?.[this.findImage(reference).inspect.Id];
     if (!archive) {
       throw new EngineNotFoundError(reference, `no archive recorded for ${reference}`);
     }
-    return Readable.from([archive]);
+    await pipeline(Readable.from([archive]), fs.createWriteStream(file), { signal: options.signal });
+    options.onBytes?.(archive.length);
+    return archive.length;
   }
   async events(): Promise<Readable> {
     this.requests.push('events');
