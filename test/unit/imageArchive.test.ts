@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { ArchiveFormatError, ImageArchive } from '../../src/core/archive/imageArchive';
+import { ArchivePreindex, StreamingArchiveIndexer } from '../../src/core/archive/streamingArchiveIndexer';
 import { FIXTURES_DIR } from './helpers/fixtures';
 import { imageConfigOf, sha256 } from './helpers/archiveBuilder';
 import { TarSpec, tarOf } from './helpers/tarBuilder';
@@ -176,5 +177,69 @@ describe('ImageArchive', () => {
     const brokenArchive = await ImageArchive.open(broken, { cacheDir });
     await assert.rejects(brokenArchive.layer(brokenArchive.images[0], 0), /cannot decompress a gzip blob/);
     assert.ok(fs.readdirSync(path.join(cacheDir, 'layers')).every((name) => !name.includes('partial')), 'the partial copy is removed');
+  });
+});
+
+describe('StreamingArchiveIndexer (the archive indexed while it downloads)', () => {
+  function preindex(bytes: Buffer, chunkSize: number): ArchivePreindex | undefined {
+    const indexer = new StreamingArchiveIndexer();
+    for (let at = 0; at < bytes.length; at += chunkSize) {
+      indexer.write(bytes.subarray(at, at + chunkSize));
+    }
+    return indexer.finish();
+  }
+
+  async function listing(archive: ImageArchive): Promise<string[]> {
+    const lines: string[] = [];
+    for (const image of archive.images) {
+      for (let index = 0; index < image.layerEntries.length; index++) {
+        const layer = await archive.layer(image, index);
+        for (const entry of [...layer.index.all()].sort((a, b) => a.path.localeCompare(b.path))) {
+          lines.push(`${index} ${entry.path} ${entry.kind} ${entry.size} ${entry.kind === 'file' ? (await layer.readFile(entry.path)).toString('hex') : ''}`);
+        }
+      }
+    }
+    return lines;
+  }
+
+  it('gives the same images and layers as reading the file, however the stream is cut', async () => {
+    const { file } = classicArchive();
+    const bytes = fs.readFileSync(file);
+    const expected = await listing(await ImageArchive.open(file, { cacheDir }));
+    for (const chunkSize of [1, 511, 4096, bytes.length]) {
+      const indexed = preindex(bytes, chunkSize);
+      assert.ok(indexed, `chunks of ${chunkSize}`);
+      assert.equal(indexed.layers.size, 3, 'the three layer.tar files (the fourth is a symlink); no JSON, no VERSION file');
+      assert.deepEqual(await listing(await ImageArchive.open(file, { cacheDir, preindexed: indexed })), expected, `chunks of ${chunkSize}`);
+    }
+  });
+
+  it('reads no tar header of the file again: a layer whose headers were wiped on disk still lists', async () => {
+    const { file } = classicArchive();
+    const bytes = fs.readFileSync(file);
+    const indexed = preindex(bytes, 1000)!;
+    assert.equal(indexed.layers.size, 3);
+    const expected = await listing(await ImageArchive.open(file, { cacheDir, preindexed: indexed }));
+    // Wipe the first header of every indexed layer tar: only a re-read would notice.
+    const wiped = Buffer.from(bytes);
+    for (const offset of indexed.layers.keys()) {
+      wiped.fill(0x20, offset, offset + 512);
+    }
+    const copy = write('wiped.tar', wiped);
+    await assert.rejects(listing(await ImageArchive.open(copy, { cacheDir })), /not a usable image archive/);
+    const again = preindex(bytes, 1000)!;
+    const lines = await listing(await ImageArchive.open(copy, { cacheDir, preindexed: again }));
+    assert.deepEqual(lines.map((line) => line.split(' ').slice(0, 4).join(' ')), expected.map((line) => line.split(' ').slice(0, 4).join(' ')));
+  });
+
+  it('leaves compressed blobs to decompression, and gives nothing for a stream that is not a whole tar', async () => {
+    const { specs } = ociSpecs();
+    const bytes = tarOf(specs);
+    const file = write('oci-stream.tar', bytes);
+    const indexed = preindex(bytes, 777)!;
+    assert.equal(indexed.layers.size, 0, 'gzip and zstd blobs are not tars');
+    assert.deepEqual(await listing(await ImageArchive.open(file, { cacheDir, preindexed: indexed })), await listing(await ImageArchive.open(file, { cacheDir })));
+    assert.equal(preindex(bytes.subarray(0, bytes.length - 3000), 4096), undefined, 'truncated');
+    assert.equal(preindex(Buffer.from('not a tar at all'.repeat(64)), 100), undefined, 'not a tar');
   });
 });

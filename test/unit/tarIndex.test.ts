@@ -13,7 +13,9 @@ import { TarSpec, tarOf } from './helpers/tarBuilder';
 
 function entriesOf(tar: Buffer, chunkSize = tar.length): TarEntry[] {
   const entries: TarEntry[] = [];
-  const indexer = new TarIndexer((entry) => entries.push(entry));
+  const indexer = new TarIndexer((entry) => {
+    entries.push(entry);
+  });
   for (let at = 0; at < tar.length; at += chunkSize) {
     indexer.write(tar.subarray(at, at + chunkSize));
   }

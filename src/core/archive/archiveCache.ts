@@ -11,6 +11,7 @@ import { digestHex, isFullDigest } from '../digest';
 import { EngineApi } from '../engine/engineApi';
 import { Logger } from '../logger';
 import { ImageArchive } from './imageArchive';
+import { ArchivePreindex, StreamingArchiveIndexer } from './streamingArchiveIndexer';
 
 export interface ArchiveCacheOptions {
   dir: string;
@@ -69,14 +70,22 @@ export class ArchiveCache {
   private async load(engine: EngineApi, imageId: string, options: { signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void; expectedBytes?: number }): Promise<ImageArchive> {
     const folder = this.folderOf(imageId);
     const archive = path.join(folder, ARCHIVE);
+    let preindexed: ArchivePreindex | undefined;
     if (!(await exists(archive))) {
       await fs.mkdir(folder, { recursive: true });
       const partial = `${archive}.${process.pid}.partial`;
       const started = Date.now();
       let bytes = 0;
+      const indexer = new StreamingArchiveIndexer();
       try {
-        bytes = await engine.saveImage(imageId, partial, { signal: options.signal, onBytes: (received) => options.onProgress?.({ bytes: received, expectedBytes: options.expectedBytes }) });
+        bytes = await engine.saveImage(imageId, partial, {
+          signal: options.signal,
+          onBytes: (received) => options.onProgress?.({ bytes: received, expectedBytes: options.expectedBytes }),
+          onData: (chunk) => indexer.write(chunk),
+        });
         await fs.rename(partial, archive);
+        // Only an index of every byte that went to the file stands for it.
+        preindexed = indexer.bytes === bytes ? indexer.finish() : undefined;
       } catch (error) {
         await fs.rm(partial, { force: true });
         throw error;
@@ -85,7 +94,7 @@ export class ArchiveCache {
     }
     await this.touch(imageId);
     try {
-      const opened = await ImageArchive.open(archive, { cacheDir: folder, signal: options.signal });
+      const opened = await ImageArchive.open(archive, { cacheDir: folder, signal: options.signal, preindexed });
       await this.evict(imageId);
       return opened;
     } catch (error) {

@@ -15,6 +15,7 @@ import { normalizeLayerPath } from '../layerfs/layerPath';
 import { ArchiveLayerFileSystem, LayerTarFile } from './archiveLayerFileSystem';
 import { Compression, compressionOf, decompressor } from './compression';
 import { LayerIndex } from './layerIndex';
+import { ArchivePreindex } from './streamingArchiveIndexer';
 import { indexTarFile } from './tarFile';
 import { TarEntry, TarFormatError } from './tarIndex';
 
@@ -64,6 +65,8 @@ export interface OpenArchiveOptions {
   /** Where decompressed copies go; created when needed. */
   cacheDir: string;
   signal?: AbortSignal;
+  /** The index of this very file, built while it was written (the Engine's archive): no header is read again. */
+  preindexed?: ArchivePreindex;
 }
 
 export class ImageArchive {
@@ -75,6 +78,8 @@ export class ImageArchive {
     readonly images: ArchiveImage[],
     private readonly contents: ArchiveContents,
     private readonly cacheDir: string,
+    /** Layer tars indexed while the archive was written, by their data offset (a repeated layer's entries share one). */
+    private readonly prebuilt = new Map<number, LayerIndex>(),
   ) {}
 
   static async open(source: string, options: OpenArchiveOptions): Promise<ImageArchive> {
@@ -84,12 +89,14 @@ export class ImageArchive {
     let contents: ArchiveContents;
     if (stat.isDirectory()) {
       contents = await folderContents(source);
+    } else if (options.preindexed) {
+      contents = entryContents(source, options.preindexed.entries);
     } else {
       const tar = await plainTar(source, stat, options);
       contents = await tarContents(tar, source, options.signal);
     }
     const images = await readImages(source, contents);
-    return new ImageArchive(source, images, contents, options.cacheDir);
+    return new ImageArchive(source, images, contents, options.cacheDir, options.preindexed?.layers);
   }
 
   /** Bytes the image's layer blobs take in the archive (compressed where they are). */
@@ -123,6 +130,10 @@ export class ImageArchive {
     if (!blob) {
       throw new ArchiveFormatError(this.source, `the layer ${entry} named in its manifest is not in it`);
     }
+    const prebuilt = blob.file === this.source ? this.prebuilt.get(blob.offset) : undefined;
+    if (prebuilt) {
+      return new ArchiveLayerFileSystem(prebuilt, { path: blob.file, offset: blob.offset });
+    }
     const compression = await compressionAt(blob);
     const tar: LayerTarFile =
       compression === 'none'
@@ -152,14 +163,23 @@ async function plainTar(source: string, stat: { size: number; mtimeMs: number },
 }
 
 async function tarContents(tar: string, source: string, signal: AbortSignal | undefined): Promise<ArchiveContents> {
-  const entries = new Map<string, TarEntry>();
+  const entries: TarEntry[] = [];
   try {
-    await indexTarFile(tar, { offset: 0 }, (entry) => entries.set(archiveName(entry.name), entry), signal);
+    await indexTarFile(tar, { offset: 0 }, (entry) => void entries.push(entry), signal);
   } catch (error) {
     if (error instanceof TarFormatError) {
       throw new ArchiveFormatError(source, error.message);
     }
     throw error;
+  }
+  return entryContents(tar, entries);
+}
+
+/** The files of an outer tar, by name, from its entries. */
+function entryContents(tar: string, list: readonly TarEntry[]): ArchiveContents {
+  const entries = new Map<string, TarEntry>();
+  for (const entry of list) {
+    entries.set(archiveName(entry.name), entry);
   }
   return {
     blob(name) {

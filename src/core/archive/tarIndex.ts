@@ -53,7 +53,17 @@ interface PendingMeta {
   received: number;
 }
 
-/** Feed chunks with `write`, then call `end`; entries arrive through `onEntry` in order. */
+/** What an entry's data goes to, when the indexer is asked to pass it on (views valid only during the call). */
+export interface TarDataSink {
+  data(bytes: Buffer): void;
+  /** All of the entry's data has been passed on. */
+  end(): void;
+}
+
+/**
+ * Feed chunks with `write`, then call `end`; entries arrive through `onEntry` in order. Where
+ * `onEntry` returns a sink, the entry's data (without padding) goes to it as it streams by.
+ */
 export class TarIndexer {
   private offset = 0;
   private header: Buffer = Buffer.alloc(0);
@@ -67,8 +77,11 @@ export class TarIndexer {
   private zeroBlocks = 0;
   private ended = false;
   private entries = 0;
+  private sink: TarDataSink | undefined;
+  /** Of the bytes being skipped, how many are the entry's data (the rest is padding). */
+  private dataLeft = 0;
 
-  constructor(private readonly onEntry: (entry: TarEntry) => void) {}
+  constructor(private readonly onEntry: (entry: TarEntry) => TarDataSink | void) {}
 
   /** Bytes consumed so far. */
   get position(): number {
@@ -84,13 +97,13 @@ export class TarIndexer {
    * records): a reader of a file can seek past them and call skip() instead of reading them.
    */
   get skippableBytes(): number {
-    return this.meta ? 0 : this.skipping;
+    return this.meta || this.sink ? 0 : this.skipping;
   }
 
   /** Advances past `bytes` (at most skippableBytes) of data without reading them. */
   skip(bytes: number): void {
-    if (bytes > this.skippableBytes) {
-      throw new Error('skip() past the data being skipped');
+    if (bytes > this.skippableBytes || (this.sink && bytes > 0)) {
+      throw new Error('skip() past the data being skipped, or of data being passed on');
     }
     this.skipping -= bytes;
     this.offset += bytes;
@@ -108,6 +121,8 @@ export class TarIndexer {
         const take = Math.min(this.skipping, chunk.length - at);
         if (this.meta) {
           this.collectMeta(chunk.subarray(at, at + take));
+        } else if (this.sink) {
+          this.passData(chunk.subarray(at, at + Math.min(take, this.dataLeft)));
         }
         this.skipping -= take;
         this.offset += take;
@@ -191,7 +206,7 @@ export class TarIndexer {
     const type = TYPES[typeFlag] ?? 'other';
     const dataSize = type === 'file' || type === 'other' ? entrySize : 0;
     this.entries++;
-    this.onEntry({
+    const sink = this.onEntry({
       name,
       type,
       size: dataSize,
@@ -203,7 +218,24 @@ export class TarIndexer {
       dataOffset,
     });
     // Links, folders and devices carry no data, whatever the size field says (some writers set it).
-    this.skipping = Math.ceil((type === 'file' || type === 'other' ? entrySize : 0) / BLOCK) * BLOCK;
+    this.skipping = Math.ceil(dataSize / BLOCK) * BLOCK;
+    if (sink) {
+      this.sink = sink;
+      this.dataLeft = dataSize;
+      this.passData(Buffer.alloc(0)); // An empty entry ends at once.
+    }
+  }
+
+  private passData(bytes: Buffer): void {
+    const sink = this.sink!;
+    if (bytes.length) {
+      this.dataLeft -= bytes.length;
+      sink.data(bytes);
+    }
+    if (this.dataLeft === 0) {
+      this.sink = undefined;
+      sink.end();
+    }
   }
 
   private collectMeta(bytes: Buffer): void {

@@ -19,6 +19,8 @@ export interface SaveImageOptions {
   signal?: AbortSignal;
   /** Bytes received so far, called as they arrive. */
   onBytes?: (bytes: number) => void;
+  /** Each piece of the archive as it arrives (a view, valid only during the call): to index it in the same pass. */
+  onData?: (chunk: Buffer) => void;
 }
 
 export interface EngineApi {

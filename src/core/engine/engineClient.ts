@@ -107,6 +107,7 @@ export class EngineClient implements EngineApi {
       const counter = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           bytes += chunk.length;
+          options.onData?.(chunk);
           options.onBytes?.(bytes);
           callback(null, chunk);
         },

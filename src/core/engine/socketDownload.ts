@@ -38,53 +38,73 @@ export async function downloadOverUnixSocket(socketPath: string, requestPath: st
   }
 }
 
-function receive(socketPath: string, requestPath: string, output: fs.FileHandle, { signal, onBytes }: SaveImageOptions): Promise<number> {
+function receive(socketPath: string, requestPath: string, output: fs.FileHandle, { signal, onBytes, onData }: SaveImageOptions): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const decoder = new HttpResponseDecoder();
-    const pending = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+    // Two write buffers: the socket fills one while the other goes to disk, so reads and writes overlap.
+    let filling: Buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+    let spare: Buffer | undefined = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
     let used = 0;
+    let writing: Promise<void> = Promise.resolve();
     const errorBody: Buffer[] = [];
     let errorBytes = 0;
     let settled = false;
-    let writing: Promise<void> = Promise.resolve();
 
+    const asError = (failure: unknown) => (failure instanceof Error ? failure : new Error(JSON.stringify(failure)));
+    /** Sends the filled buffer to disk (after the write before it) and fills the spare one meanwhile. */
+    const handOver = () => {
+      const full = filling;
+      const length = used;
+      filling = spare!;
+      spare = undefined;
+      used = 0;
+      writing = writing.then(async () => {
+        for (let offset = 0; offset < length; ) {
+          offset += (await output.write(full, offset, length - offset)).bytesWritten;
+        }
+        spare = full;
+      });
+      writing.catch((error: unknown) => finish(error));
+    };
     const finish = (failure?: unknown) => {
-      const error = failure === undefined ? undefined : failure instanceof Error ? failure : new Error(JSON.stringify(failure));
       if (settled) {
         return;
       }
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      if (error) {
-        // A write in flight ends before the file is closed.
-        writing.then(() => reject(error), () => reject(error));
-        return;
-      }
-      if (decoder.statusCode !== 200) {
+      // Whatever the outcome, no write is in flight once this settles (the caller closes the file).
+      const written = writing.then(
+        () => undefined,
+        (error: unknown) => asError(error),
+      );
+      if (failure !== undefined) {
+        void written.then(() => reject(asError(failure)));
+      } else if (decoder.statusCode !== 200) {
         const body = Buffer.concat(errorBody).toString('utf8');
-        reject(new EngineStatusError(decoder.statusCode, parseJson(body), body));
-        return;
+        void written.then(() => reject(new EngineStatusError(decoder.statusCode, parseJson(body), body)));
+      } else {
+        void written.then(async (writeError) => {
+          if (writeError) {
+            reject(writeError);
+            return;
+          }
+          try {
+            for (let offset = 0; offset < used; ) {
+              offset += (await output.write(filling, offset, used - offset)).bytesWritten;
+            }
+            resolve(decoder.bodyBytes);
+          } catch (error) {
+            reject(asError(error));
+          }
+        });
       }
-      writing
-        .then(() => flush())
-        .then(
-          () => resolve(decoder.bodyBytes),
-          (writeError: unknown) => reject(writeError instanceof Error ? writeError : new Error(String(writeError))),
-        );
-    };
-    const flush = async () => {
-      let offset = 0;
-      while (offset < used) {
-        const { bytesWritten } = await output.write(pending, offset, used - offset);
-        offset += bytesWritten;
-      }
-      used = 0;
     };
     const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
     const onBody = (data: Buffer) => {
       if (decoder.statusCode === 200) {
-        used += data.copy(pending, used);
+        onData?.(data);
+        used += data.copy(filling, used);
       } else if (errorBytes < MAX_ERROR_BODY_BYTES) {
         const kept = data.subarray(0, MAX_ERROR_BODY_BYTES - errorBytes);
         errorBody.push(Buffer.from(kept));
@@ -108,17 +128,22 @@ function receive(socketPath: string, requestPath: string, output: fs.FileHandle,
             finish();
             return false;
           }
-          if (pending.length - used < READ_BUFFER_BYTES) {
-            // Full: stop reading until the buffer is on disk (the next read must fit whole).
-            writing = flush().then(
-              () => {
-                if (!settled) {
-                  socket.resume();
-                }
-              },
-              (error: unknown) => finish(error),
-            );
-            return false;
+          if (filling.length - used < READ_BUFFER_BYTES) {
+            // The next read must fit whole: hand this buffer over, or wait for the disk when both are full.
+            if (spare) {
+              handOver();
+            } else {
+              writing.then(
+                () => {
+                  if (!settled) {
+                    handOver();
+                    socket.resume();
+                  }
+                },
+                () => undefined, // finish() has the error (handOver's catch).
+              );
+              return false;
+            }
           }
           return true;
         },
