@@ -160,7 +160,7 @@ export async function removeLayerWorkspaceFolders(): Promise<number> {
 
 /** The layer's files (its diff folder) as a read-only docker-layer: folder. */
 function layerFilesUri(folder: LayerFolder): vscode.Uri {
-  return toLayerUri({ layer: folder.ref, root: 'files', path: '/' });
+  return toLayerUri({ layer: folder.ref, root: 'files', path: '/', where: folder.where });
 }
 
 function changeWorkspaceFolders(update: () => boolean): Promise<void> {

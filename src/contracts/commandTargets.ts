@@ -9,7 +9,7 @@ import { ImageLayers, Layer, layerStepLabel } from '../core/model/imageLayers';
 import { LayerRef } from '../core/layerfs/layerRef';
 import { StorageProfile } from '../core/storage/storageProfile';
 import { LayerEntryKind } from '../core/layerfs/layerFileSystem';
-import type { Uri } from 'vscode';
+import * as vscode from 'vscode';
 
 /** A layer's folder (overlay2's cache-id folder), for Reveal, Terminal and Copy Path. */
 export interface LayerFolder {
@@ -17,6 +17,8 @@ export interface LayerFolder {
   title: string;
   /** The layer whose folder this is, for docker-layer: URIs. */
   ref: LayerRef;
+  /** Whose layer it is, for tab titles and breadcrumbs: `acc/app:1 · layer 3`, `web · read-write layer`. */
+  where: string;
   cacheId: string;
   layerDir: string;
   diffDir: string;
@@ -43,7 +45,7 @@ export interface CopyableIds {
 /** A file or folder inside a layer, for Copy Path in Image, Copy Host Path, Open to the Side, Save a Copy As. */
 export interface LayerEntryTarget {
   /** Its docker-layer: URI (read-only, served by the layer file system provider). */
-  uri: Uri;
+  uri: vscode.Uri;
   /** In-layer path: `/app/hello.txt`. */
   path: string;
   name: string;
@@ -68,6 +70,12 @@ export function layerRefOf(image: ImageLayers, layer: Layer): LayerRef {
   return { owner: 'image', imageId: image.image.id, index: layer.index, ...(layer.location.kind === 'archive' ? { archive: layer.location.archive } : {}) };
 }
 
+/** `acc/app:1 · layer 3` (an untagged image by its short ID): what tab titles and breadcrumbs name. */
+export function imageLayerWhere(image: ImageLayers, layer: Layer): string {
+  const name = image.image.tags.length ? imageDisplayName(image.image) : shortId(image.image.id);
+  return vscode.l10n.t('{0} · layer {1}', name, layer.index);
+}
+
 export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | undefined {
   if (!layer.cacheId || !layer.layerDir || !layer.diffDir) {
     return undefined;
@@ -75,6 +83,7 @@ export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | u
   return {
     title: `layer ${layer.index} · ${truncate(layerStepLabel(layer), 32)} · ${layer.cacheId.slice(0, 12)}`,
     ref: layerRefOf(image, layer),
+    where: imageLayerWhere(image, layer),
     cacheId: layer.cacheId,
     layerDir: layer.layerDir,
     diffDir: layer.diffDir,

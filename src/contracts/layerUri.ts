@@ -2,9 +2,14 @@
  * `docker-layer:` URIs name a file inside a layer, never a host path:
  *   docker-layer://image-<image id hex>-<layer index>/app/hello.txt
  *   docker-layer://container-<container id hex>-rw/etc/hosts         (…-init for the init layer)
- * The query says which tree (`root=merged`: the file system as of the layer; `root=folder`: the
- * backend folder that holds the layer, overlay2's cache-id folder) and, for an image in a saved
- * archive, which archive (`archive=<its path, base64url>`). Built and read only here.
+ * The query is a JSON object (VS Code's label formatters read only that form):
+ *   root     which tree: `merged` (the file system as of the layer), `folder` (the backend folder
+ *            that holds the layer, overlay2's cache-id folder); absent: the layer's own files;
+ *   archive  for an image in a saved archive, the archive's path;
+ *   in       where the file is, for people: `acc/whiteout:1 · layer 2`. The manifest's label
+ *            formatter puts it in tab titles, breadcrumbs and hovers (`new — acc∕whiteout:1 · layer 2`).
+ *            Not part of what the URI names.
+ * Built and read only here.
  */
 import * as vscode from 'vscode';
 import { LayerRef, LayerRoot } from '../core/layerfs/layerRef';
@@ -17,6 +22,14 @@ export interface LayerFileRef {
   root: LayerRoot;
   /** In-layer path, `/app/hello.txt`. */
   path: string;
+  /** Where it is, for people: `acc/whiteout:1 · layer 2` (the `in` of the query). */
+  where?: string;
+}
+
+interface LayerUriQuery {
+  root?: LayerRoot;
+  archive?: string;
+  in?: string;
 }
 
 const IMAGE_AUTHORITY = /^image-([0-9a-f]{64})-(\d{1,5})$/;
@@ -29,15 +42,18 @@ export function toLayerUri(ref: LayerFileRef): vscode.Uri {
     layer.owner === 'image'
       ? `image-${layer.imageId.replace(/^sha256:/, '')}-${layer.index}`
       : `container-${layer.containerId}-${layer.role === 'read-write' ? 'rw' : 'init'}`;
-  const query = new URLSearchParams();
+  const query: LayerUriQuery = {};
   if (ref.root !== 'files') {
-    query.set('root', ref.root);
+    query.root = ref.root;
   }
   if (layer.owner === 'image' && layer.archive) {
-    // base64url: a path may hold anything, and the query must round-trip through URI encoding.
-    query.set('archive', Buffer.from(layer.archive, 'utf8').toString('base64url'));
+    query.archive = layer.archive;
   }
-  return vscode.Uri.from({ scheme: LAYER_SCHEME, authority, path: normalizeLayerPath(ref.path), query: query.toString() });
+  if (ref.where) {
+    // VS Code takes the tab title as the label's last `/` segment: a slash in a name must not cut it.
+    query.in = ref.where.replace(/\//g, '\u2215');
+  }
+  return vscode.Uri.from({ scheme: LAYER_SCHEME, authority, path: normalizeLayerPath(ref.path), query: Object.keys(query).length ? JSON.stringify(query) : '' });
 }
 
 /** Throws on anything toLayerUri could not have made: a hand-made URI names nothing else. */
@@ -45,18 +61,14 @@ export function fromLayerUri(uri: vscode.Uri): LayerFileRef {
   if (uri.scheme !== LAYER_SCHEME) {
     throw new Error(`not a ${LAYER_SCHEME}: URI: ${uri.toString()}`);
   }
-  const query = new URLSearchParams(uri.query);
-  const rootParameter = query.get('root') ?? 'files';
-  if (![...query.keys()].every((key) => key === 'root' || key === 'archive') || !ROOTS.includes(rootParameter as LayerRoot)) {
-    throw new Error(`unknown query in ${uri.toString()}`);
-  }
-  const root = rootParameter as LayerRoot;
-  const encodedArchive = query.get('archive');
-  const archive = encodedArchive ? Buffer.from(encodedArchive, 'base64url').toString('utf8') : undefined;
+  const query = parseQuery(uri);
+  const root = query.root ?? 'files';
+  const { archive } = query;
+  const where = query.in?.replace(/\u2215/g, '/');
   const image = IMAGE_AUTHORITY.exec(uri.authority);
   if (image) {
     const layer: LayerRef = { owner: 'image', imageId: `sha256:${image[1]}`, index: Number(image[2]), ...(archive ? { archive } : {}) };
-    return { layer, root, path: normalizeLayerPath(uri.path) };
+    return { layer, root, path: normalizeLayerPath(uri.path), ...(where ? { where } : {}) };
   }
   if (archive) {
     throw new Error(`${uri.toString()}: only an image's layers are in an archive`);
@@ -67,7 +79,31 @@ export function fromLayerUri(uri: vscode.Uri): LayerFileRef {
       layer: { owner: 'container', containerId: container[1], role: container[2] === 'rw' ? 'read-write' : 'init' },
       root,
       path: normalizeLayerPath(uri.path),
+      ...(where ? { where } : {}),
     };
   }
   throw new Error(`${uri.toString()} names no layer`);
+}
+
+/** The JSON query: only the fields toLayerUri writes, each a string. */
+function parseQuery(uri: vscode.Uri): LayerUriQuery {
+  const unknownQuery = () => new Error(`unknown query in ${uri.toString()}`);
+  if (!uri.query) {
+    return {};
+  }
+  let fields: unknown;
+  try {
+    fields = JSON.parse(uri.query);
+  } catch {
+    throw unknownQuery();
+  }
+  const allowed = ['root', 'archive', 'in'];
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields) || Object.entries(fields).some(([key, value]) => !allowed.includes(key) || typeof value !== 'string')) {
+    throw unknownQuery();
+  }
+  const query = fields as LayerUriQuery;
+  if (query.root !== undefined && !ROOTS.includes(query.root)) {
+    throw unknownQuery();
+  }
+  return query;
 }

@@ -87,6 +87,25 @@ describe('Layer files (Changes and Merged)', function () {
     assert.equal(host === undefined, !isRoot, isRoot ? 'a folder file has a host path' : 'an archive file has none');
   });
 
+  it('titles editor tabs by the image and layer (the label formatter), never by a host path', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const opened = async (node: TreeNode) => {
+      const name = labelText(node.getTreeItem());
+      await vscode.commands.executeCommand('vscode.open', node.getTreeItem().command?.arguments?.[0]);
+      return waitFor(`the tab of ${name}`, () => {
+        const label = vscode.window.tabGroups.activeTabGroup.activeTab?.label;
+        return label?.startsWith(name) ? label : undefined;
+      });
+    };
+    const hello = await child(await filesNode(layers[1], 'Changes'), 'app', 'hello.txt');
+    assert.equal(await opened(hello), 'hello.txt — dle-app:1.0 · layer 1');
+    const keep = await child(await filesNode(layers[4], 'Merged'), 'data', 'keep.txt');
+    assert.equal(await opened(keep), 'keep.txt — dle-app:1.0 · layer 4 · merged');
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    assert.ok(input instanceof vscode.TabInputText && input.uri.scheme === 'docker-layer' && input.uri.path === '/data/keep.txt', 'the URI is the path in the image');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('saves a copy of a file and of a folder where the user says, and never under the data root', async () => {
     const target = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-save-'));
     try {

@@ -334,7 +334,13 @@ async function main() {
       await expand(layerOneChanges, 'row "Changes" under layer 1');
       await expand(await expectVisible(treeRow(images(), /^app$/, 4), 'folder "app" in the Changes of layer 1'), 'folder "app" of layer 1');
       await (await expectVisible(treeRow(images(), /^hello\.txt$/, 5), 'file "hello.txt"')).click();
-      await expectVisible(page.getByRole('tab', { name: /^hello\.txt/ }), 'editor tab "hello.txt"');
+      // The tab names the image and layer (the manifest's label formatter); the breadcrumbs are the path in the image, not a host path.
+      await expectVisible(page.getByRole('tab', { name: /^hello\.txt — dle-app:1\.0 · layer 1/ }), 'editor tab "hello.txt — dle-app:1.0 · layer 1"');
+      const crumbs = await expectVisible(page.locator('.part.editor .breadcrumbs-control'), 'the breadcrumbs');
+      const crumbText = (await crumbs.innerText()).replace(/\s+/g, ' ').trim();
+      if (!/^app\b.*\bhello\.txt$/.test(crumbText) || crumbText.includes('docker')) {
+        throw new Error(`the breadcrumbs should be the path in the image (app › hello.txt), not "${crumbText}"`);
+      }
       await expectVisible(page.locator('.part.editor .monaco-editor .view-lines', { hasText: 'hello' }), 'the file\'s text in the editor');
       await screenshot('layer-changes');
       await images().locator('.pane-header').hover();

@@ -27,6 +27,7 @@ export class ContainerLayerNode implements TreeNode {
     return {
       title: `${container.name} · ${this.role} layer · ${this.folder.cacheId.slice(0, 12)}`,
       ref: { owner: 'container', containerId: container.id, role: this.role },
+      where: this.role === 'read-write' ? vscode.l10n.t('{0} · read-write layer', container.name) : vscode.l10n.t('{0} · init layer', container.name),
       cacheId: this.folder.cacheId,
       layerDir: this.folder.layerDir,
       diffDir: this.folder.diffDir,

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CopyableIds, InspectTarget, LayerFolder } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { limitationMessage } from '../../contracts/limitationMessages';
-import { toLayerUri } from '../../contracts/layerUri';
+import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { listLayerEntries } from './layerEntryNode';
 import { MessageNode } from './messageNode';
@@ -42,7 +42,7 @@ export class LayerDirectoryNode implements TreeNode {
     const item = new vscode.TreeItem(folder.cacheId, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.description = folder.layerDir;
-    item.resourceUri = toLayerUri({ layer: folder.ref, root: 'folder', path: '/' });
+    item.resourceUri = toLayerUri(this.rootFile());
     item.iconPath = vscode.ThemeIcon.Folder;
     item.contextValue = contextValues.layerDirectory(this.owner, !limitation);
     item.tooltip = `${folder.layerDir}\n\n${limitation ? limitationMessage(limitation) : vscode.l10n.t('diff/ holds exactly the files this layer added or changed; deletions are whiteouts.')}`;
@@ -59,7 +59,11 @@ export class LayerDirectoryNode implements TreeNode {
       if (limitation) {
         return [new MessageNode(this, 'not-here', limitationMessage(limitation), 'warning')];
       }
-      return listLayerEntries(this, { catalog: this.catalog, file: { layer: this.folder.ref, root: 'folder', path: '/' }, storage: this.folder.storage }, this.context);
+      return listLayerEntries(this, { catalog: this.catalog, file: this.rootFile(), storage: this.folder.storage }, this.context);
     });
+  }
+
+  private rootFile(): LayerFileRef {
+    return { layer: this.folder.ref, root: 'folder', path: '/', where: vscode.l10n.t('{0} · folder', this.folder.where) };
   }
 }

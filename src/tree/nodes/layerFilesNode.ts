@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { contextValues } from '../../contracts/contextValues';
-import { toLayerUri } from '../../contracts/layerUri';
+import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { LayerRef } from '../../core/layerfs/layerRef';
 import { StorageProfile } from '../../core/storage/storageProfile';
@@ -21,6 +21,8 @@ export class LayerFilesNode implements TreeNode {
     readonly parent: TreeNode,
     readonly mode: LayerFilesMode,
     private readonly ref: LayerRef,
+    /** `acc/app:1 · layer 3`: names the layer in tab titles and breadcrumbs. */
+    private readonly where: string,
     private readonly catalog: ImageCatalog,
     private readonly storage: StorageProfile,
     private readonly context: TreeContext,
@@ -35,7 +37,7 @@ export class LayerFilesNode implements TreeNode {
     item.description = changes ? vscode.l10n.t('what this layer added, changed and deleted') : vscode.l10n.t('the file system as of this layer');
     item.iconPath = new vscode.ThemeIcon(changes ? 'diff' : 'files');
     item.contextValue = contextValues.layerFiles(this.mode);
-    item.resourceUri = toLayerUri({ layer: this.ref, root: this.root, path: '/' });
+    item.resourceUri = toLayerUri(this.rootFile());
     item.tooltip = changes
       ? vscode.l10n.t("This layer's own files: what it added or changed, and the paths it deleted (struck through in the Explorer, marked here).")
       : vscode.l10n.t('The whole file system as of this layer: layers 0 to {0} with deletions applied.', this.ref.owner === 'image' ? this.ref.index : 0);
@@ -48,6 +50,11 @@ export class LayerFilesNode implements TreeNode {
 
   // Not cached here: the catalog keeps the opened layer, and a failed or cancelled read is retried on the next expand.
   getChildren(): Promise<TreeNode[]> {
-    return listLayerEntries(this, { catalog: this.catalog, file: { layer: this.ref, root: this.root, path: '/' }, storage: this.storage }, this.context);
+    return listLayerEntries(this, { catalog: this.catalog, file: this.rootFile(), storage: this.storage }, this.context);
+  }
+
+  private rootFile(): LayerFileRef {
+    const where = this.mode === 'changes' ? this.where : vscode.l10n.t('{0} · merged', this.where);
+    return { layer: this.ref, root: this.root, path: '/', where };
   }
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, layerInspectTarget, layerRefOf } from '../../contracts/commandTargets';
+import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, imageLayerWhere, layerInspectTarget, layerRefOf } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { limitationMessage } from '../../contracts/limitationMessages';
 import { ImageCatalog } from '../../core/imageCatalog';
@@ -50,9 +50,10 @@ export class LayerNode implements TreeNode {
 
   getChildren(): Promise<TreeNode[]> {
     const ref = layerRefOf(this.image, this.layer);
+    const where = imageLayerWhere(this.image, this.layer);
     const files: TreeNode[] = [
-      new LayerFilesNode(this, 'changes', ref, this.catalog, this.image.storage, this.context),
-      new LayerFilesNode(this, 'merged', ref, this.catalog, this.image.storage, this.context),
+      new LayerFilesNode(this, 'changes', ref, where, this.catalog, this.image.storage, this.context),
+      new LayerFilesNode(this, 'merged', ref, where, this.catalog, this.image.storage, this.context),
     ];
     // The cache-id folder (or why there is none) first, where it always was; then the files.
     const folder = this.layerFolder();
