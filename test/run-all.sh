@@ -49,6 +49,15 @@ MSG
 fi
 
 step "test images (docker build)" bash test/setup/build-test-images.sh
+# A second daemon, Docker 26 with the containerd image store (Debian 13 packages, unpacked under
+# /opt/dle-docker26): the layers have no folders there, so their files come from the Engine archive.
+if [ "$(id -u)" -eq 0 ]; then
+  if step "dockerd 26, containerd image store" bash test/setup/start-containerd-daemon.sh; then
+    export DLE_CONTAINERD_DOCKER_HOST="unix://${DLE_D26_DIR:-/opt/dle-docker26}/run/docker.sock"
+  else
+    echo "!! the containerd-store daemon did not start: its integration tests skip (and fail under DOCKER_LAYERS_REQUIRE_DOCKER=1)" >&2
+  fi
+fi
 if [ "$(id -u)" -eq 0 ]; then
   step "unprivileged test user" bash test/setup/ensure-test-user.sh
 fi

@@ -1,0 +1,85 @@
+/**
+ * The containerd image store (Docker 26 with containerd-snapshotter, as Docker 29 installs by
+ * default): image inspect names no folders, so every layer's files come from the Engine's archive
+ * (OCI layout, blobs as stored). The daemon is the second one test/setup/start-containerd-daemon.sh
+ * starts; its socket comes in DLE_CONTAINERD_DOCKER_HOST. Without it the suite skips loudly, and
+ * with DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { skipBecause } from '../helpers/skip';
+import { CLI, ensureCliBuilt, run } from './helpers/daemon';
+
+const HOST = process.env.DLE_CONTAINERD_DOCKER_HOST;
+const REQUIRE_DOCKER = process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1';
+
+interface FileJson {
+  path: string;
+  size: number;
+}
+interface LayerDiffJson {
+  index: number;
+  chainId: string;
+  added: FileJson[];
+  modified: FileJson[];
+  deleted: { path: string; opaque?: true }[];
+}
+
+describe('the containerd image store (Docker 26): layer files from the Engine archive', function () {
+  this.timeout(120_000);
+  let scratch: string;
+
+  before(async function () {
+    if (!HOST) {
+      const message = 'DLE_CONTAINERD_DOCKER_HOST is not set: start the second daemon with bash test/setup/start-containerd-daemon.sh (npm test does, as root)';
+      if (REQUIRE_DOCKER) {
+        throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
+      }
+      skipBecause(this, message);
+    }
+    await ensureCliBuilt();
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-containerd-store-'));
+  });
+  after(() => scratch && fs.rmSync(scratch, { recursive: true, force: true }));
+
+  const cli = (args: string[], cache: string) => run(process.execPath, [CLI, ...args, '-H', HOST!], { env: { ...process.env, XDG_CACHE_HOME: cache } });
+
+  it('is the containerd store: ls names no folders and says why', async () => {
+    const info = await run('docker', ['-H', HOST!, 'info', '--format', '{{json .DriverStatus}}']);
+    assert.match(info.stdout, /io\.containerd\.snapshotter\.v1/, 'the daemon runs the containerd image store');
+    const ls = await cli(['ls', 'dle-app:1.0', '--json'], path.join(scratch, 'ls'));
+    assert.equal(ls.code, 0, ls.stderr);
+    const [image] = JSON.parse(ls.stdout) as { layers: { diffDir: string | null }[] }[];
+    // 5, not 6 as on overlay2: the second, identical COPY makes no layer of its own in this store.
+    assert.equal(image.layers.length, 5);
+    assert.ok(image.layers.every((layer) => layer.diffDir === null), 'no layer has a folder the Engine names');
+    const text = await cli(['ls', 'dle-app:1.0'], path.join(scratch, 'ls'));
+    assert.match(text.stdout, /containerd/i, 'the text says the layers are containerd snapshots');
+  });
+
+  it("diff reads every layer from the Engine's archive, with the changes the Dockerfile makes", async () => {
+    const cache = path.join(scratch, 'diff');
+    const diff = await cli(['diff', 'dle-app:1.0', '--json'], cache);
+    assert.equal(diff.code, 0, diff.stderr);
+    const parsed = JSON.parse(diff.stdout) as { image: string; layers: LayerDiffJson[] };
+    const archive = path.join(cache, 'docker-layer-explorer', 'images', parsed.image.replace(/^sha256:/, ''), 'archive.tar');
+    assert.ok(fs.existsSync(archive), `${archive}: the layers came from the Engine's archive`);
+    const listing = await run('tar', ['-tf', archive]);
+    assert.match(listing.stdout, /^index\.json$/m, 'Engine 25+ exports the OCI layout');
+    const [, first, copy, removing, last] = parsed.layers;
+    assert.deepEqual(
+      first.added.map((file) => [file.path, file.size]).sort(),
+      [['/app/hello.txt', 6], ['/app/old/old.txt', 4], ['/data/doomed.txt', 7], ['/data/keep.txt', 5]],
+    );
+    assert.deepEqual(copy.added.map((file) => file.path), ['/payload.txt']);
+    // containerd computes a layer by comparing snapshots: a folder removed and made again is a
+    // whiteout per old file, where overlay2's diff folder has an opaque folder.
+    assert.deepEqual(removing.deleted, [{ path: '/app/old/old.txt' }, { path: '/data/doomed.txt' }]);
+    assert.deepEqual(removing.added, [{ path: '/app/old/new.txt', size: 4 }]);
+    assert.deepEqual(last.added, [{ path: '/empty', size: 0 }]);
+    const second = await cli(['diff', 'dle-app:1.0', '--json'], cache);
+    assert.equal(second.stdout, diff.stdout, 'the second run reads the cached archive and says the same');
+  });
+});
