@@ -78,6 +78,21 @@ harness_fails_on_failure() {
 }
 step "harness reports a failing test" harness_fails_on_failure
 
+# Reveal in Explorer in the window a user opens on a folder (the suite's window is a saved
+# workspace): it must ask before VS Code turns the window into a workspace. Root can read the folder.
+reveal_asks_in_single_folder_window() {
+  local output status=0
+  output=$(node test/extension/run-in-server.mjs --single-folder --grep 'in a single-folder window' 2>&1) || status=$?
+  echo "$output" | grep -E '✔|passing|pending|failing' || true
+  if [ "$status" -ne 0 ] || ! grep -q ' 1 passing' <<<"$output" || grep -q 'pending' <<<"$output"; then
+    echo "the single-folder Reveal test did not pass (exit $status)" >&2
+    return 1
+  fi
+}
+if [ "$(id -u)" -eq 0 ]; then
+  step "extension host, single-folder window" reveal_asks_in_single_folder_window
+fi
+
 # The same suite with the extension host running as an unprivileged docker-group user: the usual
 # case, where the data root is unreadable and folders come from the Engine API only.
 extension_tests_as_user() {

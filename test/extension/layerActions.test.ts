@@ -52,6 +52,37 @@ describe('Layer actions', function () {
     await vscode.commands.executeCommand('dockerLayers.layer.removeWorkspaceFolders');
   });
 
+  it('in a single-folder window, Reveal in Explorer first says the window would become a workspace, offering a new window', async function () {
+    if (vscode.workspace.workspaceFile) {
+      // run-all.sh runs this test alone in a single-folder window (run-in-server.mjs --single-folder) and checks that it passed.
+      this.skip();
+    }
+    if (!isRoot) {
+      this.skip(); // The folder cannot be read: Reveal explains that instead of asking.
+    }
+    const window = vscode.window as { showWarningMessage: (...args: unknown[]) => Thenable<unknown> };
+    const original = window.showWarningMessage;
+    const asked: unknown[][] = [];
+    window.showWarningMessage = (...args: unknown[]) => {
+      asked.push(args);
+      return Promise.resolve(undefined); // The user closes the dialog.
+    };
+    let outcome: RevealOutcome;
+    try {
+      outcome = await vscode.commands.executeCommand<RevealOutcome>('dockerLayers.layer.revealInExplorer', layers[1]);
+    } finally {
+      window.showWarningMessage = original;
+    }
+    assert.equal(asked.length, 1, 'asked once');
+    const [message, options, ...choices] = asked[0];
+    assert.match(String(message), /untitled workspace.*reloads it: open editors close/);
+    assert.deepEqual(options, { modal: true });
+    assert.deepEqual(choices, ['Add to Workspace', 'Open in New Window']);
+    assert.ok(outcome.folder, 'the layer has a folder');
+    assert.equal(vscode.workspace.workspaceFile, undefined, 'still a single-folder window');
+    assert.equal(layerFoldersInWorkspace().length, 0, 'nothing was added');
+  });
+
   it('Reveal in Explorer adds the layer diff folder once, read-only, named after the layer (or says why it cannot)', async function () {
     const before = isRoot ? await snapshotDataRoot(diffDirs) : '';
     const outcome = await vscode.commands.executeCommand<RevealOutcome>('dockerLayers.layer.revealInExplorer', layers[1]);

@@ -4,7 +4,7 @@
 // extensionTestsPath, and reports back through the page functions codeAutomationLog / codeAutomationExit.
 //
 // Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 300]
-//          [--extension <dir>] [--folder <dir>] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]
+//          [--extension <dir>] [--folder <dir>] [--single-folder] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]
 // --user runs the server, and so the extension host, as that (unprivileged) user; the caller must be root.
 // Exit code: the suite's (0 when every test passed), 1 on timeout or harness failure.
 // The server's environment (this process's, plus --env) reaches the extension host; DOCKER_HOST etc. pass
@@ -24,7 +24,7 @@ function usage(message) {
     console.error(message);
   }
   console.error('Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 300]\n' +
-    '         [--extension <dir>] [--folder <dir>] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]');
+    '         [--extension <dir>] [--folder <dir>] [--single-folder] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]');
   process.exit(2);
 }
 
@@ -37,6 +37,7 @@ function parseCommandLine() {
         timeout: { type: 'string', default: '300' },
         extension: { type: 'string', default: repoRoot },
         folder: { type: 'string' },
+        'single-folder': { type: 'boolean', default: false },
         grep: { type: 'string' },
         user: { type: 'string' },
         env: { type: 'string', multiple: true, default: [] },
@@ -69,6 +70,7 @@ function parseCommandLine() {
     suite: path.resolve(parsed.suite),
     extension: path.resolve(parsed.extension),
     folder: parsed.folder === undefined ? undefined : path.resolve(parsed.folder),
+    singleFolder: parsed['single-folder'],
     timeoutMs: timeoutSeconds * 1000,
     env,
     user: parsed.user,
@@ -197,7 +199,9 @@ async function main() {
       ['extensionTestsPath', remoteUri(server.port, options.suite)],
       ['skipWelcome', 'true'],
     ];
-    const url = `${server.url}/?workspace=${encodeURIComponent(workspaceFile)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    // --single-folder: the window a user opens on a folder, which adding a folder turns into a workspace.
+    const opened = options.singleFolder ? `folder=${encodeURIComponent(folder)}` : `workspace=${encodeURIComponent(workspaceFile)}`;
+    const url = `${server.url}/?${opened}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     console.log(`[harness] opening ${url}`);
     await page.goto(url);
 
