@@ -107,6 +107,7 @@ export class DirectoryFileSystem implements LayerFileSystem {
       mode: stats.mode,
       mtimeMs: stats.mtimeMs,
       linkTarget: kind === 'symlink' ? await fs.readlink(host).catch(() => undefined) : undefined,
+      ...(kind === 'file' && stats.nlink > 1 ? { hardLinkKey: `${stats.dev}:${stats.ino}` } : {}),
     };
   }
 

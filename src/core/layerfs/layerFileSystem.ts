@@ -30,6 +30,11 @@ export interface LayerEntry {
   mtimeMs: number;
   /** Where a symlink points (as written, never resolved on this host) or what a hard link names. */
   linkTarget?: string;
+  /**
+   * A file of a folder with more than one name: the same key for every name of it (device and
+   * inode). Its tar has the data once, the other names as hard links of size 0; dive counts so.
+   */
+  hardLinkKey?: string;
 }
 
 export type LayerFsErrorCode =

@@ -1,0 +1,110 @@
+/**
+ * dive's figures on crafted layers, worked out by hand from dive 0.13's efficiency.go and
+ * analysis.go (the comment on each case shows the sums), so a CI gate moved from dive keeps its verdict.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { imageEfficiency } from '../../src/core/analysis/efficiency';
+import { ArchiveLayerFileSystem } from '../../src/core/archive/archiveLayerFileSystem';
+import { LayerIndex } from '../../src/core/archive/layerIndex';
+import { indexTarFile } from '../../src/core/archive/tarFile';
+import { DirectoryFileSystem } from '../../src/core/layerfs/directoryFileSystem';
+import { TarSpec, tarOf } from './helpers/tarBuilder';
+
+let scratch: string;
+before(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-efficiency-'));
+});
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+async function layer(specs: TarSpec[]): Promise<ArchiveLayerFileSystem> {
+  const file = path.join(scratch, `${Math.random().toString(16).slice(2)}.tar`);
+  fs.writeFileSync(file, tarOf(specs));
+  const index = new LayerIndex();
+  await indexTarFile(file, { offset: 0 }, (entry) => index.add(entry));
+  return new ArchiveLayerFileSystem(index, { path: file, offset: 0 });
+}
+
+const bytes = (count: number, fill = 'x') => fill.repeat(count);
+
+describe("imageEfficiency (dive's figures)", () => {
+  it('a file overwritten in a later layer: both copies are wasted', async () => {
+    // /a: 100 + 50 (smallest 50); /b: 10. Efficiency (50 + 10) / (150 + 10); wasted 150; user 50.
+    const result = await imageEfficiency([
+      await layer([{ name: 'a', content: bytes(100) }, { name: 'b', content: bytes(10) }]),
+      await layer([{ name: 'a', content: bytes(50, 'y') }]),
+    ]);
+    assert.deepEqual(result.layerSizes, [110, 50]);
+    assert.equal(result.sizeBytes, 160);
+    assert.equal(result.userSizeBytes, 50);
+    assert.equal(result.efficiency, 60 / 160);
+    assert.equal(result.wastedBytes, 150);
+    assert.equal(result.userWastedPercent, 3);
+    assert.deepEqual(result.inefficientFiles, [{ path: '/a', count: 2, wastedBytes: 150, layers: [0, 1] }]);
+  });
+
+  it('a chmod copy-up: the same bytes again, counted twice; folders with files in them do not count', async () => {
+    const result = await imageEfficiency([
+      await layer([{ name: 'bin/', type: 'dir' }, { name: 'bin/tool', content: bytes(1000), mode: 0o644 }]),
+      await layer([{ name: 'bin/', type: 'dir' }, { name: 'bin/tool', content: bytes(1000), mode: 0o755 }]),
+    ]);
+    assert.equal(result.efficiency, 0.5);
+    assert.equal(result.wastedBytes, 2000);
+    assert.equal(result.userWastedPercent, 2);
+    assert.deepEqual(result.inefficientFiles.map((file) => file.path), ['/bin/tool']);
+  });
+
+  it("a removed folder counts what was under it, a removed file 0; only the file's path is wasted", async () => {
+    // Leaves: /d/x 30, /d/y 20, /f 7 | /d (whiteout of a folder: 0 + 30 + 20), /f (whiteout of a file: 0) | /g 10.
+    // Σ smallest 30 + 20 + 0 + 50 + 10 = 110; Σ sizes 30 + 20 + 7 + 50 + 10 = 117; wasted: /f, 7.
+    const result = await imageEfficiency([
+      await layer([{ name: 'd/x', content: bytes(30) }, { name: 'd/y', content: bytes(20) }, { name: 'f', content: bytes(7) }]),
+      await layer([{ name: '.wh.d' }, { name: '.wh.f' }]),
+      await layer([{ name: 'g', content: bytes(10) }]),
+    ]);
+    assert.deepEqual(result.layerSizes, [57, 0, 10]);
+    assert.equal(result.efficiency, 110 / 117);
+    assert.equal(result.wastedBytes, 7);
+    assert.equal(result.userWastedPercent, 0.7);
+    assert.deepEqual(result.inefficientFiles, [{ path: '/f', count: 2, wastedBytes: 7, layers: [0, 1] }]);
+  });
+
+  it('an opaque folder: the marker is no entry, the files it hides are not counted again', async () => {
+    const result = await imageEfficiency([
+      await layer([{ name: 'o/a', content: bytes(5) }, { name: 'o/b', content: bytes(6) }]),
+      await layer([{ name: 'o/', type: 'dir' }, { name: 'o/.wh..wh..opq' }, { name: 'o/c', content: bytes(7) }]),
+    ]);
+    assert.deepEqual(result.layerSizes, [11, 7]);
+    assert.equal(result.efficiency, 1);
+    assert.equal(result.wastedBytes, 0);
+    assert.deepEqual(result.inefficientFiles, []);
+  });
+
+  it('the same content at two paths is not waste (dive compares paths, not content); nothing above the base gives null', async () => {
+    const twoPaths = await imageEfficiency([await layer([{ name: 'x', content: bytes(10) }]), await layer([{ name: 'y', content: bytes(10) }])]);
+    assert.deepEqual([twoPaths.efficiency, twoPaths.wastedBytes, twoPaths.userWastedPercent], [1, 0, 0]);
+    const baseOnly = await imageEfficiency([await layer([{ name: 'x', content: bytes(10) }])]);
+    assert.deepEqual([baseOnly.efficiency, baseOnly.userWastedPercent], [1, null]);
+    const nothing = await imageEfficiency([await layer([]), await layer([])]);
+    assert.deepEqual([nothing.efficiency, nothing.sizeBytes, nothing.inefficientFiles], [1, 0, []], 'empty layers: no leaf, efficiency 1');
+  });
+
+  it('an empty folder in two layers is a leaf each time: listed with 0 bytes, as dive lists it', async () => {
+    const result = await imageEfficiency([await layer([{ name: 'e/', type: 'dir' }]), await layer([{ name: 'e/', type: 'dir' }, { name: 'z', content: 'z' }])]);
+    assert.deepEqual(result.inefficientFiles, [{ path: '/e', count: 2, wastedBytes: 0, layers: [0, 1] }]);
+    assert.equal(result.efficiency, 1);
+  });
+
+  it('hard links count 0 after the first name: in a tar, and in a folder counted the way its tar would be', async () => {
+    const fromTar = await imageEfficiency([await layer([{ name: 'a', content: bytes(40) }, { name: 'b', type: 'hardlink', linkName: 'a' }])]);
+    assert.deepEqual(fromTar.layerSizes, [40]);
+    const folder = path.join(scratch, 'linked');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'a'), bytes(40));
+    fs.linkSync(path.join(folder, 'a'), path.join(folder, 'b'));
+    const fromFolder = await imageEfficiency([new DirectoryFileSystem(folder)]);
+    assert.deepEqual(fromFolder.layerSizes, [40], 'b is the second name of a: 0, as in the tar');
+  });
+});
