@@ -164,7 +164,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     // Errors the core knows already say what and where, in one line; anything else is a bug: show its stack.
     process.stderr.write(`docker-layers: ${knownErrorMessage(error) ?? (error as Error).stack ?? String(error)}\n`);
-    return 1;
+    return command.errorExitCode ?? 1;
   }
 }
 

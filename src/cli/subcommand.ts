@@ -32,4 +32,6 @@ export interface Subcommand {
   options: Record<string, OptionSpec>;
   /** The exit code: 0 done, 1 the Engine or an image could not be reached. */
   run(invocation: Invocation): Promise<number>;
+  /** The exit code when it could not run (default 1); 2 where 1 means a rule failed (analyze, LayerX's convention). */
+  errorExitCode?: number;
 }

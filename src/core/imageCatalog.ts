@@ -5,6 +5,7 @@
  * a new endpoint). Where layers are and how to read them is the storage backend's business
  * (storage/layerStore.ts), chosen once from /info.
  */
+import { ImageEfficiency, imageEfficiency } from './analysis/efficiency';
 import { FileHistory } from './analysis/fileHistory';
 import { MergedFileSystem } from './analysis/mergedFileSystem';
 import { ArchiveCache, DownloadProgress } from './archive/archiveCache';
@@ -46,6 +47,7 @@ export class ImageCatalog {
   private readonly layersById = new Map<string, Promise<ImageLayers>>();
   private readonly openedLayers = new Map<string, Promise<LayerFileSystem>>();
   private readonly histories = new Map<string, Promise<FileHistory>>();
+  private readonly efficiencies = new Map<string, Promise<ImageEfficiency>>();
   /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
   private generation = 0;
 
@@ -61,6 +63,7 @@ export class ImageCatalog {
     this.layersById.clear();
     this.openedLayers.clear();
     this.histories.clear();
+    this.efficiencies.clear();
     this.store.clear();
   }
 
@@ -129,6 +132,15 @@ export class ImageCatalog {
       const image = await this.imageLayers(imageId, options.signal);
       const layers = await Promise.all(image.layers.map((layer) => this.openLayer({ owner: 'image', imageId: image.image.id, index: layer.index }, 'files', options)));
       return FileHistory.build(layers, options.signal);
+    });
+  }
+
+  /** dive's figures for the image (analysis/efficiency.ts). Computed once per image ID. */
+  imageEfficiency(imageId: string, options: OpenOptions = {}): Promise<ImageEfficiency> {
+    return this.cached(this.efficiencies, imageId, async () => {
+      const image = await this.imageLayers(imageId, options.signal);
+      const layers = await Promise.all(image.layers.map((layer) => this.openLayer({ owner: 'image', imageId: image.image.id, index: layer.index }, 'files', options)));
+      return imageEfficiency(layers, options.signal);
     });
   }
 
