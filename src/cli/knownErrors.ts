@@ -1,4 +1,5 @@
 /** Errors that already say what went wrong and where, in one line: printed without a stack. */
+import { DiveRuleError } from '../core/analysis/diveRules';
 import { ArchiveFormatError } from '../core/archive/imageArchive';
 import { TarFormatError } from '../core/archive/tarIndex';
 import { isKnownEngineError } from '../core/engine/engineErrors';
@@ -10,7 +11,7 @@ export function knownErrorMessage(error: unknown): string | undefined {
   if (error instanceof LayerUnavailableError) {
     return limitationText(error.limitation);
   }
-  if (isKnownEngineError(error) || error instanceof ArchiveFormatError || error instanceof TarFormatError || error instanceof LayerFsError) {
+  if (isKnownEngineError(error) || error instanceof ArchiveFormatError || error instanceof TarFormatError || error instanceof LayerFsError || error instanceof DiveRuleError) {
     return error.message;
   }
   return undefined;

@@ -1,6 +1,7 @@
 /**
  * docker-layers: the command-line twin of the extension, over the same core.
- * Exit codes: 0 ok, 1 the daemon or an image could not be reached, 2 bad usage.
+ * Exit codes: 0 ok, 1 the daemon or an image could not be reached, 2 bad usage (analyze: 1 a rule
+ * failed, 2 it could not run).
  */
 import { promises as fs, rmSync } from 'fs';
 import * as os from 'os';
@@ -13,13 +14,14 @@ import { resolveEndpoint } from '../core/engine/resolveEndpoint';
 import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, silentLogger } from '../core/logger';
 import { PromiseCache } from '../core/promiseCache';
+import { analyzeCommand } from './commands/analyze';
 import { diffCommand } from './commands/diff';
 import { lsCommand } from './commands/ls';
 import { knownErrorMessage } from './knownErrors';
 import { OptionSpec, Subcommand, UsageError } from './subcommand';
 
 /** Every subcommand, in the order the usage text lists them. */
-const SUBCOMMANDS: readonly Subcommand[] = [lsCommand, diffCommand];
+const SUBCOMMANDS: readonly Subcommand[] = [lsCommand, diffCommand, analyzeCommand];
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   host: {
@@ -100,10 +102,15 @@ export function usage(command?: Subcommand): string {
   }
   lines.push('Options:');
   const specs = { ...Object.assign({}, ...commands.map((each) => each.options)), ...GLOBAL_OPTIONS } as Record<string, OptionSpec>;
-  for (const [name, spec] of Object.entries(specs)) {
-    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.valueName ? ` ${spec.valueName}` : ''}`;
+  if (commands.length > 1 && specs.json) {
+    // Each command prints its own JSON shape; its help (docker-layers CMD --help) describes it.
+    specs.json = { ...specs.json, description: 'print JSON (each command\'s shape: docker-layers COMMAND --help)' };
+  }
+  const flags = Object.entries(specs).map(([name, spec]) => ({ flag: `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.valueName ? ` ${spec.valueName}` : ''}`, spec }));
+  const width = Math.max(...flags.map(({ flag }) => flag.length));
+  for (const { flag, spec } of flags) {
     const [first, ...rest] = spec.description.split('\n');
-    lines.push(`  ${flag.padEnd(14)}  ${first}`, ...rest.map((line) => `  ${''.padEnd(14)}  ${line}`));
+    lines.push(`  ${flag.padEnd(width)}  ${first}`, ...rest.map((line) => `  ${''.padEnd(width)}  ${line}`));
   }
   return lines.join('\n');
 }
