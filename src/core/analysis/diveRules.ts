@@ -159,7 +159,8 @@ export function parseDiveCiFile(text: string, file = '.dive-ci'): Partial<DiveRu
     if (typeof value === 'object') {
       throw new DiveRuleError(`failed to read ${file}: rules.${name} is not a value`);
     }
-    settings[name] = String(value as string | number | boolean);
+    // A number or boolean as YAML wrote it: 0.95, false (dive reads every rule as a string).
+    settings[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return settings;
 }
