@@ -1,7 +1,7 @@
 /**
  * docker-layers: the command-line twin of the extension, over the same core.
- * Exit codes: 0 ok, 1 the daemon or an image could not be reached, 2 bad usage (analyze: 1 a rule
- * failed, 2 it could not run).
+ * Exit codes: 0 ok, 1 the daemon or an image could not be reached, 2 bad usage (analyze, compare: 1 a
+ * rule failed or a regression, 2 it could not run).
  */
 import { promises as fs, rmSync } from 'fs';
 import * as os from 'os';
@@ -15,13 +15,14 @@ import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, silentLogger } from '../core/logger';
 import { PromiseCache } from '../core/promiseCache';
 import { analyzeCommand } from './commands/analyze';
+import { compareCommand } from './commands/compare';
 import { diffCommand } from './commands/diff';
 import { lsCommand } from './commands/ls';
 import { knownErrorMessage } from './knownErrors';
 import { OptionSpec, Subcommand, UsageError } from './subcommand';
 
 /** Every subcommand, in the order the usage text lists them. */
-const SUBCOMMANDS: readonly Subcommand[] = [lsCommand, diffCommand, analyzeCommand];
+const SUBCOMMANDS: readonly Subcommand[] = [lsCommand, diffCommand, analyzeCommand, compareCommand];
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   host: {

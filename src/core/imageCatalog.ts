@@ -144,17 +144,27 @@ export class ImageCatalog {
     });
   }
 
+  /** The image's whole file system as of its top layer (an image with no layers: an empty one). */
+  async mergedImage(imageId: string, options: OpenOptions = {}): Promise<MergedFileSystem> {
+    const image = await this.imageLayers(imageId, options.signal);
+    return this.merged(image, image.layers.length - 1, options);
+  }
+
   /** The image's whole file system as of one layer, whiteouts applied. */
   async mergedLayer(imageId: string, index: number, options: OpenOptions = {}): Promise<MergedFileSystem> {
     const image = await this.imageLayers(imageId, options.signal);
     if (!image.layers[index]) {
       throw new EngineNotFoundError(imageId, `image ${imageId} has no layer ${index}`);
     }
+    return this.merged(image, index, options);
+  }
+
+  private async merged(image: ImageLayers, upTo: number, options: OpenOptions): Promise<MergedFileSystem> {
     const [history, layers] = await Promise.all([
       this.fileHistory(image.image.id, options),
       Promise.all(image.layers.map((layer) => this.openLayer({ owner: 'image', imageId: image.image.id, index: layer.index }, 'files', options))),
     ]);
-    return new MergedFileSystem(history, layers, index);
+    return new MergedFileSystem(history, layers, upTo);
   }
 
   private async readableHere(location: LayerLocation, store: LayerStore): Promise<boolean> {

@@ -10,6 +10,7 @@ import { shortId } from '../../core/digest';
 import { imageDisplayName } from '../../core/model/image';
 import { ImageLayers, layerStepLabel } from '../../core/model/imageLayers';
 import { imageTargets } from '../imageTargets';
+import { writeBuffered } from '../writeBuffered';
 import { Subcommand, UsageError } from '../subcommand';
 
 export interface LayerDiffJson {
@@ -103,23 +104,5 @@ export function* diffTextChunks(image: ImageLayers, changes: readonly LayerChang
     for (const entry of layer.deleted) {
       yield `     D ${stripControlCharacters(entry.path)}${'opaque' in entry ? '/  (opaque: replaces the folder below)' : ''}\n`;
     }
-  }
-}
-
-/** Joins small pieces into writes of about 64 KiB (stdout is synchronous for files and pipes on Linux). */
-function writeBuffered(chunks: Iterable<string>, write: (text: string) => void): void {
-  let pending: string[] = [];
-  let length = 0;
-  for (const chunk of chunks) {
-    pending.push(chunk);
-    length += chunk.length;
-    if (length >= 65536) {
-      write(pending.join(''));
-      pending = [];
-      length = 0;
-    }
-  }
-  if (pending.length) {
-    write(pending.join(''));
   }
 }

@@ -4,7 +4,7 @@
  * Hard links read their target's data; symbolic links are described, never followed.
  */
 import { promises as fs } from 'fs';
-import { LayerEntry, LayerFileSystem, LayerFsError, ReadFileOptions } from '../layerfs/layerFileSystem';
+import { LayerEntry, LayerFileSystem, LayerFsError, ReadFileOptions, readSpan } from '../layerfs/layerFileSystem';
 import { normalizeLayerPath } from '../layerfs/layerPath';
 import { IndexedEntry, LayerIndex } from './layerIndex';
 
@@ -56,10 +56,11 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
     }
     const handle = await fs.open(this.tar.path, 'r');
     try {
-      const buffer = Buffer.alloc(entry.size);
+      const { start, length } = readSpan(entry.size, options.range);
+      const buffer = Buffer.alloc(length);
       let read = 0;
-      while (read < entry.size) {
-        const { bytesRead } = await handle.read(buffer, read, entry.size - read, this.tar.offset + entry.dataOffset + read);
+      while (read < length) {
+        const { bytesRead } = await handle.read(buffer, read, length - read, this.tar.offset + entry.dataOffset + start + read);
         if (bytesRead === 0) {
           throw new LayerFsError('io', entry.path, 'the archive ends before the file does (truncated?)');
         }

@@ -73,6 +73,7 @@ export class LayerIndex {
       mtimeMs: tar.mtimeMs,
       linkTarget: kind === 'symlink' ? tar.linkName : kind === 'hardlink' ? normalizeLayerPath(tar.linkName) : undefined,
       dataOffset: tar.dataOffset,
+      ...(tar.uid || tar.gid ? { uid: tar.uid, gid: tar.gid } : {}),
     });
   }
 

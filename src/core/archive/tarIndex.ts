@@ -15,6 +15,8 @@ export interface TarEntry {
   size: number;
   mode: number;
   mtimeMs: number;
+  uid: number;
+  gid: number;
   /** Symlink target or hard-link source name, as written. */
   linkName: string;
   devMajor: number;
@@ -212,6 +214,8 @@ export class TarIndexer {
       size: dataSize,
       mode: parseNumber(block, 100, 8, dataOffset - BLOCK),
       mtimeMs: Number.isFinite(mtime) ? mtime * 1000 : 0,
+      uid: paxId(pax.uid) ?? parseNumber(block, 108, 8, dataOffset - BLOCK),
+      gid: paxId(pax.gid) ?? parseNumber(block, 116, 8, dataOffset - BLOCK),
       linkName,
       devMajor: type === 'characterDevice' || type === 'blockDevice' ? parseNumber(block, 329, 8, dataOffset - BLOCK) : 0,
       devMinor: type === 'characterDevice' || type === 'blockDevice' ? parseNumber(block, 337, 8, dataOffset - BLOCK) : 0,
@@ -305,6 +309,12 @@ function parseOctal(block: Buffer, start: number, length: number): number {
 }
 
 /** Octal, or GNU base-256 when the top bit of the first byte is set (sizes over 8 GiB). */
+/** A PAX uid or gid record, for IDs too large for the header's 8 octal digits. */
+function paxId(value: string | undefined): number | undefined {
+  const id = value === undefined ? Number.NaN : Number(value);
+  return Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+}
+
 function parseNumber(block: Buffer, start: number, length: number, headerAt: number): number {
   if (block[start] & 0x80) {
     let value = block[start] & 0x7f;

@@ -7,7 +7,7 @@
 import { Stats, constants, promises as fs } from 'fs';
 import * as path from 'path';
 import { mapLimited } from '../mapLimited';
-import { LayerEntry, LayerEntryKind, LayerFileSystem, LayerFsError, ReadFileOptions } from './layerFileSystem';
+import { LayerEntry, LayerEntryKind, LayerFileSystem, LayerFsError, ReadFileOptions, readSpan } from './layerFileSystem';
 import { joinLayerPath, layerPathSegments, normalizeLayerPath } from './layerPath';
 
 /** lstat calls in flight while listing one folder. */
@@ -70,7 +70,20 @@ export class DirectoryFileSystem implements LayerFileSystem {
       if (options.maxBytes !== undefined && stats.size > options.maxBytes) {
         throw new LayerFsError('tooLarge', normalized, `is ${stats.size} bytes, more than the ${options.maxBytes} allowed`);
       }
-      return await handle.readFile();
+      if (!options.range) {
+        return await handle.readFile();
+      }
+      const { start, length } = readSpan(stats.size, options.range);
+      const buffer = Buffer.alloc(length);
+      let read = 0;
+      while (read < length) {
+        const { bytesRead } = await handle.read(buffer, read, length - read, start + read);
+        if (bytesRead === 0) {
+          break; // The file shrank while being read: what was there.
+        }
+        read += bytesRead;
+      }
+      return buffer.subarray(0, read);
     } finally {
       await handle.close();
     }
@@ -108,6 +121,7 @@ export class DirectoryFileSystem implements LayerFileSystem {
       mtimeMs: stats.mtimeMs,
       linkTarget: kind === 'symlink' ? await fs.readlink(host).catch(() => undefined) : undefined,
       ...(kind === 'file' && stats.nlink > 1 ? { hardLinkKey: `${stats.dev}:${stats.ino}` } : {}),
+      ...(stats.uid || stats.gid ? { uid: stats.uid, gid: stats.gid } : {}),
     };
   }
 

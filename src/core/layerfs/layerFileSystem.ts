@@ -28,6 +28,9 @@ export interface LayerEntry {
   /** Permission bits and type, as stat gives them. */
   mode: number;
   mtimeMs: number;
+  /** The owner's user and group IDs; left out when 0 (root), which most entries are. */
+  uid?: number;
+  gid?: number;
   /** Where a symlink points (as written, never resolved on this host) or what a hard link names. */
   linkTarget?: string;
   /**
@@ -63,6 +66,17 @@ export class LayerFsError extends Error {
 export interface ReadFileOptions {
   /** Refuse files larger than this many bytes (code tooLarge) instead of reading them whole. */
   maxBytes?: number;
+  /** Read only these bytes of the file (a piece of a large file, for a digest): up to `length` from `start`. */
+  range?: { start: number; length: number };
+}
+
+/** The piece of a file of `size` bytes a read covers. */
+export function readSpan(size: number, range: ReadFileOptions['range']): { start: number; length: number } {
+  if (!range) {
+    return { start: 0, length: size };
+  }
+  const start = Math.min(Math.max(0, range.start), size);
+  return { start, length: Math.max(0, Math.min(range.length, size - start)) };
 }
 
 /** Where a reader's files come from, for the UI to name. */

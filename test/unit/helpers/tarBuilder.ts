@@ -11,6 +11,8 @@ export interface TarSpec {
   linkName?: string;
   mode?: number;
   mtime?: number;
+  uid?: number;
+  gid?: number;
   /** Write the name as a PAX `path` record (and the link as `linkpath`). */
   pax?: boolean;
   /** Write the name as a GNU `././@LongLink` record. */
@@ -42,6 +44,8 @@ export function tarOf(specs: readonly TarSpec[], options: { end?: boolean } = {}
         size: spec.sizeField ?? (type === 'file' ? content.length : 0),
         mode: spec.mode ?? (type === 'dir' ? 0o755 : 0o644),
         mtime: spec.mtime ?? 1_700_000_000,
+        uid: spec.uid,
+        gid: spec.gid,
         linkName: spec.pax ? (spec.linkName ?? '').slice(0, 99) : (spec.linkName ?? ''),
       }),
     );
@@ -64,12 +68,12 @@ function paxRecord(key: string, value: string): string {
   return `${length}${body}`;
 }
 
-function header(fields: { name: string; flag: string; size: number; mode?: number; mtime?: number; linkName?: string }): Buffer {
+function header(fields: { name: string; flag: string; size: number; mode?: number; mtime?: number; uid?: number; gid?: number; linkName?: string }): Buffer {
   const block = Buffer.alloc(512);
   block.write(fields.name, 0, 100, 'utf8');
   block.write(octal(fields.mode ?? 0o644, 8), 100, 'latin1');
-  block.write(octal(0, 8), 108, 'latin1');
-  block.write(octal(0, 8), 116, 'latin1');
+  block.write(octal(fields.uid ?? 0, 8), 108, 'latin1');
+  block.write(octal(fields.gid ?? 0, 8), 116, 'latin1');
   block.write(octal(fields.size, 12), 124, 'latin1');
   block.write(octal(fields.mtime ?? 0, 12), 136, 'latin1');
   block.write('        ', 148, 'latin1');
