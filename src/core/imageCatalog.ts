@@ -48,6 +48,9 @@ export class ImageCatalog {
   private readonly openedLayers = new Map<string, Promise<LayerFileSystem>>();
   private readonly histories = new Map<string, Promise<FileHistory>>();
   private readonly efficiencies = new Map<string, Promise<ImageEfficiency>>();
+  /** The histories and figures computed so far, for what must answer at once (a tree item's description). */
+  private readonly settledHistories = new Map<string, FileHistory>();
+  private readonly settledEfficiencies = new Map<string, ImageEfficiency>();
   /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
   private generation = 0;
 
@@ -64,6 +67,8 @@ export class ImageCatalog {
     this.openedLayers.clear();
     this.histories.clear();
     this.efficiencies.clear();
+    this.settledHistories.clear();
+    this.settledEfficiencies.clear();
     this.store.clear();
   }
 
@@ -131,8 +136,30 @@ export class ImageCatalog {
     return this.cached(this.histories, imageId, async () => {
       const image = await this.imageLayers(imageId, options.signal);
       const layers = await Promise.all(image.layers.map((layer) => this.openLayer({ owner: 'image', imageId: image.image.id, index: layer.index }, 'files', options)));
-      return FileHistory.build(layers, options.signal);
+      const history = await FileHistory.build(layers, options.signal);
+      this.settledHistories.set(image.image.id, history);
+      return history;
     });
+  }
+
+  /** The image's file history if it was built already; never starts a build. */
+  builtFileHistory(imageId: string): FileHistory | undefined {
+    return this.settledHistories.get(imageId);
+  }
+
+  /** dive's figures if computed already; never starts the work. */
+  computedEfficiency(imageId: string): ImageEfficiency | undefined {
+    return this.settledEfficiencies.get(imageId);
+  }
+
+  /**
+   * Whether every layer's files can be read without downloading anything: from folders readable
+   * here, a saved archive, or an image archive already in the cache. What a hover may compute.
+   */
+  async filesAtHand(imageId: string, signal?: AbortSignal): Promise<boolean> {
+    const [image, store] = await Promise.all([this.imageLayers(imageId, signal), this.layerStore(signal)]);
+    const readable = await Promise.all(image.layers.map((layer) => this.readableHere(layer.location, store)));
+    return readable.every(Boolean) || ((await this.options.archives?.has(image.image.id)) ?? false);
   }
 
   /** dive's figures for the image (analysis/efficiency.ts). Computed once per image ID. */
@@ -140,7 +167,9 @@ export class ImageCatalog {
     return this.cached(this.efficiencies, imageId, async () => {
       const image = await this.imageLayers(imageId, options.signal);
       const layers = await Promise.all(image.layers.map((layer) => this.openLayer({ owner: 'image', imageId: image.image.id, index: layer.index }, 'files', options)));
-      return imageEfficiency(layers, options.signal);
+      const figures = await imageEfficiency(layers, options.signal);
+      this.settledEfficiencies.set(image.image.id, figures);
+      return figures;
     });
   }
 

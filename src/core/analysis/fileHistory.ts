@@ -23,8 +23,11 @@ export interface LayerChanges {
   deleted: DeletedPath[];
 }
 
+/** What one layer did to a path: git's A, M, D, and R for an opaque folder (replaces what was below). */
+export type PathChange = 'added' | 'modified' | 'deleted' | 'replaced';
+
 /** A path's state from one layer on: the entry that layer wrote, or null where it deleted it. */
-interface Version {
+export interface Version {
   layer: number;
   entry: LayerEntry | null;
 }
@@ -63,6 +66,27 @@ export class PathNode {
   writerAt(layer: number): number | undefined {
     const version = this.versionAt(layer);
     return version?.entry ? version.layer : undefined;
+  }
+
+  /** Every version, bottom layer first: what each layer that touched the path wrote (null: deleted it). */
+  versions(): readonly Version[] {
+    return [{ layer: this.firstLayer, entry: this.firstEntry }, ...(this.laterVersions ?? [])];
+  }
+
+  /** What `layer` itself did to the path, if anything. */
+  changeAt(layer: number): PathChange | undefined {
+    const version = this.versionAt(layer);
+    if (!version || version.layer !== layer) {
+      return undefined;
+    }
+    const before = layer > 0 ? this.at(layer - 1) : null;
+    if (!version.entry) {
+      return before ? 'deleted' : undefined;
+    }
+    if (version.entry.kind === 'opaqueDirectory') {
+      return 'replaced';
+    }
+    return before ? 'modified' : 'added';
   }
 
   private versionAt(layer: number): Version | undefined {

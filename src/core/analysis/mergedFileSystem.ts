@@ -4,7 +4,7 @@
  */
 import { LayerEntry, LayerFileSystem, LayerFsError, ReadFileOptions } from '../layerfs/layerFileSystem';
 import { layerPathParent, layerPathSegments, normalizeLayerPath } from '../layerfs/layerPath';
-import { FileHistory, PathNode } from './fileHistory';
+import { FileHistory, PathNode, Version } from './fileHistory';
 
 /** As Linux's own limit (MAXSYMLINKS). */
 const MAX_LINK_HOPS = 40;
@@ -84,6 +84,11 @@ export class MergedFileSystem implements LayerFileSystem {
       node = next;
     }
     return {};
+  }
+
+  /** Every version of a path up to this layer, bottom first: what each layer that touched it wrote (null: deleted it). */
+  versionsOf(layerPath: string): readonly Version[] {
+    return (this.history.node(normalizeLayerPath(layerPath))?.versions() ?? []).filter((version) => version.layer <= this.upTo);
   }
 
   hostPath(layerPath: string): string | undefined {

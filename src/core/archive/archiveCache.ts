@@ -55,6 +55,11 @@ export class ArchiveCache {
     return opening;
   }
 
+  /** Whether the image's archive is here already: opening it downloads nothing. */
+  async has(imageId: string): Promise<boolean> {
+    return isFullDigest(imageId) && (this.opened.has(imageId) || (await exists(path.join(this.folderOf(imageId), ARCHIVE))));
+  }
+
   /** Forget an image (it was deleted): its folder goes. */
   async drop(imageId: string): Promise<void> {
     this.opened.delete(imageId);
