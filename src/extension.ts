@@ -1,7 +1,9 @@
 /** Wires the extension together: one log, one Engine connection and event stream, then each feature. */
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { registerAnalysisCommands } from './commands/analysisCommands';
 import { registerArchiveCommands } from './commands/archiveCommands';
+import { registerCompareImagesCommand } from './commands/compareImagesCommand';
 import { registerCopyCommands } from './commands/copyIds';
 import { registerLayerFileCommands } from './commands/layerFileCommands';
 import { registerGeneralCommands } from './commands/registerGeneralCommands';
@@ -14,16 +16,23 @@ import { taggedLogger } from './core/logger';
 import { EngineEvents } from './connection/engineEvents';
 import { INSPECT_SCHEME } from './contracts/inspectUri';
 import { LAYER_SCHEME } from './contracts/layerUri';
+import { SUMMARY_SCHEME } from './contracts/summaryUri';
 import { DimmedItemDecorations } from './providers/dimmedItemDecorations';
+import { ImageSummaryProvider } from './providers/imageSummaryProvider';
 import { InspectDocumentProvider } from './providers/inspectDocumentProvider';
+import { LayerChangeDecorations } from './providers/layerChangeDecorations';
 import { LayerFileSystemProvider } from './providers/layerFileSystemProvider';
+import { ComparisonView, registerComparisonView } from './tree/comparisonView';
 import { TreeViews, registerTreeViews } from './tree/registerTreeViews';
+import { revealLayer } from './tree/revealLayer';
 
 /** What activate() returns in test mode only: the extension-host tests look inside through it. */
 export interface DockerLayersApi {
   connection: EngineConnection;
   events: EngineEvents;
   views: TreeViews;
+  comparison: ComparisonView;
+  changeDecorations: LayerChangeDecorations;
   layerFiles: LayerFileSystemProvider;
   archives: OpenedArchives;
 }
@@ -37,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   const events = new EngineEvents(connection, log);
   const inspectProvider = new InspectDocumentProvider(connection, archives, events);
   const layerFiles = new LayerFileSystemProvider(connection, archives);
+  const changeDecorations = new LayerChangeDecorations(connection, archives);
   context.subscriptions.push(
     log,
     connection,
@@ -47,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
     vscode.workspace.registerFileSystemProvider(LAYER_SCHEME, layerFiles, { isReadonly: true, isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectProvider),
     vscode.window.registerFileDecorationProvider(new DimmedItemDecorations()),
+    vscode.window.registerFileDecorationProvider(changeDecorations),
+    vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, new ImageSummaryProvider(connection, archives)),
   );
   registerGeneralCommands(context, log);
   registerRevealCommands(context, connection, log);
@@ -55,8 +67,11 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   registerLayerFileCommands(context, log);
   registerArchiveCommands(context, archives, log);
   const views = registerTreeViews(context, connection, archives, events, log);
+  const comparison = registerComparisonView(context);
+  registerAnalysisCommands(context, { connection, archives, log, revealLayer: (image, index) => revealLayer(views.images.provider, views.images.view, image, index) });
+  registerCompareImagesCommand(context, { connection, archives, log, show: (result) => comparison.show(result) });
   // Internals are no API: other extensions get nothing, the tests get a look inside.
-  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, layerFiles, archives } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives } : undefined;
 }
 
 export function deactivate(): void {}

@@ -10,6 +10,7 @@ import { LayerRef } from '../core/layerfs/layerRef';
 import { StorageProfile } from '../core/storage/storageProfile';
 import { LayerEntryKind } from '../core/layerfs/layerFileSystem';
 import * as vscode from 'vscode';
+import { toLayerUri } from './layerUri';
 
 /** A layer's folder (overlay2's cache-id folder), for Reveal, Terminal and Copy Path. */
 export interface LayerFolder {
@@ -55,8 +56,24 @@ export interface LayerEntryTarget {
   storage: StorageProfile;
 }
 
+/** An image the analysis commands act on: the daemon's, or one in a saved archive the user opened. */
+export interface ImageRef {
+  imageId: string;
+  /** `acc/app:1`, or the short ID of an untagged image. */
+  name: string;
+  archive?: string;
+}
+
+/** One layer of an image, for the commands on its files. */
+export interface ImageLayerTarget {
+  image: ImageRef;
+  index: number;
+}
+
 /** Implemented by tree nodes that stand for something the commands can act on. */
 export interface CommandTarget {
+  imageRef?(): ImageRef | undefined;
+  layerTarget?(): ImageLayerTarget | undefined;
   layerFolder?(): LayerFolder | undefined;
   layerEntry?(): LayerEntryTarget;
   /** The path of a saved image archive shown in the view. */
@@ -74,6 +91,21 @@ export function layerRefOf(image: ImageLayers, layer: Layer): LayerRef {
 export function imageLayerWhere(image: ImageLayers, layer: Layer): string {
   const name = image.image.tags.length ? imageDisplayName(image.image) : shortId(image.image.id);
   return vscode.l10n.t('{0} · layer {1}', name, layer.index);
+}
+
+export function imageRefOf(image: ImageLayers, archive: string | undefined): ImageRef {
+  return { imageId: image.image.id, name: image.image.tags.length ? imageDisplayName(image.image) : shortId(image.image.id), ...(archive ? { archive } : {}) };
+}
+
+/** The docker-layer: URI of a path in an image's merged file system as of a layer, titled by where it is. */
+export function mergedFileUri(image: ImageRef, index: number, path: string): vscode.Uri {
+  const layer: LayerRef = { owner: 'image', imageId: image.imageId, index, ...(image.archive ? { archive: image.archive } : {}) };
+  return toLayerUri({ layer, root: 'merged', path, where: vscode.l10n.t('{0} · layer {1} · merged', image.name, index) });
+}
+
+/** The catalog-side layer reference of an image ref's layer. */
+export function layerRefOfImage(image: ImageRef, index: number): LayerRef {
+  return { owner: 'image', imageId: image.imageId, index, ...(image.archive ? { archive: image.archive } : {}) };
 }
 
 export function layerFolderOf(image: ImageLayers, layer: Layer): LayerFolder | undefined {

@@ -22,6 +22,8 @@ export const contextValues = {
   /** `:host`: the entry is in a folder on this machine, so it has a host path to copy. */
   layerEntry: (kind: LayerEntryKind, onHost: boolean) => `layerEntry:${kind}${onHost ? ':host' : ''}`,
   emptyStep: () => 'emptyStep',
+  comparisonGroup: () => 'comparisonGroup',
+  comparedPath: (group: 'added' | 'removed' | 'changed') => `comparedPath:${group}`,
   message: (kind: MessageKind) => `message:${kind}`,
 };
 
@@ -36,5 +38,7 @@ export const ALL_CONTEXT_VALUES: readonly string[] = [
   ...(['changes', 'merged'] as const).map(contextValues.layerFiles),
   ...ENTRY_KINDS.flatMap((kind) => [false, true].map((onHost) => contextValues.layerEntry(kind, onHost))),
   contextValues.emptyStep(),
+  contextValues.comparisonGroup(),
+  ...(['added', 'removed', 'changed'] as const).map(contextValues.comparedPath),
   ...MESSAGE_KINDS.map(contextValues.message),
 ];

@@ -26,10 +26,17 @@ export interface TreeViews {
 }
 
 export function registerTreeViews(context: vscode.ExtensionContext, connection: EngineConnection, archives: OpenedArchives, events: EngineEvents, log: Logger): TreeViews {
+  const settings = () => vscode.workspace.getConfiguration('dockerLayers');
   const treeContext: TreeContext = {
     connection,
     log,
-    showEmptyLayers: () => vscode.workspace.getConfiguration('dockerLayers').get<boolean>('showEmptyLayers', false),
+    showEmptyLayers: () => settings().get<boolean>('showEmptyLayers', false),
+    fileViewOptions: () => ({ sortBy: settings().get<string>('files.sortBy') === 'size' ? 'size' : 'name', hideUnchanged: settings().get<boolean>('files.hideUnchanged', false) }),
+    // A node shows in one of the two views; the other ignores a node it does not hold.
+    refresh: (node) => {
+      images.refresh(node);
+      containers.refresh(node);
+    },
   };
   const images = new ImagesTreeProvider(connection, archives, treeContext);
   const containers = new NodeTreeProvider(() => loadContainers(connection, treeContext));
@@ -70,7 +77,7 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     connection.onDidChange(refreshAll),
     archives.onDidChange(() => images.refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('dockerLayers.showEmptyLayers')) {
+      if (event.affectsConfiguration('dockerLayers.showEmptyLayers') || event.affectsConfiguration('dockerLayers.files')) {
         refreshAll();
       }
     }),

@@ -8,7 +8,8 @@
  * Both (a) and (b) must give the same cache IDs, or the benchmark fails. Runs on the live daemon; root only
  * (the baseline reads the layerdb). Results: a table on stdout and test-results/bench.json.
  * Then the archive part (archiveBench.ts): `docker-layers diff` on a ~1 GB image from the Engine's archive
- * and from the layer folders, against docker save | tar -t and find (test-results/bench-archive.json).
+ * and from the layer folders, against docker save | tar -t and find, and `docker-layers analyze` next to
+ * it, with the analysis alone against indexing the archive (test-results/bench-archive.json).
  *
  *   node out/test/bench/bench.js [--runs N] [--only tree|archive]
  *     --runs N   timed runs of each figure (default 5 for the tree part, 3 for the archive part)

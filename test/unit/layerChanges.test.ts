@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FileHistory } from '../../src/core/analysis/fileHistory';
 import { FolderSizes, largestFiles } from '../../src/core/analysis/fileSizes';
-import { layerChangeSummary } from '../../src/core/analysis/layerChangeSummary';
+import { layerChangeSummary, pathsTouchedBy } from '../../src/core/analysis/layerChangeSummary';
 import { MergedFileSystem } from '../../src/core/analysis/mergedFileSystem';
 import { ArchiveLayerFileSystem } from '../../src/core/archive/archiveLayerFileSystem';
 import { LayerIndex } from '../../src/core/archive/layerIndex';
@@ -102,5 +102,16 @@ describe('layer changes', () => {
     assert.equal(await sizes.sizeOf(root), 21);
     assert.equal(await sizes.sizeOf(await layers[0].stat('/data')), 5);
     assert.equal(await sizes.sizeOf(await layers[0].stat('/gone')), 7);
+  });
+});
+
+describe('pathsTouchedBy', () => {
+  it('keeps what a layer changed and the folders on the way to it, nothing else', async () => {
+    const layers = [
+      await layer([{ name: 'a/b/c.txt', content: 'c' }, { name: 'a/keep.txt', content: 'k' }, { name: 'z/old', content: 'o' }]),
+      await layer([{ name: 'a/b/c.txt', content: 'C' }, { name: 'z/.wh.old' }, { name: 'n/e/w', content: 'w' }]),
+    ];
+    const touched = pathsTouchedBy(await FileHistory.build(layers), 1);
+    assert.deepEqual([...touched].sort(), ['/', '/a', '/a/b', '/a/b/c.txt', '/n', '/n/e', '/n/e/w', '/z', '/z/old']);
   });
 });

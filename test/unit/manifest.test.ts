@@ -47,19 +47,19 @@ function itemActions(contextValue: string): string[] {
 
 describe('manifest menus', () => {
   const expected: Record<string, string[]> = {
-    image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect'],
-    'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect'],
+    image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
+    'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
     'layer:folder:local': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',
-      'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS',
+      'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS', 'dockerLayers.files.findLargest',
     ],
     // A folder on the daemon's host (remote, Desktop's VM): its IDs and path, nothing that opens it here.
     'layer:folder': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
-      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect',
+      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest',
     ],
-    layer: ['dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.layer.inspect'],
+    layer: ['dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest'],
     'layerDirectory:image': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect',
@@ -77,12 +77,15 @@ describe('manifest menus', () => {
     'containerLayer:folder': ['dockerLayers.container.inspect', 'dockerLayers.copy.cacheId', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId', 'dockerLayers.layer.copyPath'],
     'container:exited': ['dockerLayers.container.inspect', 'dockerLayers.copy.containerId', 'dockerLayers.copy.imageId'],
     // A file read from the image archive has no host path; one in a readable folder has.
-    'layerEntry:file': ['dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide', 'dockerLayers.file.saveCopyAs'],
-    'layerEntry:file:host': ['dockerLayers.file.copyHostPath', 'dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide', 'dockerLayers.file.saveCopyAs'],
+    'layerEntry:file': ['dockerLayers.file.compareWithPrevious', 'dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide', 'dockerLayers.file.saveCopyAs'],
+    'layerEntry:file:host': ['dockerLayers.file.compareWithPrevious', 'dockerLayers.file.copyHostPath', 'dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide', 'dockerLayers.file.saveCopyAs'],
     'layerEntry:directory': ['dockerLayers.file.copyPathInImage', 'dockerLayers.file.saveCopyAs'],
-    'layerEntry:symlink:host': ['dockerLayers.file.copyHostPath', 'dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide'],
-    'layerEntry:whiteout': ['dockerLayers.file.copyPathInImage'],
+    'layerEntry:symlink:host': ['dockerLayers.file.compareWithPrevious', 'dockerLayers.file.copyHostPath', 'dockerLayers.file.copyPathInImage', 'dockerLayers.file.openToSide'],
+    'layerEntry:whiteout': ['dockerLayers.file.compareWithPrevious', 'dockerLayers.file.copyPathInImage'],
     'layerFiles:changes': [],
+    'layerFiles:merged': ['dockerLayers.files.findLargest'],
+    comparisonGroup: [],
+    'comparedPath:changed': [],
     archive: ['dockerLayers.archive.close'],
     emptyStep: [],
     'message:error': [],

@@ -49,3 +49,19 @@ function bytesAt(root: PathNode, layer: number): number {
   }
   return total;
 }
+
+/** The paths a layer changed (added, modified, deleted) and every folder above them: what "hide unchanged" keeps. */
+export function pathsTouchedBy(history: FileHistory, layer: number): Set<string> {
+  const changes = history.changes[layer] ?? { added: [], modified: [], deleted: [] };
+  const touched = new Set<string>(['/']);
+  for (const { path } of [...changes.added, ...changes.modified, ...changes.deleted]) {
+    for (let at = path.length; at > 0; at = path.lastIndexOf('/', at - 1)) {
+      const prefix = path.slice(0, at);
+      if (touched.has(prefix)) {
+        break;
+      }
+      touched.add(prefix);
+    }
+  }
+  return touched;
+}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget } from '../../contracts/commandTargets';
+import { CopyableIds, ImageRef, InspectTarget } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { formatAge, formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
@@ -10,11 +10,13 @@ import { EmptyStepNode } from './emptyStepNode';
 import { LayerNode } from './layerNode';
 import { MessageNode, errorNode } from './messageNode';
 import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
-import { escape, markdownTable } from '../markdown';
+import { escape, markdownTable } from '../../contracts/markdown';
+import { imageFiguresRows } from '../../contracts/imageFigures';
 
 export class ImageNode implements TreeNode {
   readonly id: string;
   private readonly children = new ChildrenCache();
+  private layerNodes: LayerNode[] = [];
 
   /** `parent` is set when the image shows under a container. */
   constructor(
@@ -33,6 +35,11 @@ export class ImageNode implements TreeNode {
 
   copyableIds(): CopyableIds {
     return { imageId: this.image.id, tags: this.image.tags };
+  }
+
+  imageRef(): ImageRef {
+    const archive = this.parent?.archiveTarget?.();
+    return { imageId: this.image.id, name: this.image.tags.length ? this.displayName : shortId(this.image.id), ...(archive ? { archive } : {}) };
   }
 
   get displayName(): string {
@@ -75,6 +82,8 @@ export class ImageNode implements TreeNode {
       return [new MessageNode(this, 'no-layers', vscode.l10n.t('This image has no layers.'))];
     }
     const layerNodes = layers.layers.map((layer) => new LayerNode(this, layers, layer, this.catalog, this.context));
+    this.layerNodes = layerNodes;
+    void this.countLayerChanges();
     if (!this.context.showEmptyLayers() || layers.historySource === 'unmatched') {
       return layerNodes;
     }
@@ -82,6 +91,23 @@ export class ImageNode implements TreeNode {
     return layers.steps.map((step) =>
       step.layerIndex !== undefined ? layerNodes[step.layerIndex] : new EmptyStepNode(this, step, layers.historySource),
     );
+  }
+
+  /**
+   * Each layer's change counts in its description: the image's history, built in the background
+   * where the files are at hand (folders readable here, or an archive already downloaded), then
+   * every layer row redrawn. Never starts a download.
+   */
+  async countLayerChanges(): Promise<void> {
+    const id = this.image.id;
+    if (this.catalog.builtFileHistory(id) || !(await this.catalog.filesAtHand(id).catch(() => false))) {
+      return;
+    }
+    const history = this.catalog.fileHistory(id);
+    history.catch((error: Error) => this.context.log.warn(`[tree] cannot count the changes of ${id}: ${error.message}`));
+    for (const node of this.layerNodes) {
+      node.refreshWhenHistoryIsBuilt(history);
+    }
   }
 
   async resolveTooltip(): Promise<vscode.MarkdownString> {
@@ -103,6 +129,21 @@ export class ImageNode implements TreeNode {
       rows.push(['Layers', `_${escape((error as Error).message)}_`]);
     }
     tooltip.appendMarkdown(markdownTable(rows));
+    tooltip.appendMarkdown(`\n\n${await this.figuresMarkdown()}`);
     return tooltip;
+  }
+
+  /** dive's figures, where the files are at hand (a hover never downloads an image). */
+  private async figuresMarkdown(): Promise<string> {
+    const id = this.image.id;
+    try {
+      const figures = this.catalog.computedEfficiency(id) ?? ((await this.catalog.filesAtHand(id)) ? await this.catalog.imageEfficiency(id) : undefined);
+      if (!figures) {
+        return `_${vscode.l10n.t('Wasted space and efficiency: run Show Image Summary (it reads the image archive from the Engine).')}_`;
+      }
+      return `**${vscode.l10n.t('Analysis')}** (${vscode.l10n.t("dive's figures")})\n\n${markdownTable(imageFiguresRows(figures))}`;
+    } catch (error) {
+      return `_${escape(vscode.l10n.t('Wasted space unknown: {0}', (error as Error).message))}_`;
+    }
   }
 }

@@ -6,8 +6,12 @@ import * as vscode from 'vscode';
 import { LayerEntryTarget } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
+import { FolderSizes } from '../../core/analysis/fileSizes';
+import { pathsTouchedBy } from '../../core/analysis/layerChangeSummary';
+import { MergedEntry, MergedFileSystem } from '../../core/analysis/mergedFileSystem';
 import { formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
+import { layerStepLabel } from '../../core/model/imageLayers';
 import { LayerEntry, LayerFileSystem, LayerFsError } from '../../core/layerfs/layerFileSystem';
 import { joinLayerPath } from '../../core/layerfs/layerPath';
 import { withArchiveProgress } from '../../connection/archiveProgress';
@@ -16,7 +20,7 @@ import { explainFolderProblem } from '../../core/storage/folderAccess';
 import { LayerUnavailableError } from '../../core/storage/openLocation';
 import { StorageProfile } from '../../core/storage/storageProfile';
 import { MessageNode, errorNode } from './messageNode';
-import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
+import { ChildrenCache, FileViewOptions, TreeContext, TreeNode } from './treeNode';
 
 /** A folder listing beyond this many entries is cut, with a message saying how many were left out. */
 const MAX_ENTRIES = 2000;
@@ -38,6 +42,8 @@ export class LayerEntryNode implements TreeNode {
     readonly entry: LayerEntry,
     private readonly hostPath: string | undefined,
     private readonly context: TreeContext,
+    /** A folder's total, when the view is sorted by size. */
+    private readonly totalBytes?: number,
   ) {
     // A segment of its own, so a file named like a message key cannot collide with a message node.
     this.id = `${parent.id}/f/${entry.name}`;
@@ -58,9 +64,13 @@ export class LayerEntryNode implements TreeNode {
     const item = new vscode.TreeItem(entry.name, folder ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.resourceUri = this.uri;
-    item.description = describeEntry(entry);
-    const where = this.hostPath && this.hostPath !== entry.path ? `${entry.path}\n${this.hostPath}` : entry.path;
-    item.tooltip = item.description ? `${where}\n${item.description}` : where;
+    const own = describeEntry(entry) ?? (this.totalBytes !== undefined ? formatBytes(this.totalBytes) : undefined);
+    // In Merged, which layer last wrote the path; its tooltip (on hover) lists every version.
+    const writer = this.writer;
+    item.description = writer === undefined ? own : [own, vscode.l10n.t('layer {0}', writer)].filter(Boolean).join(' · ');
+    if (writer === undefined) {
+      item.tooltip = this.whereText(item.description);
+    }
     item.contextValue = contextValues.layerEntry(entry.kind, this.hostPath !== undefined);
     if (folder) {
       item.iconPath = vscode.ThemeIcon.Folder;
@@ -73,6 +83,42 @@ export class LayerEntryNode implements TreeNode {
       }
     }
     return item;
+  }
+
+  /** The layer that last wrote this entry, in a Merged listing. */
+  private get writer(): number | undefined {
+    return this.listing.file.root === 'merged' ? (this.entry as Partial<MergedEntry>).layer : undefined;
+  }
+
+  private whereText(description: string | undefined): string {
+    const { entry } = this;
+    const where = this.hostPath && this.hostPath !== entry.path ? `${entry.path}\n${this.hostPath}` : entry.path;
+    return description ? `${where}\n${description}` : where;
+  }
+
+  /** Merged: every layer that held a version of the path, with its size, and the step that wrote it. */
+  async resolveTooltip(): Promise<vscode.MarkdownString | undefined> {
+    const { layer } = this.listing.file;
+    if (this.writer === undefined || layer.owner !== 'image') {
+      return undefined;
+    }
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendText(this.whereText(this.getTreeItem().description as string | undefined));
+    try {
+      const [files, image] = await Promise.all([this.listing.catalog.openLayer(layer, 'merged'), this.listing.catalog.imageLayers(layer.imageId)]);
+      if (!(files instanceof MergedFileSystem)) {
+        return tooltip;
+      }
+      const rows = files.versionsOf(this.entry.path).map((version) => {
+        const step = image.layers[version.layer] ? layerStepLabel(image.layers[version.layer]) : '';
+        const what = version.entry === null ? vscode.l10n.t('deleted') : describeEntry(version.entry) ?? vscode.l10n.t('folder');
+        return `| ${version.layer} | ${escapeCell(what)} | ${escapeCell(step.length > 60 ? `${step.slice(0, 59)}…` : step)} |`;
+      });
+      tooltip.appendMarkdown(`\n\n**${vscode.l10n.t('Versions of this path')}**\n\n| ${vscode.l10n.t('Layer')} | | ${vscode.l10n.t('Step')} |\n| ---: | --- | --- |\n${rows.join('\n')}\n`);
+    } catch (error) {
+      tooltip.appendText(`\n${(error as Error).message}`);
+    }
+    return tooltip;
   }
 
   invalidate(): void {
@@ -106,6 +152,33 @@ function describeEntry(entry: LayerEntry): string | undefined {
   }
 }
 
+function escapeCell(text: string): string {
+  return text.replace(/[\\|`*_[\]<>]/g, (character) => `\\${character}`).replace(/\n/g, ' ');
+}
+
+/** Folder totals per opened tree: computed once, for as long as the catalog keeps that tree. */
+const folderSizes = new WeakMap<LayerFileSystem, FolderSizes>();
+
+/** Folders first; by name, or largest first (a folder by the bytes under it). */
+async function sortEntries(files: LayerFileSystem, entries: LayerEntry[], options: FileViewOptions): Promise<Map<LayerEntry, number> | undefined> {
+  const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
+  if (options.sortBy !== 'size') {
+    entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || a.name.localeCompare(b.name));
+    return undefined;
+  }
+  let sizes = folderSizes.get(files);
+  if (!sizes) {
+    sizes = new FolderSizes(files);
+    folderSizes.set(files, sizes);
+  }
+  const totals = new Map<LayerEntry, number>();
+  for (const entry of entries) {
+    totals.set(entry, await sizes.sizeOf(entry));
+  }
+  entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || totals.get(b)! - totals.get(a)! || a.name.localeCompare(b.name));
+  return totals;
+}
+
 /** The entries of one folder of a layer, folders first; a failure is a message node in place. */
 export async function listLayerEntries(parent: TreeNode, listing: LayerListing, context: TreeContext): Promise<TreeNode[]> {
   let files: LayerFileSystem;
@@ -133,8 +206,19 @@ export async function listLayerEntries(parent: TreeNode, listing: LayerListing, 
   if (entries.length === 0) {
     return [...source, new MessageNode(parent, 'empty', vscode.l10n.t('(empty folder)'))];
   }
-  const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
-  entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || a.name.localeCompare(b.name));
+  const options = context.fileViewOptions();
+  const { layer } = listing.file;
+  let hidden = 0;
+  if (options.hideUnchanged && listing.file.root === 'merged' && layer.owner === 'image') {
+    const touched = pathsTouchedBy(await listing.catalog.fileHistory(layer.imageId), layer.index);
+    const kept = entries.filter((entry) => touched.has(entry.path));
+    hidden = entries.length - kept.length;
+    entries = kept;
+  }
+  if (entries.length === 0) {
+    return [...source, new MessageNode(parent, 'unchanged', vscode.l10n.t('({0} unchanged entries hidden)', hidden))];
+  }
+  const totals = await sortEntries(files, entries, options);
   const shown = entries.slice(0, MAX_ENTRIES);
   const nodes: TreeNode[] = [...source];
   nodes.push(...shown.map(
@@ -145,6 +229,7 @@ export async function listLayerEntries(parent: TreeNode, listing: LayerListing, 
         entry,
         files.hostPath(entry.path),
         context,
+        totals?.get(entry),
       ),
   ));
   if (entries.length > shown.length) {

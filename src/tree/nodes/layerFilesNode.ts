@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ImageLayerTarget } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
 import { ImageCatalog } from '../../core/imageCatalog';
@@ -30,6 +31,11 @@ export class LayerFilesNode implements TreeNode {
     this.id = `${parent.id}/${mode}`;
   }
 
+  /** The layer whose files these are (Find Largest Files on Merged, Show Size Map …). */
+  layerTarget(): ImageLayerTarget | undefined {
+    return this.parent.layerTarget?.();
+  }
+
   getTreeItem(): vscode.TreeItem {
     const changes = this.mode === 'changes';
     const item = new vscode.TreeItem(changes ? vscode.l10n.t('Changes') : vscode.l10n.t('Merged'), vscode.TreeItemCollapsibleState.Collapsed);
@@ -49,8 +55,11 @@ export class LayerFilesNode implements TreeNode {
   }
 
   // Not cached here: the catalog keeps the opened layer, and a failed or cancelled read is retried on the next expand.
-  getChildren(): Promise<TreeNode[]> {
-    return listLayerEntries(this, { catalog: this.catalog, file: this.rootFile(), storage: this.storage }, this.context);
+  async getChildren(): Promise<TreeNode[]> {
+    const children = await listLayerEntries(this, { catalog: this.catalog, file: this.rootFile(), storage: this.storage }, this.context);
+    // The files are at hand now (an archive may just have been downloaded): the image's layers can count their changes.
+    void (this.parent.parent as { countLayerChanges?: () => Promise<void> } | undefined)?.countLayerChanges?.();
+    return children;
   }
 
   private rootFile(): LayerFileRef {

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import { CopyableIds, InspectTarget, LayerFolder, layerCopyableIds, layerFolderOf, imageLayerWhere, layerInspectTarget, layerRefOf } from '../../contracts/commandTargets';
+import { CopyableIds, ImageLayerTarget, ImageRef, InspectTarget, LayerFolder, imageLayerWhere, imageRefOf, layerCopyableIds, layerFolderOf, layerInspectTarget, layerRefOf } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { limitationMessage } from '../../contracts/limitationMessages';
+import { LayerChangeSummary, layerChangeSummary } from '../../core/analysis/layerChangeSummary';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { formatBytes } from '../../core/format';
 import { ImageLayers, Layer, layerStepLabel } from '../../core/model/imageLayers';
-import { escape, markdownTable } from '../markdown';
+import { escape, markdownTable } from '../../contracts/markdown';
 import { LayerDirectoryNode } from './layerDirectoryNode';
 import { LayerFilesNode } from './layerFilesNode';
 import { MessageNode } from './messageNode';
@@ -37,15 +38,48 @@ export class LayerNode implements TreeNode {
     return layerCopyableIds(this.image, this.layer);
   }
 
+  imageRef(): ImageRef {
+    return imageRefOf(this.image, this.layer.location.kind === 'archive' ? this.layer.location.archive : undefined);
+  }
+
+  layerTarget(): ImageLayerTarget {
+    return { image: this.imageRef(), index: this.layer.index };
+  }
+
   getTreeItem(): vscode.TreeItem {
     const { layer } = this;
     const item = new vscode.TreeItem(`${layer.index} · ${layerStepLabel(layer)}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.description = formatBytes(layer.size);
+    // The change counts once the image's history is built (in the background, or by a view of its files).
+    const history = this.catalog.builtFileHistory(this.image.image.id);
+    const counts = history ? changeCounts(layerChangeSummary(history, layer.index)) : undefined;
+    item.description = counts ? `${formatBytes(layer.size)} · ${counts}` : formatBytes(layer.size);
     item.iconPath = new vscode.ThemeIcon('layers');
     item.contextValue = contextValues.layer(layer.diffDir === null ? 'none' : layer.location.kind === 'directory' ? 'local' : 'remote');
-    item.tooltip = this.tooltip();
     return item;
+  }
+
+  /** The layer's IDs, size and step, and what it changed: computed on hover where its files are at hand. */
+  async resolveTooltip(): Promise<vscode.MarkdownString> {
+    const tooltip = this.tooltip();
+    const imageId = this.image.image.id;
+    let summary: LayerChangeSummary | undefined;
+    try {
+      const history = this.catalog.builtFileHistory(imageId) ?? ((await this.catalog.filesAtHand(imageId)) ? await this.catalog.fileHistory(imageId) : undefined);
+      summary = history ? layerChangeSummary(history, this.layer.index) : undefined;
+    } catch (error) {
+      tooltip.appendMarkdown(`\n\n_${escape(vscode.l10n.t('Changes unknown: {0}', (error as Error).message))}_`);
+      return tooltip;
+    }
+    if (!summary) {
+      tooltip.appendMarkdown(`\n\n_${vscode.l10n.t("Expand the layer's Changes to count what it added, modified and deleted (its files come from the image archive).")}_`);
+      return tooltip;
+    }
+    const row = (what: string, figures: { count: number; bytes: number }): [string, string] => [what, `${figures.count.toLocaleString()} · ${formatBytes(figures.bytes)}`];
+    tooltip.appendMarkdown(
+      `\n\n${markdownTable([row(vscode.l10n.t('Added'), summary.added), row(vscode.l10n.t('Modified'), summary.modified), row(vscode.l10n.t('Deleted (bytes hidden)'), summary.deleted)])}`,
+    );
+    return tooltip;
   }
 
   getChildren(): Promise<TreeNode[]> {
@@ -66,6 +100,14 @@ export class LayerNode implements TreeNode {
     }
     const why = location.kind === 'unavailable' ? limitationMessage(location.limitation) : vscode.l10n.t('The Engine reported no folder for this layer.');
     return Promise.resolve([new MessageNode(this, 'no-folder', why, 'warning'), ...files]);
+  }
+
+  /** Redraw once the image's history is in, for the counts in the description. */
+  refreshWhenHistoryIsBuilt(history: Promise<unknown>): void {
+    history.then(
+      () => this.context.refresh(this),
+      () => undefined,
+    );
   }
 
   private tooltip(): vscode.MarkdownString {
@@ -92,4 +134,9 @@ export class LayerNode implements TreeNode {
     }
     return tooltip;
   }
+}
+
+/** `+3 ~1 −2`: git's shorthand for what a layer added, modified and deleted. */
+export function changeCounts(summary: LayerChangeSummary): string {
+  return `+${summary.added.count} ~${summary.modified.count} −${summary.deleted.count}`;
 }

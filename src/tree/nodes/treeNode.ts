@@ -4,11 +4,21 @@ import { CommandTarget } from '../../contracts/commandTargets';
 import { Logger } from '../../core/logger';
 import { PromiseCache } from '../../core/promiseCache';
 
+/** How the layer file views list a folder (settings dockerLayers.files.*). */
+export interface FileViewOptions {
+  sortBy: 'name' | 'size';
+  /** Merged: show only what the layer changed, and the folders on the way to it. */
+  hideUnchanged: boolean;
+}
+
 /** What every node of the Images view can reach. */
 export interface TreeContext {
   connection: EngineConnection;
   log: Logger;
   showEmptyLayers(): boolean;
+  fileViewOptions(): FileViewOptions;
+  /** Redraws one node (its label and description), e.g. once figures computed in the background are in. */
+  refresh(node: TreeNode): void;
 }
 
 /** One level of the tree: owns its item and (lazily, cached) its children. */
