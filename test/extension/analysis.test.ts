@@ -183,7 +183,7 @@ describe('Change analysis in the editor', function () {
     if (!buildkit) {
       this.skip();
     }
-    await vscode.commands.executeCommand('dockerLayers.images.compare', { imageId: appId, name: 'dle-app:1.0' }, { imageId: buildkit!.Id, name: 'dle-buildkit:latest' });
+    await vscode.commands.executeCommand('dockerLayers.images.compare', { imageId: appId, name: 'dle-app:1.0' }, { imageId: buildkit.Id, name: 'dle-buildkit:latest' });
     const groups = await api.comparison.provider.getChildren();
     const paths = async (group: string) => {
       const node = groups.find((each) => labelText(each.getTreeItem()) === group)!;
@@ -199,7 +199,7 @@ describe('Change analysis in the editor', function () {
     const row = changed.get('/payload.txt')!.getTreeItem();
     assert.match(String(row.description), /^76 B → 59 B · content$/);
     assert.equal(row.command?.command, 'vscode.diff');
-    await vscode.commands.executeCommand(row.command!.command, ...(row.command!.arguments ?? []));
+    await vscode.commands.executeCommand(row.command.command, ...((row.command.arguments ?? []) as unknown[]));
     const diff = await waitFor('the diff of /payload.txt', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputTextDiff ? input : undefined;

@@ -48,6 +48,8 @@ const README_SCREENSHOTS = [
   { from: 'welcome-unreachable', to: 'welcome-unreachable.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 300 } },
   // A layer's Changes, deletions marked, and one of its files open in the editor.
   { from: 'layer-changes', to: 'layer-changes.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 620 } },
+  // Change marks in a layer's Changes, its counts, and the image summary beside.
+  { from: 'change-analysis', to: 'change-analysis.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 760 } },
   // A saved image archive browsed with no daemon.
   { from: 'sample-archive', to: 'sample-archive.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 560 } },
 ];
@@ -343,6 +345,39 @@ async function main() {
       }
       await expectVisible(page.locator('.part.editor .monaco-editor .view-lines', { hasText: 'hello' }), 'the file\'s text in the editor');
       await screenshot('layer-changes');
+      await images().locator('.pane-header').hover();
+      await images().getByRole('button', { name: 'Collapse All' }).click();
+      await expand(await expectVisible(appRow(), `image row "${appLabel}"`), `image row "${appLabel}"`);
+      await expand(await expectVisible(layerOneRow(), 'layer row "1 · RUN mkdir …"'), 'layer row "1 · RUN mkdir …"');
+    });
+
+    step('c3', 'change-analysis', async () => {
+      // Layer 4's Changes with their marks (D, R, A), its counts in the description, and the image summary.
+      const layerFour = await expectVisible(treeRow(images(), '4 · RUN rm'), 'layer row "4 · RUN rm …"');
+      await expand(layerFour, 'layer row "4 · RUN rm …"');
+      await expectVisible(layerFour.locator('.label-description', { hasText: /\+1 ~0 −2$/ }), 'the counts "+1 ~0 −2" in the description of layer 4');
+      const changes = await expectVisible(treeRow(images(), 'Changes', 3).last(), 'row "Changes" under layer 4');
+      await expand(changes, 'row "Changes" under layer 4');
+      await expand(await expectVisible(treeRow(images(), /^app$/, 4).last(), 'folder "app" in the Changes of layer 4'), 'folder "app"');
+      await expand(await expectVisible(treeRow(images(), /^old$/, 5), 'replaced folder "old"'), 'folder "old"');
+      await expand(await expectVisible(treeRow(images(), /^data$/, 4).last(), 'folder "data" in the Changes of layer 4'), 'folder "data"');
+      await expectVisible(treeRow(images(), /^doomed\.txt$/, 5), 'deleted file "doomed.txt"');
+      await page.locator('.part.editor').click({ position: { x: 400, y: 300 } });
+      await page.keyboard.press('F1');
+      const input = await expectVisible(page.locator('.quick-input-widget .quick-input-box input'), 'the command palette');
+      await input.fill('>Docker Layers: Show Image Summary');
+      await (await expectVisible(page.locator('.quick-input-list .monaco-list-row[aria-label^="Docker Layers: Show Image Summary"]'),
+        'palette entry "Docker Layers: Show Image Summary"')).click();
+      await expectVisible(page.locator('.quick-input-widget .quick-input-box input[placeholder="Select an image"]'), 'the image quick pick ("Select an image")');
+      await input.fill(appLabel);
+      await (await expectVisible(page.locator(`.quick-input-list .monaco-list-row[aria-label^="${appLabel}"]`), `quick-pick item "${appLabel}"`)).click();
+      await expectVisible(page.getByRole('tab', { name: /summary\.md/ }), 'the summary\'s tab ("… summary.md")');
+      // The preview is a webview: give it a moment to render its tables.
+      await page.waitForTimeout(2000);
+      await screenshot('change-analysis');
+      await page.keyboard.press('F1');
+      await input.fill('>View: Close All Editors');
+      await (await expectVisible(page.locator('.quick-input-list .monaco-list-row[aria-label^="View: Close All Editors"]'), 'palette entry "View: Close All Editors"')).click();
       await images().locator('.pane-header').hover();
       await images().getByRole('button', { name: 'Collapse All' }).click();
       await expand(await expectVisible(appRow(), `image row "${appLabel}"`), `image row "${appLabel}"`);

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LayerEntryTarget } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
+import { FileHistory } from '../../core/analysis/fileHistory';
 import { FolderSizes } from '../../core/analysis/fileSizes';
 import { pathsTouchedBy } from '../../core/analysis/layerChangeSummary';
 import { MergedEntry, MergedFileSystem } from '../../core/analysis/mergedFileSystem';
@@ -158,6 +159,22 @@ function escapeCell(text: string): string {
 
 /** Folder totals per opened tree: computed once, for as long as the catalog keeps that tree. */
 const folderSizes = new WeakMap<LayerFileSystem, FolderSizes>();
+/** What each layer touched, per image history: computed once per layer, not per folder listed. */
+const touchedPaths = new WeakMap<FileHistory, Map<number, Set<string>>>();
+
+function touchedBy(history: FileHistory, layer: number): Set<string> {
+  let layers = touchedPaths.get(history);
+  if (!layers) {
+    layers = new Map();
+    touchedPaths.set(history, layers);
+  }
+  let touched = layers.get(layer);
+  if (!touched) {
+    touched = pathsTouchedBy(history, layer);
+    layers.set(layer, touched);
+  }
+  return touched;
+}
 
 /** Folders first; by name, or largest first (a folder by the bytes under it). */
 async function sortEntries(files: LayerFileSystem, entries: LayerEntry[], options: FileViewOptions): Promise<Map<LayerEntry, number> | undefined> {
@@ -210,7 +227,7 @@ export async function listLayerEntries(parent: TreeNode, listing: LayerListing, 
   const { layer } = listing.file;
   let hidden = 0;
   if (options.hideUnchanged && listing.file.root === 'merged' && layer.owner === 'image') {
-    const touched = pathsTouchedBy(await listing.catalog.fileHistory(layer.imageId), layer.index);
+    const touched = touchedBy(await listing.catalog.fileHistory(layer.imageId), layer.index);
     const kept = entries.filter((entry) => touched.has(entry.path));
     hidden = entries.length - kept.length;
     entries = kept;
