@@ -11,6 +11,10 @@
  * - user wasted percent = wasted ÷ the size of every layer but the first.
  * "Below" is dive's own stacking, which is not overlayfs': it ignores opaque folders and keeps what
  * was under a folder that a file replaced. Kept, so the figures match.
+ *
+ * One pass per layer over its folders, down a single tree of every path seen: each node holds the
+ * path's figures (which persist) and its state in dive's stack (present or removed), so no path
+ * string is split, joined or hashed until the inefficient files are named at the end.
  */
 import { LayerEntry, LayerFileSystem } from '../layerfs/layerFileSystem';
 
@@ -38,65 +42,67 @@ export interface ImageEfficiency {
   inefficientFiles: InefficientFile[];
 }
 
-/** dive's stacked tree of the layers below: a size per node, children kept when a file replaces a folder. */
-interface StackNode {
-  size: number;
+/**
+ * One path of the image: its figures so far, and its state in dive's stack of the layers applied
+ * so far (present or removed, folder or not, its size).
+ */
+interface PathNode {
+  children: Map<string, PathNode> | undefined;
+  // The stack.
+  present: boolean;
   isDir: boolean;
-  children?: Map<string, StackNode>;
-}
-
-interface PathFigures {
+  size: number;
+  // The figures: layers that counted the path, what they counted.
   count: number;
   cumulative: number;
   smallest: number;
-  layers: number[];
+  firstLayer: number;
+  /** Only for paths counted more than once (few). */
+  laterLayers: number[] | undefined;
 }
+
+const newNode = (): PathNode => ({ children: undefined, present: false, isDir: false, size: 0, count: 0, cumulative: 0, smallest: 0, firstLayer: 0, laterLayers: undefined });
 
 const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
 
+/** A file with more than one name in a folder: sized once the whole layer is seen (hard links). */
+interface LinkedName {
+  entry: LayerEntry;
+  node: PathNode;
+}
+
 export async function imageEfficiency(layers: readonly LayerFileSystem[], signal?: AbortSignal): Promise<ImageEfficiency> {
-  const paths = new Map<string, PathFigures>();
-  const stack: StackNode = { size: 0, isDir: true };
+  const root = newNode();
+  root.present = root.isDir = true;
   const layerSizes: number[] = [];
   for (const [index, layer] of layers.entries()) {
     signal?.throwIfAborted();
-    const entries: LayerEntry[] = [];
-    const leaves: LayerEntry[] = [];
-    await walk(layer, '/', entries, leaves, signal);
-    const sizes = tarSizes(entries);
-    layerSizes.push(entries.reduce((sum, entry) => sum + (sizes.get(entry) ?? 0), 0));
-    for (const leaf of leaves) {
-      const size = leaf.kind === 'whiteout' ? removedBytes(stack, leaf.path) : (sizes.get(leaf) ?? 0);
-      const figures = paths.get(leaf.path);
-      if (figures) {
-        figures.count++;
-        figures.cumulative += size;
-        figures.smallest = Math.min(figures.smallest, size);
-        figures.layers.push(index);
-      } else {
-        paths.set(leaf.path, { count: 1, cumulative: size, smallest: size, layers: [index] });
-      }
-    }
-    for (const entry of entries) {
-      if (entry.kind === 'whiteout') {
-        removePath(stack, entry.path);
-      } else {
-        addPath(stack, entry.path, { size: sizes.get(entry) ?? 0, isDir: isFolder(entry) });
-      }
-    }
+    const linked: LinkedName[] = [];
+    const { bytes } = await applyFolder(layer, '/', root, index, linked, signal);
+    layerSizes.push(bytes + sizeHardLinks(linked, index));
   }
+  const inefficientFiles: InefficientFile[] = [];
   let smallest = 0;
   let cumulative = 0;
   let wastedBytes = 0;
-  const inefficientFiles: InefficientFile[] = [];
-  for (const [path, figures] of paths) {
-    smallest += figures.smallest;
-    cumulative += figures.cumulative;
-    if (figures.count >= 2) {
-      wastedBytes += figures.cumulative;
-      inefficientFiles.push({ path, count: figures.count, wastedBytes: figures.cumulative, layers: figures.layers });
+  // Depth first with the names on the way: a path string is made only for an inefficient file.
+  const names: string[] = [];
+  const visit = (node: PathNode) => {
+    for (const [name, child] of node.children ?? []) {
+      names.push(name);
+      if (child.count > 0) {
+        smallest += child.smallest;
+        cumulative += child.cumulative;
+        if (child.count >= 2) {
+          wastedBytes += child.cumulative;
+          inefficientFiles.push({ path: `/${names.join('/')}`, count: child.count, wastedBytes: child.cumulative, layers: [child.firstLayer, ...(child.laterLayers ?? [])] });
+        }
+      }
+      visit(child);
+      names.pop();
     }
-  }
+  };
+  visit(root);
   inefficientFiles.sort((a, b) => b.wastedBytes - a.wastedBytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const sizeBytes = layerSizes.reduce((sum, size) => sum + size, 0);
   const userSizeBytes = sizeBytes - (layerSizes[0] ?? 0);
@@ -111,91 +117,106 @@ export async function imageEfficiency(layers: readonly LayerFileSystem[], signal
   };
 }
 
-/** Every entry of a layer (each folder before what is in it) and its leaves. */
-async function walk(layer: LayerFileSystem, folder: string, entries: LayerEntry[], leaves: LayerEntry[], signal: AbortSignal | undefined): Promise<number> {
+/**
+ * Applies one folder of a layer to the tree: counts its leaves (entries with nothing under them in
+ * this layer) and stacks its entries. Returns how many entries it had and the bytes their tar
+ * entries hold.
+ *
+ * Stacking as it goes gives what stacking after the layer would: a whiteout reads only the stack at
+ * its own path, which no other entry of the same layer can be at or under.
+ */
+async function applyFolder(
+  layer: LayerFileSystem,
+  folderPath: string,
+  folder: PathNode,
+  index: number,
+  linked: LinkedName[],
+  signal: AbortSignal | undefined,
+): Promise<{ entries: number; bytes: number }> {
   signal?.throwIfAborted();
-  const children = await layer.readDirectory(folder);
-  for (const child of children) {
-    entries.push(child);
-    const inside = isFolder(child) ? await walk(layer, child.path, entries, leaves, signal) : 0;
-    if (inside === 0) {
-      leaves.push(child);
+  const entries = await layer.readDirectory(folderPath);
+  const children = (folder.children ??= new Map<string, PathNode>());
+  let bytes = 0;
+  for (const entry of entries) {
+    let node = children.get(entry.name);
+    if (!node) {
+      node = newNode();
+      children.set(entry.name, node);
     }
+    if (entry.kind === 'whiteout') {
+      count(node, removeBelow(node), index);
+      continue;
+    }
+    node.present = true;
+    node.isDir = isFolder(entry);
+    if (entry.kind === 'file' && entry.hardLinkKey !== undefined) {
+      node.size = 0; // Sized, and counted, once every name of the layer is known.
+      linked.push({ entry, node });
+      continue;
+    }
+    node.size = entry.kind === 'file' ? entry.size : 0;
+    bytes += node.size;
+    if (node.isDir) {
+      const inside = await applyFolder(layer, entry.path, node, index, linked, signal);
+      bytes += inside.bytes;
+      if (inside.entries > 0) {
+        continue;
+      }
+    }
+    count(node, node.size, index);
   }
-  return children.length;
+  return { entries: entries.length, bytes };
+}
+
+function count(node: PathNode, size: number, layer: number): void {
+  if (node.count === 0) {
+    node.count = 1;
+    node.cumulative = node.smallest = size;
+    node.firstLayer = layer;
+    return;
+  }
+  node.count++;
+  node.cumulative += size;
+  node.smallest = Math.min(node.smallest, size);
+  (node.laterLayers ??= []).push(layer);
 }
 
 /**
- * What each entry counts as in its tar: a file's size, except the second and later names of a
- * hard-linked file of a folder (the tar writer walks names in order and writes those as links).
+ * A whiteout: dive's size of it (what was under a removed folder, itself included; 0 for a file or
+ * a path not in the stack), and the path and all below it leave the stack.
  */
-function tarSizes(entries: readonly LayerEntry[]): Map<LayerEntry, number> {
-  const sizes = new Map<LayerEntry, number>();
-  const linked = entries.filter((entry) => entry.hardLinkKey !== undefined).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const seen = new Set<string>();
-  const secondNames = new Set<LayerEntry>();
-  for (const entry of linked) {
-    if (seen.has(entry.hardLinkKey!)) {
-      secondNames.add(entry);
-    }
-    seen.add(entry.hardLinkKey!);
-  }
-  for (const entry of entries) {
-    sizes.set(entry, entry.kind === 'file' && !secondNames.has(entry) ? entry.size : 0);
-  }
-  return sizes;
-}
-
-function segments(path: string): string[] {
-  return path.split('/').filter(Boolean);
-}
-
-function addPath(root: StackNode, path: string, data: { size: number; isDir: boolean }): void {
-  let node = root;
-  for (const name of segments(path)) {
-    node.children ??= new Map();
-    let next = node.children.get(name);
-    if (!next) {
-      next = { size: 0, isDir: false };
-      node.children.set(name, next);
-    }
-    node = next;
-  }
-  node.size = data.size;
-  node.isDir = data.isDir;
-}
-
-function findPath(root: StackNode, path: string): StackNode | undefined {
-  let node: StackNode | undefined = root;
-  for (const name of segments(path)) {
-    node = node.children?.get(name);
-    if (!node) {
-      return undefined;
-    }
-  }
-  return node;
-}
-
-function removePath(root: StackNode, path: string): void {
-  const names = segments(path);
-  const parent = findPath(root, `/${names.slice(0, -1).join('/')}`);
-  parent?.children?.delete(names[names.length - 1]);
-}
-
-/** dive's size of a whiteout: what was under a removed folder (itself included), 0 for a removed file. */
-function removedBytes(root: StackNode, path: string): number {
-  const node = findPath(root, path);
-  if (!node?.isDir) {
-    return 0;
-  }
+function removeBelow(node: PathNode): number {
+  const wasFolder = node.present && node.isDir;
   let total = 0;
-  const pending: StackNode[] = [node];
+  const pending: PathNode[] = [node];
   while (pending.length) {
     const current = pending.pop()!;
+    if (!current.present) {
+      continue;
+    }
     total += current.size;
+    current.present = false;
     for (const child of current.children?.values() ?? []) {
       pending.push(child);
     }
   }
-  return total;
+  return wasFolder ? total : 0;
+}
+
+/**
+ * The names of hard-linked files of a folder layer, counted as its tar would hold them: the tar
+ * writer walks names in order and writes the first with the data, the others as links of size 0.
+ */
+function sizeHardLinks(linked: LinkedName[], layer: number): number {
+  linked.sort((a, b) => (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0));
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const { entry, node } of linked) {
+    const first = !seen.has(entry.hardLinkKey!);
+    seen.add(entry.hardLinkKey!);
+    node.size = first ? entry.size : 0;
+    bytes += node.size;
+    count(node, node.size, layer);
+  }
+  return bytes;
 }
