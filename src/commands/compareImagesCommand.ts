@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { withArchiveProgress } from '../connection/archiveProgress';
 import { EngineConnection } from '../connection/engineConnection';
-import { OpenedArchives } from '../connection/openedArchives';
+import { OpenedArchive, OpenedArchives } from '../connection/openedArchives';
 import { CommandTarget, ImageRef, layerRefOfImage } from '../contracts/commandTargets';
 import { ComparedSide, ImagesCompared } from '../contracts/imagesCompared';
 import { compareImages } from '../core/analysis/imageComparison';
@@ -73,7 +73,7 @@ function refOf(argument: ImageArgument): ImageRef | undefined {
 
 /** The daemon's images and those of the archives opened in the view, in one pick. */
 async function pickAnyImage(deps: CompareImagesDeps, placeHolder: string, other?: ImageRef): Promise<ImageRef | undefined> {
-  type Item = vscode.QuickPickItem & { image?: ImageRef };
+  type Item = vscode.QuickPickItem & { image?: ImageRef; openArchive?: true };
   const items: Item[] = [];
   const daemon = await deps.connection
     .get()
@@ -99,13 +99,27 @@ async function pickAnyImage(deps: CompareImagesDeps, placeHolder: string, other?
     }
   }
   const selectable = items.filter((item) => item.image && !(other && item.image.imageId === other.imageId && item.image.archive === other.archive));
-  if (selectable.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No image to compare with: the Engine has none, and no image archive is open (Open Image Archive…).'));
-    return undefined;
-  }
+  const openArchive: Item = { label: `$(file-zip) ${vscode.l10n.t('Open an Image Archive…')}`, description: vscode.l10n.t('docker save / podman save .tar, .tar.gz, an OCI layout folder'), openArchive: true };
   const picked = await vscode.window.showQuickPick(
-    items.filter((item) => !item.image || selectable.includes(item)),
+    [...items.filter((item) => !item.image || selectable.includes(item)), { label: '', kind: vscode.QuickPickItemKind.Separator }, openArchive],
     { placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
-  return picked?.image;
+  if (!picked?.openArchive) {
+    return picked?.image;
+  }
+  // A saved archive straight from disk: opened in the Images view too, then one of its images.
+  const opened = await vscode.commands.executeCommand<OpenedArchive | undefined>('dockerLayers.archive.open');
+  if (!opened) {
+    return undefined;
+  }
+  const images = await opened.catalog.listImages();
+  const refs = images.map((image) => ({ imageId: image.id, name: image.tags.length ? imageDisplayName(image) : shortId(image.id), archive: opened.path }));
+  if (refs.length <= 1) {
+    return refs[0];
+  }
+  const chosen = await vscode.window.showQuickPick(
+    refs.map((ref) => ({ label: ref.name, description: shortId(ref.imageId), ref })),
+    { placeHolder: vscode.l10n.t('Select an image of {0}', opened.path) },
+  );
+  return chosen?.ref;
 }

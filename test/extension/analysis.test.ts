@@ -4,10 +4,13 @@
  * Space, Compare with Previous Layer, Compare Images, the image summary and the view options.
  */
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { inspectImage, isRoot, labelText, layerNodesOf, openView, rootNodes, waitFor } from './support';
+import { docker, inspectImage, isRoot, labelText, layerNodesOf, openView, rootNodes, waitFor } from './support';
 
 async function entries(node: TreeNode): Promise<Map<string, TreeNode>> {
   const children = await node.getChildren();
@@ -206,6 +209,30 @@ describe('Change analysis in the editor', function () {
     });
     const [left, right] = await Promise.all([vscode.workspace.openTextDocument(diff.original), vscode.workspace.openTextDocument(diff.modified)]);
     assert.equal([left.getText().length, right.getText().length].join(), '76,59');
+  });
+
+  it('Compare Images takes an image and a saved archive: an image and its own `docker save` differ in nothing', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-compare-archive-'));
+    const archive = path.join(folder, 'dle-app.tar');
+    try {
+      await docker('save', 'dle-app:1.0', '-o', archive);
+      await vscode.commands.executeCommand('dockerLayers.archive.open', vscode.Uri.file(archive));
+      await vscode.commands.executeCommand('dockerLayers.images.compare', { imageId: appId, name: 'dle-app:1.0' }, { imageId: appId, name: 'dle-app.tar', archive });
+      const groups = await api.comparison.provider.getChildren();
+      assert.deepEqual(
+        groups.map((group) => [labelText(group.getTreeItem()), group.getTreeItem().description]),
+        [
+          ['Added', '0 paths'],
+          ['Removed', '0 paths'],
+          ['Changed', '0 paths'],
+        ],
+      );
+      assert.equal(api.comparison.view.message, 'No differences: the two images hold the same files.');
+      assert.match(api.comparison.view.description ?? '', /^dle-app:1\.0 → dle-app\.tar · \+0 B$/);
+    } finally {
+      await vscode.commands.executeCommand('dockerLayers.archive.close', { archiveTarget: () => archive });
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('sorts the file views by size and hides what a layer did not change, as the settings say', async () => {

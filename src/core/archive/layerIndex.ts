@@ -63,7 +63,7 @@ export class LayerIndex {
       this.contentBytes += tar.size;
     }
     const existing = this.lookup(path);
-    this.put({
+    const entry: IndexedEntry = {
       name,
       path,
       // A folder that an earlier `.wh..wh..opq` made opaque stays opaque when its own header follows.
@@ -73,8 +73,13 @@ export class LayerIndex {
       mtimeMs: tar.mtimeMs,
       linkTarget: kind === 'symlink' ? tar.linkName : kind === 'hardlink' ? normalizeLayerPath(tar.linkName) : undefined,
       dataOffset: tar.dataOffset,
-      ...(tar.uid || tar.gid ? { uid: tar.uid, gid: tar.gid } : {}),
-    });
+    };
+    // Most entries are root's: those carry no owner fields at all (memory is per entry).
+    if (tar.uid || tar.gid) {
+      entry.uid = tar.uid;
+      entry.gid = tar.gid;
+    }
+    this.put(entry);
   }
 
   get(path: string): IndexedEntry | undefined {
