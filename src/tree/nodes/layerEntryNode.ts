@@ -6,9 +6,6 @@ import * as vscode from 'vscode';
 import { LayerEntryTarget } from '../../contracts/commandTargets';
 import { contextValues } from '../../contracts/contextValues';
 import { LayerFileRef, toLayerUri } from '../../contracts/layerUri';
-import { FileHistory } from '../../core/analysis/fileHistory';
-import { FolderSizes } from '../../core/analysis/fileSizes';
-import { pathsTouchedBy } from '../../core/analysis/layerChangeSummary';
 import { MergedEntry, MergedFileSystem } from '../../core/analysis/mergedFileSystem';
 import { formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
@@ -21,7 +18,8 @@ import { explainFolderProblem } from '../../core/storage/folderAccess';
 import { LayerUnavailableError } from '../../core/storage/openLocation';
 import { StorageProfile } from '../../core/storage/storageProfile';
 import { MessageNode, errorNode } from './messageNode';
-import { ChildrenCache, FileViewOptions, TreeContext, TreeNode } from './treeNode';
+import { sortEntries, touchedBy } from './layerListingOrder';
+import { ChildrenCache, TreeContext, TreeNode } from './treeNode';
 
 /** A folder listing beyond this many entries is cut, with a message saying how many were left out. */
 const MAX_ENTRIES = 2000;
@@ -157,45 +155,6 @@ function escapeCell(text: string): string {
   return text.replace(/[\\|`*_[\]<>]/g, (character) => `\\${character}`).replace(/\n/g, ' ');
 }
 
-/** Folder totals per opened tree: computed once, for as long as the catalog keeps that tree. */
-const folderSizes = new WeakMap<LayerFileSystem, FolderSizes>();
-/** What each layer touched, per image history: computed once per layer, not per folder listed. */
-const touchedPaths = new WeakMap<FileHistory, Map<number, Set<string>>>();
-
-function touchedBy(history: FileHistory, layer: number): Set<string> {
-  let layers = touchedPaths.get(history);
-  if (!layers) {
-    layers = new Map();
-    touchedPaths.set(history, layers);
-  }
-  let touched = layers.get(layer);
-  if (!touched) {
-    touched = pathsTouchedBy(history, layer);
-    layers.set(layer, touched);
-  }
-  return touched;
-}
-
-/** Folders first; by name, or largest first (a folder by the bytes under it). */
-async function sortEntries(files: LayerFileSystem, entries: LayerEntry[], options: FileViewOptions): Promise<Map<LayerEntry, number> | undefined> {
-  const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
-  if (options.sortBy !== 'size') {
-    entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || a.name.localeCompare(b.name));
-    return undefined;
-  }
-  let sizes = folderSizes.get(files);
-  if (!sizes) {
-    sizes = new FolderSizes(files);
-    folderSizes.set(files, sizes);
-  }
-  const totals = new Map<LayerEntry, number>();
-  for (const entry of entries) {
-    totals.set(entry, await sizes.sizeOf(entry));
-  }
-  entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || totals.get(b)! - totals.get(a)! || a.name.localeCompare(b.name));
-  return totals;
-}
-
 /** The entries of one folder of a layer, folders first; a failure is a message node in place. */
 export async function listLayerEntries(parent: TreeNode, listing: LayerListing, context: TreeContext): Promise<TreeNode[]> {
   let files: LayerFileSystem;
@@ -249,6 +208,9 @@ export async function listLayerEntries(parent: TreeNode, listing: LayerListing, 
         totals?.get(entry),
       ),
   ));
+  if (hidden > 0) {
+    nodes.push(new MessageNode(parent, 'unchanged', vscode.l10n.t('({0} unchanged entries hidden)', hidden)));
+  }
   if (entries.length > shown.length) {
     nodes.push(new MessageNode(parent, 'more', vscode.l10n.t('… {0} more entries not shown', entries.length - shown.length)));
   }
