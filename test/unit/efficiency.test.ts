@@ -8,10 +8,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { imageEfficiency } from '../../src/core/analysis/efficiency';
 import { ArchiveLayerFileSystem } from '../../src/core/archive/archiveLayerFileSystem';
-import { LayerIndex } from '../../src/core/archive/layerIndex';
-import { indexTarFile } from '../../src/core/archive/tarFile';
 import { DirectoryFileSystem } from '../../src/core/layerfs/directoryFileSystem';
-import { TarSpec, tarOf } from './helpers/tarBuilder';
+import { TarSpec } from './helpers/tarBuilder';
+import { tarLayer } from './helpers/tarLayer';
 
 let scratch: string;
 before(() => {
@@ -19,13 +18,7 @@ before(() => {
 });
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-async function layer(specs: TarSpec[]): Promise<ArchiveLayerFileSystem> {
-  const file = path.join(scratch, `${Math.random().toString(16).slice(2)}.tar`);
-  fs.writeFileSync(file, tarOf(specs));
-  const index = new LayerIndex();
-  await indexTarFile(file, { offset: 0 }, (entry) => index.add(entry));
-  return new ArchiveLayerFileSystem(index, { path: file, offset: 0 });
-}
+const layer = (specs: TarSpec[]): Promise<ArchiveLayerFileSystem> => tarLayer(scratch, specs);
 
 const bytes = (count: number, fill = 'x') => fill.repeat(count);
 

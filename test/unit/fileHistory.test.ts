@@ -6,11 +6,10 @@ import * as path from 'path';
 import { FileHistory } from '../../src/core/analysis/fileHistory';
 import { MergedFileSystem } from '../../src/core/analysis/mergedFileSystem';
 import { ArchiveLayerFileSystem } from '../../src/core/archive/archiveLayerFileSystem';
-import { LayerIndex } from '../../src/core/archive/layerIndex';
-import { indexTarFile } from '../../src/core/archive/tarFile';
 import { DirectoryFileSystem } from '../../src/core/layerfs/directoryFileSystem';
 import { LayerFileSystem, LayerFsError } from '../../src/core/layerfs/layerFileSystem';
-import { TarSpec, tarOf } from './helpers/tarBuilder';
+import { TarSpec } from './helpers/tarBuilder';
+import { tarLayer } from './helpers/tarLayer';
 
 let scratch: string;
 before(() => {
@@ -18,13 +17,7 @@ before(() => {
 });
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-async function layer(specs: TarSpec[]): Promise<ArchiveLayerFileSystem> {
-  const file = path.join(scratch, `${Math.random().toString(16).slice(2)}.tar`);
-  fs.writeFileSync(file, tarOf(specs));
-  const index = new LayerIndex();
-  await indexTarFile(file, { offset: 0 }, (entry) => index.add(entry));
-  return new ArchiveLayerFileSystem(index, { path: file, offset: 0 });
-}
+const layer = (specs: TarSpec[]): Promise<ArchiveLayerFileSystem> => tarLayer(scratch, specs);
 
 async function names(files: LayerFileSystem, folder: string): Promise<string[]> {
   return (await files.readDirectory(folder)).map((entry) => entry.name).sort();

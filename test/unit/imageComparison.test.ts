@@ -6,11 +6,9 @@ import * as path from 'path';
 import { FileHistory } from '../../src/core/analysis/fileHistory';
 import { ComparedImage, compareImages } from '../../src/core/analysis/imageComparison';
 import { MergedFileSystem } from '../../src/core/analysis/mergedFileSystem';
-import { ArchiveLayerFileSystem } from '../../src/core/archive/archiveLayerFileSystem';
-import { LayerIndex } from '../../src/core/archive/layerIndex';
-import { indexTarFile } from '../../src/core/archive/tarFile';
 import { LayerFileSystem, ReadFileOptions } from '../../src/core/layerfs/layerFileSystem';
-import { TarSpec, tarOf } from './helpers/tarBuilder';
+import { TarSpec } from './helpers/tarBuilder';
+import { tarLayer } from './helpers/tarLayer';
 
 let scratch: string;
 before(() => {
@@ -20,11 +18,7 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A layer from tar specs, with the diff ID it is known by and a log of the files read from it. */
 async function layer(specs: TarSpec[], reads: string[] = []): Promise<LayerFileSystem> {
-  const file = path.join(scratch, `${Math.random().toString(16).slice(2)}.tar`);
-  fs.writeFileSync(file, tarOf(specs));
-  const index = new LayerIndex();
-  await indexTarFile(file, { offset: 0 }, (entry) => index.add(entry));
-  const files = new ArchiveLayerFileSystem(index, { path: file, offset: 0 });
+  const files = await tarLayer(scratch, specs);
   const readFile = files.readFile.bind(files);
   files.readFile = (layerPath: string, options?: ReadFileOptions) => {
     reads.push(layerPath);

@@ -8,9 +8,8 @@ import { FolderSizes, largestFiles } from '../../src/core/analysis/fileSizes';
 import { layerChangeSummary, pathsTouchedBy } from '../../src/core/analysis/layerChangeSummary';
 import { MergedFileSystem } from '../../src/core/analysis/mergedFileSystem';
 import { ArchiveLayerFileSystem } from '../../src/core/archive/archiveLayerFileSystem';
-import { LayerIndex } from '../../src/core/archive/layerIndex';
-import { indexTarFile } from '../../src/core/archive/tarFile';
-import { TarSpec, tarOf } from './helpers/tarBuilder';
+import { TarSpec } from './helpers/tarBuilder';
+import { tarLayer } from './helpers/tarLayer';
 
 let scratch: string;
 before(() => {
@@ -18,13 +17,7 @@ before(() => {
 });
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-async function layer(specs: TarSpec[]): Promise<ArchiveLayerFileSystem> {
-  const file = path.join(scratch, `${Math.random().toString(16).slice(2)}.tar`);
-  fs.writeFileSync(file, tarOf(specs));
-  const index = new LayerIndex();
-  await indexTarFile(file, { offset: 0 }, (entry) => index.add(entry));
-  return new ArchiveLayerFileSystem(index, { path: file, offset: 0 });
-}
+const layer = (specs: TarSpec[]): Promise<ArchiveLayerFileSystem> => tarLayer(scratch, specs);
 
 describe('layer changes', () => {
   let layers: ArchiveLayerFileSystem[];
