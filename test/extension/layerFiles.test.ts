@@ -10,29 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { inspectImage, isRoot, labelText, layerNodesOf, openView, rootNodes, waitFor } from './support';
-
-/** The children of a node that stand for files (message rows left out), by label. */
-async function entries(node: TreeNode): Promise<Map<string, TreeNode>> {
-  const children = await node.getChildren();
-  return new Map(children.filter((child) => child.getTreeItem().contextValue?.startsWith('layerEntry:')).map((child) => [labelText(child.getTreeItem()), child]));
-}
-
-async function child(node: TreeNode, ...names: string[]): Promise<TreeNode> {
-  let current = node;
-  for (const name of names) {
-    const next = (await entries(current)).get(name);
-    assert.ok(next, `${name} under ${labelText(current.getTreeItem())}: ${[...(await entries(current)).keys()].join(', ')}`);
-    current = next;
-  }
-  return current;
-}
-
-async function filesNode(layer: TreeNode, mode: 'Changes' | 'Merged'): Promise<TreeNode> {
-  const found = (await layer.getChildren()).find((node) => labelText(node.getTreeItem()) === mode);
-  assert.ok(found, `the layer has a ${mode} node`);
-  return found;
-}
+import { child, entries, filesNode, inspectImage, isRoot, labelText, layerNodesOf, openView, rootNodes, waitFor } from './support';
 
 describe('Layer files (Changes and Merged)', function () {
   this.timeout(120_000);

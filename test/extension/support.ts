@@ -121,3 +121,25 @@ export function assertUnreadableMessage(message: string | undefined, folder: str
   assert.match(message ?? '', /is not readable by user \S+: Docker's data root \S+ belongs to root/);
   assert.match(message ?? '', /sudo ls -la /, 'it offers what works instead');
 }
+
+/** The children of a node that stand for files (message rows left out), by label. */
+export async function entries(node: TreeNode): Promise<Map<string, TreeNode>> {
+  const children = await node.getChildren();
+  return new Map(children.filter((child) => child.getTreeItem().contextValue?.startsWith('layerEntry:')).map((child) => [labelText(child.getTreeItem()), child]));
+}
+
+export async function child(node: TreeNode, ...names: string[]): Promise<TreeNode> {
+  let current = node;
+  for (const name of names) {
+    const next = (await entries(current)).get(name);
+    assert.ok(next, `${name} under ${labelText(current.getTreeItem())}: ${[...(await entries(current)).keys()].join(', ')}`);
+    current = next;
+  }
+  return current;
+}
+
+export async function filesNode(layer: TreeNode, mode: 'Changes' | 'Merged'): Promise<TreeNode> {
+  const found = (await layer.getChildren()).find((node) => labelText(node.getTreeItem()) === mode);
+  assert.ok(found, `the layer has a ${mode} node`);
+  return found;
+}
