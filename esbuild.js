@@ -37,9 +37,22 @@ const common = {
   plugins: [stubBuildKitOnly],
 };
 
+/** The webviews' scripts and styles: browser bundles, everything inside (a webview loads nothing from the network). */
+const webview = {
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'chrome120',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { ...webview, entryPoints: { sizeMap: 'src/webview/sizeMap/main.ts' }, outdir: 'dist/webview' },
 ];
 
 async function main() {

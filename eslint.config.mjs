@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's type-checked rules, the core kept free of `vscode`, and
 // imports that point one way with no cycles:
-//   core ← contracts ← connection ← providers | commands | tree ← extension.ts      core ← cli
+//   core ← contracts ← connection ← providers | commands | tree | panels ← extension.ts      core ← cli
+// and the webviews' browser scripts (src/webview), which may use the core's pure parts and the contracts.
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
@@ -13,6 +14,9 @@ const ROOMS = {
   providers: ['core', 'contracts', 'connection'],
   commands: ['core', 'contracts', 'connection'],
   tree: ['core', 'contracts', 'connection'],
+  panels: ['core', 'contracts', 'connection'],
+  // Type-checked without Node (src/webview/tsconfig.json), so only browser-safe modules get in.
+  webview: ['core', 'contracts'],
 };
 
 const zones = Object.entries(ROOMS).map(([room, allowed]) => ({
@@ -51,9 +55,9 @@ export default tseslint.config(
   },
   {
     // The core and the CLI run without VS Code: the extension host is the only place `vscode` exists.
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/webview/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and src/cli must not depend on VS Code.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core, src/cli and src/webview must not depend on VS Code.' }] }],
     },
   },
   {

@@ -14,6 +14,7 @@ import { OpenedArchives } from './connection/openedArchives';
 import { ArchiveCache } from './core/archive/archiveCache';
 import { taggedLogger } from './core/logger';
 import { EngineEvents } from './connection/engineEvents';
+import { ImageRef } from './contracts/commandTargets';
 import { INSPECT_SCHEME } from './contracts/inspectUri';
 import { LAYER_SCHEME } from './contracts/layerUri';
 import { SUMMARY_SCHEME } from './contracts/summaryUri';
@@ -22,6 +23,7 @@ import { ImageSummaryProvider } from './providers/imageSummaryProvider';
 import { InspectDocumentProvider } from './providers/inspectDocumentProvider';
 import { LayerChangeDecorations } from './providers/layerChangeDecorations';
 import { LayerFileSystemProvider } from './providers/layerFileSystemProvider';
+import { SizeMapPanels } from './panels/sizeMapPanels';
 import { ComparisonView, registerComparisonView } from './tree/comparisonView';
 import { TreeViews, registerTreeViews } from './tree/registerTreeViews';
 import { revealLayer } from './tree/revealLayer';
@@ -35,6 +37,7 @@ export interface DockerLayersApi {
   changeDecorations: LayerChangeDecorations;
   layerFiles: LayerFileSystemProvider;
   archives: OpenedArchives;
+  sizeMaps: SizeMapPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): DockerLayersApi | undefined {
@@ -68,10 +71,13 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   registerArchiveCommands(context, archives, log);
   const views = registerTreeViews(context, connection, archives, events, log);
   const comparison = registerComparisonView(context);
-  registerAnalysisCommands(context, { connection, archives, log, revealLayer: (image, index) => revealLayer(views.images.provider, views.images.view, image, index) });
+  const revealInImages = (image: ImageRef, index: number) => revealLayer(views.images.provider, views.images.view, image, index);
+  const sizeMaps = new SizeMapPanels({ extensionUri: context.extensionUri, connection, archives, events, log: taggedLogger(log, 'size map'), revealLayer: revealInImages });
+  context.subscriptions.push(sizeMaps);
+  registerAnalysisCommands(context, { connection, archives, log, revealLayer: revealInImages, showSizeMap: (image, layer) => void sizeMaps.show(image, layer) });
   registerCompareImagesCommand(context, { connection, archives, log, show: (result) => comparison.show(result) });
   // Internals are no API: other extensions get nothing, the tests get a look inside.
-  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives, sizeMaps } : undefined;
 }
 
 export function deactivate(): void {}

@@ -1,5 +1,5 @@
 /**
- * The change-analysis commands on an image, a layer or a file: Show Image Summary, Show Wasted
+ * The change-analysis commands on an image, a layer or a file: Show Image Summary, Show Size Map, Show Wasted
  * Space (each inefficient file, then the layers holding a copy), Find Largest Files, Compare with
  * Previous Layer, and the file views' sort and filter toggles. From the palette they ask for an
  * image first.
@@ -32,6 +32,8 @@ export interface AnalysisCommandDeps {
   log: Logger;
   /** Shows a layer in the Images view (Show Wasted Space jumps there). */
   revealLayer(image: ImageRef, index: number): Promise<void>;
+  /** Opens the size map of an image, or of one layer's own files. */
+  showSizeMap(image: ImageRef, layer?: number): void;
 }
 
 export function registerAnalysisCommands(context: vscode.ExtensionContext, deps: AnalysisCommandDeps): void {
@@ -54,6 +56,26 @@ export function registerAnalysisCommands(context: vscode.ExtensionContext, deps:
       async (target?: CommandTarget) => {
         const image = await imageOf(target);
         return image && showSummary(image);
+      },
+      log,
+    ),
+    registerCommand(
+      'dockerLayers.image.showSizeMap',
+      async (target?: CommandTarget) => {
+        const image = await imageOf(target);
+        return image && deps.showSizeMap(image);
+      },
+      log,
+    ),
+    registerCommand(
+      'dockerLayers.layer.showSizeMap',
+      async (target?: CommandTarget) => {
+        const layer = target?.layerTarget?.();
+        if (layer) {
+          return deps.showSizeMap(layer.image, layer.index);
+        }
+        const image = await imageOf(target);
+        return image && deps.showSizeMap(image);
       },
       log,
     ),

@@ -47,19 +47,19 @@ function itemActions(contextValue: string): string[] {
 
 describe('manifest menus', () => {
   const expected: Record<string, string[]> = {
-    image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
-    'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
+    image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSizeMap', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
+    'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSizeMap', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
     'layer:folder:local': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',
-      'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS', 'dockerLayers.files.findLargest',
+      'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS', 'dockerLayers.files.findLargest', 'dockerLayers.layer.showSizeMap',
     ],
     // A folder on the daemon's host (remote, Desktop's VM): its IDs and path, nothing that opens it here.
     'layer:folder': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
-      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest',
+      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.layer.showSizeMap',
     ],
-    layer: ['dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest'],
+    layer: ['dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.layer.showSizeMap'],
     'layerDirectory:image': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect',

@@ -13,64 +13,9 @@ import { LayerEntry } from '../layerfs/layerFileSystem';
 import { layerPathSegments, normalizeLayerPath } from '../layerfs/layerPath';
 import { InefficientFile } from './efficiency';
 import { FileHistory, PathNode } from './fileHistory';
+import { PALETTE_SLOTS, SizeMap, SizeMapFolder, SizeMapItem, SizeMapRest, SizeMapScope } from './sizeMapData';
 
-export interface SizeMapFile {
-  kind: 'file';
-  name: string;
-  bytes: number;
-  /** The layer that wrote this version of the file. */
-  layer: number;
-  /** dive counts this copy as wasted. */
-  wasted: boolean;
-}
-
-export interface SizeMapFolder {
-  kind: 'folder';
-  name: string;
-  /** Bytes of every file under the folder (merged items included). */
-  bytes: number;
-  /** Regular files under the folder, empty ones included. */
-  files: number;
-  children: SizeMapItem[];
-  /** Some children were too small for this map's detail: ask for the folder itself to see them. */
-  folded?: true;
-}
-
-/** The files and folders of a folder left out of the map, drawn as one "N smaller files" rectangle. */
-export interface SizeMapRest {
-  kind: 'rest';
-  bytes: number;
-  files: number;
-  /** Items merged (files and folders). */
-  items: number;
-}
-
-export type SizeMapItem = SizeMapFile | SizeMapFolder | SizeMapRest;
-
-/** What the map shows: the image as of its top layer, or what one layer itself wrote. */
-export type SizeMapScope = { kind: 'image' } | { kind: 'layer'; index: number };
-
-export interface SizeMapLayer {
-  index: number;
-  /** The Dockerfile step, as the tree labels it. */
-  step: string;
-  /** Bytes of this map that the layer wrote. */
-  bytes: number;
-  /** Of those, bytes dive counts as wasted. */
-  wastedBytes: number;
-  /** The layer's colour: PALETTE_SLOTS − 1 is shared by the smaller layers ("other layers"). */
-  slot: number;
-}
-
-export interface SizeMap {
-  scope: SizeMapScope;
-  /** The in-image path of the map's root folder. */
-  path: string;
-  root: SizeMapFolder;
-  /** Layers that wrote bytes of this map, by layer index. */
-  layers: SizeMapLayer[];
-  wastedBytes: number;
-}
+export * from './sizeMapData';
 
 export interface SizeMapOptions {
   /** A folder of the image to map instead of the root. */
@@ -79,8 +24,6 @@ export interface SizeMapOptions {
   detail?: number;
 }
 
-/** Colours the map gives layers: the largest layers get one each, the rest share the last. */
-export const PALETTE_SLOTS = 8;
 export const MAX_CHILDREN = 100;
 /** A child under this share of the map (1/4000 is ~100 px² of an 800×500 panel) merges into the rest. */
 export const DETAIL = 4000;

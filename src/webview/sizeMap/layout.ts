@@ -1,0 +1,76 @@
+/**
+ * Where each rectangle of a size map goes: d3-hierarchy's squarified treemap over one folder of
+ * the map, nested folders drawn as frames with a title band. Rectangles too small to see, and
+ * beyond a cap, are left out, so drawing stays fast whatever the map holds.
+ */
+import { HierarchyRectangularNode, hierarchy, treemap, treemapSquarify } from 'd3-hierarchy';
+import type { SizeMapFolder, SizeMapItem } from '../../contracts/sizeMapMessages';
+
+export interface Tile {
+  item: SizeMapItem;
+  /** In-image path (rest items: their folder's path). */
+  path: string;
+  /** Folder levels below the zoomed folder: 1 for its own children. */
+  depth: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A folder's title band, in pixels, when the folder is tall enough to show one. */
+export const TITLE_BAND = 16;
+const MIN_SIDE = 3;
+export const MAX_TILES = 4000;
+
+/** The tiles of `folder` (at `path`) in a width × height area, parents before their children. */
+export function layoutTiles(folder: SizeMapFolder, path: string, width: number, height: number): Tile[] {
+  const root = hierarchy<SizeMapItem>(folder, (item) => (item.kind === 'folder' ? item.children : undefined))
+    .sum((item) => (item.kind === 'folder' ? 0 : item.bytes))
+    .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
+  const laidOut = treemap<SizeMapItem>()
+    .tile(treemapSquarify)
+    .size([Math.max(1, width), Math.max(1, height)])
+    .round(true)
+    .paddingInner(1)
+    .paddingOuter((node) => (node.depth === 0 ? 0 : 2))
+    .paddingTop((node) => (node.depth === 0 ? 0 : node.y1 - node.y0 > TITLE_BAND * 2.5 ? TITLE_BAND : 2))(root);
+  const tiles: Tile[] = [];
+  const visit = (node: HierarchyRectangularNode<SizeMapItem>, nodePath: string) => {
+    for (const child of node.children ?? []) {
+      const width = child.x1 - child.x0;
+      const height = child.y1 - child.y0;
+      if (width < MIN_SIDE || height < MIN_SIDE || tiles.length >= MAX_TILES) {
+        continue;
+      }
+      const item = child.data;
+      const childPath = item.kind === 'rest' ? nodePath : nodePath === '/' ? `/${item.name}` : `${nodePath}/${item.name}`;
+      tiles.push({ item, path: childPath, depth: child.depth, x: child.x0, y: child.y0, width, height });
+      if (item.kind === 'folder') {
+        visit(child, childPath);
+      }
+    }
+  };
+  visit(laidOut, path);
+  return tiles;
+}
+
+/** The folder at `path` of a map rooted at `rootPath`, if the map holds it. */
+export function folderAt(root: SizeMapFolder, rootPath: string, path: string): SizeMapFolder | undefined {
+  if (path === rootPath) {
+    return root;
+  }
+  const prefix = rootPath === '/' ? '/' : `${rootPath}/`;
+  if (!path.startsWith(prefix)) {
+    return undefined;
+  }
+  let folder: SizeMapFolder = root;
+  for (const name of path.slice(prefix.length).split('/')) {
+    const next = folder.children.find((item): item is SizeMapFolder => item.kind === 'folder' && item.name === name);
+    if (!next) {
+      return undefined;
+    }
+    folder = next;
+  }
+  return folder;
+}
