@@ -50,6 +50,8 @@ const README_SCREENSHOTS = [
   { from: 'layer-changes', to: 'layer-changes.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 620 } },
   // Change marks in a layer's Changes, its counts, and the image summary beside.
   { from: 'change-analysis', to: 'change-analysis.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 760 } },
+  // The size map of the sample image beside its layers, with its legend.
+  { from: 'size-map', to: 'size-map.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: VIEWPORT.height } },
   // A saved image archive browsed with no daemon.
   { from: 'sample-archive', to: 'sample-archive.png', clip: { x: 0, y: 35, width: SIDEBAR_WIDTH + 48, height: 560 } },
 ];
@@ -451,6 +453,20 @@ async function main() {
       await expand(await expectVisible(treeRow(images(), /^app$/, 5), 'folder "app" in the Changes of layer 3'), 'folder "app"');
       await expectVisible(treeRow(images(), /^logs$/, 6), 'deleted folder "logs"');
       await screenshot('sample-archive');
+    });
+
+    step('i', 'size-map', async () => {
+      // The sample image's size map, from the image row's inline action: coloured by layer, the page layer 3 rewrote hatched.
+      const imageRow = await expectVisible(treeRow(images(), 'sample/app:1.0', 2), 'image row "sample/app:1.0"');
+      await imageRow.hover();
+      await (await expectVisible(imageRow.getByRole('button', { name: 'Show Size Map' }), 'the image row\'s "Show Size Map" action')).click();
+      await expectVisible(page.getByRole('tab', { name: /^Size Map: sample\/app:1\.0/ }), 'editor tab "Size Map: sample/app:1.0"');
+      const map = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const page404 = await expectVisible(map.locator('.tile.file.wasted[data-path="/app/static/index.html"]'), 'the hatched rectangle of /app/static/index.html in the map');
+      await expectVisible(map.locator('#legend', { hasText: 'layer 3 · RUN rm -rf' }), 'the legend entry of layer 3');
+      await page404.hover();
+      await expectVisible(map.locator('#details', { hasText: /^\/app\/static\/index\.html, 18 B, layer 3/ }), 'the details line of the hovered file');
+      await screenshot('size-map');
     });
 
     const stepTimes = [];
