@@ -13,6 +13,7 @@ import { imageFiguresRows } from '../contracts/imageFigures';
 import { escape, markdownTable } from '../contracts/markdown';
 import { fromSummaryUri } from '../contracts/summaryUri';
 import { DIVE_DEFAULT_RULES, DiveRuleSettings, diveRules, evaluateDiveRules, parseDiveCiFile } from '../core/analysis/diveRules';
+import { layerBarChart, wastedBytesPerLayer } from '../core/analysis/layerBarChart';
 import { layerChangeSummary } from '../core/analysis/layerChangeSummary';
 import { formatBytes, truncate } from '../core/format';
 import { layerStepLabel } from '../core/model/imageLayers';
@@ -42,6 +43,7 @@ export class ImageSummaryProvider implements vscode.TextDocumentContentProvider 
     const [figures, history] = await withArchiveProgress(vscode.l10n.t('Reading the image archive from the Docker Engine'), (options) =>
       Promise.all([catalog.imageEfficiency(ref.imageId, options), catalog.fileHistory(ref.imageId, options)]),
     );
+    const wasted = wastedBytesPerLayer(history, figures.inefficientFiles);
     const rules = evaluateDiveRules(diveRules(await ruleSettings()), figures);
     const lines = [
       `# ${escape(ref.name)}`,
@@ -56,6 +58,14 @@ export class ImageSummaryProvider implements vscode.TextDocumentContentProvider 
       ...rules.map((rule) => `- ${rule.limit === null ? 'SKIP' : rule.pass ? 'PASS' : 'FAIL'} \`${rule.name}\`${rule.limit === null ? '' : ` ${rule.limit}`}${rule.pass ? '' : `: ${escape(rule.message)}`}`),
       '',
       `## ${vscode.l10n.t('Layers')}`,
+      '',
+      '```text',
+      ...layerBarChart(
+        image.layers.map((layer) => ({ label: `${layer.index} · ${truncate(layerStepLabel(layer), 40)}`, bytes: figures.layerSizes[layer.index] ?? 0, wastedBytes: wasted[layer.index] })),
+      ),
+      '```',
+      '',
+      vscode.l10n.t('█ a layer\'s bytes, ▒ the part of them dive counts as wasted (copies of a path another layer also holds).'),
       '',
       `| # | ${vscode.l10n.t('Step')} | ${vscode.l10n.t('Size')} | ${vscode.l10n.t('Added')} | ${vscode.l10n.t('Modified')} | ${vscode.l10n.t('Deleted')} |`,
       '| ---: | --- | ---: | ---: | ---: | ---: |',
