@@ -94,6 +94,12 @@ describe('Change analysis in the editor', function () {
     assert.match(text, /FAIL `highestUserWastedPercent` 0\.1/);
     assert.match(text, /\| 2 \| 152 B \| `\/payload\.txt` \| 2, 3 \|/);
     assert.match(text, /\| 4 \| RUN rm .*\| 1 \(4 B\) \| 0 \(0 B\) \| 2 \(11 B\) \|/);
+    // The layer bar chart: both payload copies are all wasted, the base layer has the longest bar.
+    const chart = /```text\n([\s\S]*?)```/.exec(text)?.[1].split('\n').filter(Boolean) ?? [];
+    assert.equal(chart.length, 6, chart.join('\n'));
+    assert.match(chart[0], /^0 · .*█{30}\s+1\.98 MB$/);
+    assert.match(chart[2], /^2 · COPY .*  ▒ +76 B  \(76 B wasted\)$/);
+    assert.match(chart[3], /^3 · COPY .*  ▒ +76 B  \(76 B wasted\)$/);
   });
 
   it('names, in Merged, the layer that last wrote each file, and every version in its tooltip', async () => {
