@@ -49,6 +49,18 @@ const RSS_MARKER = 'DLE_BENCH_MAXRSS_KB=';
 /** Targets from the issue: the archive path at most 1.25× the by-hand listing, at most 150 MB resident. */
 const TARGET_RATIO = 1.25;
 const TARGET_RSS_MB = 150;
+/** From the size map issue: the map appears within 1 s of the listing being ready. */
+const TARGET_SIZE_MAP_MS = 1000;
+
+/** The webview's layout module (src/webview/sizeMap/layout.ts), bundled for node once per bench run. */
+function layoutBundle(): string {
+  const file = path.join(__dirname, 'sizeMapLayout.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({ entryPoints: [path.join(REPO_ROOT, 'src', 'webview', 'sizeMap', 'layout.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: file, logLevel: 'warning' });
+  return file;
+}
+
 /** From the issue: the analysis adds at most 10 % to indexing the archive, (i) ÷ (h). */
 const TARGET_ANALYSIS_SHARE = 0.1;
 
@@ -397,8 +409,9 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
   // (h) and (i) read the archive the first cached open keeps; as root, so that no copy is needed.
   const archiveFile = path.join(keptCacheHome, 'docker-layer-explorer', 'images', imageId.replace(/^sha256:/, ''), 'archive.tar');
   const probeCacheDir = path.join(rootCacheHome, 'index-then-analyze');
+  const layout = layoutBundle();
   const probe = (): [string, string[]] => {
-    const command = [...timeArgs, process.execPath, INDEX_THEN_ANALYZE, archiveFile, imageId, probeCacheDir];
+    const command = [...timeArgs, process.execPath, INDEX_THEN_ANALYZE, archiveFile, imageId, probeCacheDir, layout];
     return [command[0], command.slice(1)];
   };
   const baselineArgs = ['-o', 'pipefail', '-c', BASELINE_SCRIPT];
@@ -413,6 +426,7 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
     g: `node bin/docker-layers.js analyze ${CORPUS_IMAGE} --json > /dev/null   (as root)`,
     h: `node ${path.relative(REPO_ROOT, INDEX_THEN_ANALYZE)} <the archive of (c)> ${imageId.slice(0, 19)}… <dir>: ImageArchive.open + every layer's index, timed inside a fresh process`,
     i: `the same process, right after (h): imageEfficiency(layers)`,
+    j: `the same process, once the listing is ready (file history built, untimed): buildSizeMap + the webview's message (JSON) + its treemap layout at 800 × 600`,
   };
   process.stdout.write(
     `\nArchive benchmark: Docker ${serverVersion}, ${CORPUS_IMAGE} (${imageId.slice(7, 19)}), ${(Number(sizeText) / 1e9).toFixed(2)} GB, ${layerCount} layers; ` +
@@ -490,7 +504,7 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
 
     // Timed, interleaved so that a slow moment of the machine does not land on one approach only.
     // (f) right after (b) and (g) right after (d): each pair meets the machine in the same state.
-    const samples = { a: [] as number[], b: [] as number[], f: [] as number[], c: [] as number[], d: [] as number[], g: [] as number[], e: [] as number[], h: [] as number[], i: [] as number[] };
+    const samples = { a: [] as number[], b: [] as number[], f: [] as number[], c: [] as number[], d: [] as number[], g: [] as number[], e: [] as number[], h: [] as number[], i: [] as number[], j: [] as number[] };
     const rss = { b: [] as number[], f: [] as number[], c: [] as number[], d: [] as number[], g: [] as number[], i: [] as number[] };
     const timedCli = async (key: keyof typeof rss, file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Spawned> => {
       const result = await timedSpawn(file, args, { env });
@@ -512,16 +526,17 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
       }
       // The process's own clocks, not spawn to exit: (h) and (i) leave out node's start and module loading.
       const sample = await timedSpawn(...probe(), { captureStdout: true });
-      const { indexMs, analysisMs } = JSON.parse(sample.stdout) as IndexThenAnalyzeResult;
+      const { indexMs, analysisMs, sizeMap } = JSON.parse(sample.stdout) as IndexThenAnalyzeResult;
       samples.h.push(indexMs);
       samples.i.push(analysisMs);
+      samples.j.push(sizeMap!.ms);
       if (sample.maxRssKb !== undefined) {
         rss.i.push(sample.maxRssKb);
       }
       process.stdout.write(
         `  run ${run + 1}/${options.runs}: (a) ${formatSeconds(samples.a[run])}  (b) ${formatSeconds(samples.b[run])}  (f) ${formatSeconds(samples.f[run])}  (c) ${formatSeconds(samples.c[run])}` +
           (diffDirs.length > 0 ? `  (d) ${formatSeconds(samples.d[run])}  (g) ${formatSeconds(samples.g[run])}  (e) ${formatSeconds(samples.e[run])}` : '') +
-          `  (h) ${formatMs(indexMs)}  (i) ${formatMs(analysisMs)}\n`,
+          `  (h) ${formatMs(indexMs)}  (i) ${formatMs(analysisMs)}  (j) ${formatMs(sizeMap!.ms)}\n`,
       );
     }
 
@@ -534,6 +549,7 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
       ...(diffDirs.length > 0 ? { g: measurement('(g) analyze as root (layer folders)', commands.g, samples.g, rss.g) } : {}),
       h: measurement('(h) index the cached archive, in process', commands.h, samples.h),
       i: measurement('(i) imageEfficiency after (h), in process', commands.i, samples.i, rss.i),
+      j: measurement('(j) size map after the listing, in process', commands.j, samples.j),
     };
     const ratioBA = rows.b.medianMs / rows.a.medianMs;
     const ratioDE = rows.d && rows.e ? rows.d.medianMs / rows.e.medianMs : undefined;
@@ -547,9 +563,10 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
       f: `${ratioFB.toFixed(2)}× (b)`,
       g: ratioGD !== undefined ? `${ratioGD.toFixed(2)}× (d)` : '',
       i: `${(analysisShare * 100).toFixed(1)} % of (h)`,
+      j: `${((rows.j.medianMs / TARGET_SIZE_MAP_MS) * 100).toFixed(0)} % of 1 s`,
     };
     // (h) and (i) are well under a second: in milliseconds, so that the share can be read off the table.
-    const formatRow = (key: string, ms: number) => (key === 'h' || key === 'i' ? formatMs(ms) : formatSeconds(ms));
+    const formatRow = (key: string, ms: number) => (key === 'h' || key === 'i' || key === 'j' ? formatMs(ms) : formatSeconds(ms));
     const table = formatTable(
       ['approach', 'median', 'min', 'max', 'ratio', 'peak RSS'],
       Object.entries(rows).map(([key, row]) => [row.name, formatRow(key, row.medianMs), formatRow(key, row.minMs), formatRow(key, row.maxMs), ratioCells[key] ?? '', row.peakRssMb !== undefined ? `${row.peakRssMb.toFixed(0)} MB` : '']),
@@ -565,6 +582,8 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
         (ratioGD !== undefined ? `, (g)/(d) = ${ratioGD.toFixed(2)} (layer folders)` : '') +
         `; analysis (i) ${formatMs(rows.i.medianMs)} = ${(analysisShare * 100).toFixed(1)} % of indexing (h) ${formatMs(rows.h.medianMs)} ` +
         `(median of the per-run shares; target ≤ ${(TARGET_ANALYSIS_SHARE * 100).toFixed(0)} %: ${analysisShare <= TARGET_ANALYSIS_SHARE ? 'met' : 'MISSED'}).` +
+        `\nsize map (j) ${formatMs(rows.j.medianMs)} for ${probed.sizeMap!.files.toLocaleString('en-US')} files: ${probed.sizeMap!.tiles.toLocaleString('en-US')} rectangles laid out, a ${(probed.sizeMap!.messageBytes / 1e3).toFixed(0)} kB message ` +
+        `(target: the map within ${TARGET_SIZE_MAP_MS / 1000} s of the listing: ${rows.j.medianMs <= TARGET_SIZE_MAP_MS ? 'met' : 'MISSED'}; the webview's own drawing of those rectangles is reported by it, see the extension-host test).` +
         `\nFirst open into an empty cache (untimed check run, download kept): ${formatSeconds(firstCached.ms)}` +
         (firstCached.maxRssKb !== undefined ? `, peak RSS ${((firstCached.maxRssKb * 1024) / 1e6).toFixed(0)} MB` : '') +
         '.\n\n' +
@@ -631,6 +650,7 @@ export async function archiveBench(options: ArchiveBenchOptions): Promise<number
           ratioFOverB: round(ratioFB),
           ratioGOverD: ratioGD !== undefined ? round(ratioGD) : undefined,
           analysisShareOfIndexing: round(analysisShare, 4),
+          sizeMap: { medianMs: round(rows.j.medianMs, 1), ...probed.sizeMap },
           analysis: { ...analysisFigures(archiveAnalysis), inefficientFiles: archiveAnalysis.inefficientFiles.length },
           targets: { ratio: TARGET_RATIO, rssMb: TARGET_RSS_MB, analysisShareOfIndexing: TARGET_ANALYSIS_SHARE },
         },
