@@ -26,6 +26,7 @@ trap summary EXIT
 
 step "build (esbuild)" node esbuild.js
 step "type check + compile tests (tsc)" npx tsc -p .
+step "type check the webviews (tsc, no Node types)" npx tsc -p src/webview
 step "lint (eslint)" npx eslint . --max-warnings 0
 step "unit tests (mocha)" npx mocha --config test/unit/.mocharc.json
 

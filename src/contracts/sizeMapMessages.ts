@@ -28,8 +28,9 @@ export type SizeMapMessage =
   | { type: 'detail'; path: string; folder: SizeMapFolder }
   /** Nothing to draw: the image is being read, was deleted, or could not be read. */
   | { type: 'status'; status: 'loading' | 'deleted' | 'error'; message: string }
-  /** Acts on a rectangle as a click would (the extension-host tests drive the map with it). */
-  | { type: 'press'; path: string };
+  /** Clicks a rectangle (by path) or a legend entry (by layer), as a user would: the extension-host tests drive the map with it. */
+  | { type: 'press'; path: string }
+  | { type: 'press'; legendLayer: number };
 
 /**
  * The webview's words, translated by the host (vscode.l10n): `{0}`… are filled in by the webview.
@@ -41,6 +42,8 @@ export interface SizeMapText {
   wastedFile: string;
   /** {0} path, {1} size, {2} file count. */
   folder: string;
+  /** The same, of a folder with one file. */
+  folderOfOne: string;
   /** {0} count, {1} folder, {2} size. */
   smallerFiles: string;
   /** {0} count. */

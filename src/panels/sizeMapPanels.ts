@@ -147,6 +147,7 @@ export class SizeMapPanel {
     private readonly deps: SizeMapPanelDeps,
   ) {
     const webview = webviewPanel.webview;
+    webviewPanel.title = panelTitle(state);
     webview.html = webviewHtml(webview, deps.extensionUri);
     webviewPanel.onDidDispose(() => this.reported.dispose());
     webview.onDidReceiveMessage((raw: unknown) => {
@@ -170,9 +171,9 @@ export class SizeMapPanel {
     return { imageId: this.state.imageId, name: this.state.name, ...(this.state.archive ? { archive: this.state.archive } : {}) };
   }
 
-  /** Acts on a rectangle as a click in the webview would. */
-  press(path: string): Thenable<boolean> {
-    return this.post({ type: 'press', path });
+  /** Clicks a rectangle (an in-image path) or a layer's legend entry in the webview, as a user would. */
+  press(target: string | { legendLayer: number }): Thenable<boolean> {
+    return this.post(typeof target === 'string' ? { type: 'press', path: target } : { type: 'press', legendLayer: target.legendLayer });
   }
 
   private async handle(request: SizeMapRequest): Promise<void> {
@@ -257,38 +258,40 @@ export class SizeMapPanel {
   }
 
   /**
-   * After image events: a map whose image is gone says so, and a tag that now names another image
-   * (a rebuild) shows that one. A map of an image that is still there stays as it is.
+   * After image events: a tag that now names another image (a rebuild) shows that one, and a map
+   * whose image is gone says so. A map of an image that is still there stays as it is.
    */
   async followImage(): Promise<void> {
     if (this.state.archive) {
       return;
     }
     const { engine } = await this.deps.connection.get();
-    const exists = await engine.inspectImage(this.state.imageId).then(
-      () => true,
-      (error: Error) => (error instanceof EngineNotFoundError ? false : undefined),
-    );
-    if (exists === true) {
+    const lookUp = (reference: string) =>
+      engine.inspectImage(reference).then(
+        (inspect) => inspect,
+        (error: Error) => (error instanceof EngineNotFoundError ? null : undefined),
+      );
+    const tagged = isTag(this.state) ? await lookUp(this.state.name) : null;
+    if (tagged && tagged.Id !== this.state.imageId && (this.state.layer === undefined || this.state.layer < (tagged.RootFS?.Layers?.length ?? 0))) {
+      this.deps.log.info(`${this.state.name} now names ${shortId(tagged.Id)}: reloading its map`);
+      this.state = { ...this.state, imageId: tagged.Id, zoom: undefined };
+      this.webviewPanel.title = panelTitle(this.state);
+      return this.load();
+    }
+    const image = tagged?.Id === this.state.imageId ? tagged : await lookUp(this.state.imageId);
+    if (image === undefined) {
+      return; // The Engine did not answer: keep what is shown.
+    }
+    if (image) {
       if (this.deleted) {
-        await this.load(); // Loaded again (docker load of the same image).
+        await this.load(); // Back again (docker load of the same image).
       }
       return;
     }
-    if (exists === undefined) {
-      return; // The Engine did not answer: keep what is shown.
+    if (!this.deleted) {
+      this.deleted = true;
+      await this.post({ type: 'status', status: 'deleted', message: vscode.l10n.t('{0} no longer exists: it was deleted. The map shows it as it was.', this.state.name) });
     }
-    const retagged = isTag(this.state) ? await engine.inspectImage(this.state.name).catch(() => undefined) : undefined;
-    if (retagged?.Id && (this.state.layer === undefined || this.state.layer < (retagged.RootFS?.Layers?.length ?? 0))) {
-      this.deps.log.info(`${this.state.name} now names ${shortId(retagged.Id)}: reloading its map`);
-      this.state = { ...this.state, imageId: retagged.Id, zoom: undefined };
-      this.webviewPanel.title = panelTitle(this.state);
-      await this.load();
-      return;
-    }
-    this.deleted = true;
-    this.loaded = undefined;
-    await this.post({ type: 'status', status: 'deleted', message: vscode.l10n.t('{0} no longer exists: it was deleted. The map shows it as it was.', this.state.name) });
   }
 
   private current(): Promise<Loaded> {
@@ -364,6 +367,7 @@ function webviewText(): SizeMapText {
     file: t('{0}, {1}, layer {2}: {3}'),
     wastedFile: t('{0}, {1}, layer {2}: {3} (wasted: the image holds this path more than once)'),
     folder: t('{0}, {1} in {2} files'),
+    folderOfOne: t('{0}, {1} in 1 file'),
     smallerFiles: t('{0} smaller files in {1}, {2}'),
     smallerFilesShort: t('{0} smaller files'),
     root: t('(root)'),

@@ -61,7 +61,7 @@ export class ImageSummaryProvider implements vscode.TextDocumentContentProvider 
       '',
       '```text',
       ...layerBarChart(
-        image.layers.map((layer) => ({ label: `${layer.index} · ${truncate(layerStepLabel(layer), 40)}`, bytes: figures.layerSizes[layer.index] ?? 0, wastedBytes: wasted[layer.index] })),
+        image.layers.map((layer) => ({ label: `${layer.index} · ${truncate(layerStepLabel(layer), 26)}`, bytes: figures.layerSizes[layer.index] ?? 0, wastedBytes: wasted[layer.index] })),
       ),
       '```',
       '',

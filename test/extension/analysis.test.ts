@@ -97,7 +97,7 @@ describe('Change analysis in the editor', function () {
     // The layer bar chart: both payload copies are all wasted, the base layer has the longest bar.
     const chart = /```text\n([\s\S]*?)```/.exec(text)?.[1].split('\n').filter(Boolean) ?? [];
     assert.equal(chart.length, 6, chart.join('\n'));
-    assert.match(chart[0], /^0 · .*█{30}\s+1\.98 MB$/);
+    assert.match(chart[0], /^0 · .*█{20}\s+1\.98 MB$/);
     assert.match(chart[2], /^2 · COPY .*  ▒ +76 B  \(76 B wasted\)$/);
     assert.match(chart[3], /^3 · COPY .*  ▒ +76 B  \(76 B wasted\)$/);
   });

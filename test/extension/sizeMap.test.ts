@@ -47,6 +47,12 @@ describe('Size map', function () {
     assert.match(drawn.largest[0].label, new RegExp(`^${largest.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, `), 'the accessible name starts with the path');
     assert.equal(panel.webviewPanel.title, 'Size Map: dle-app:1.0');
 
+    // A click on its folder zooms in: the webview draws that folder and keeps the zoom in its state.
+    const folder = path.posix.dirname(largest.path);
+    await panel.press(folder);
+    await waitFor(`the map to zoom into ${folder}`, () => panel.rendered?.zoom === folder);
+    assert.equal(panel.rendered!.largest[0]?.path, largest.path);
+
     await panel.press(largest.path);
     const editor = await waitFor(`${largest.path} to open`, () =>
       vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.path === largest.path),
@@ -69,23 +75,51 @@ describe('Size map', function () {
     );
     assert.match(panel.rendered!.largest[0].label, /wasted/);
     assert.equal(panel.webviewPanel.title, `Size Map: dle-app:1.0 · layer ${layer}`);
+
+    // Its legend entry reveals the layer in the Images view.
+    await panel.press({ legendLayer: layer });
+    await waitFor(`layer ${layer} to be selected in the Images view`, () => {
+      const selected = api.views.images.view.selection[0] as { layer?: { index: number } } | undefined;
+      return selected?.layer?.index === layer;
+    });
   });
 
-  it('says so when its image is deleted', async () => {
+  it('comes back after a window reload (its serializer), zoomed where it was', async () => {
+    const webviewPanel = vscode.window.createWebviewPanel('dockerLayers.sizeMap', 'restored', vscode.ViewColumn.Active);
+    await api.sizeMaps.deserializeWebviewPanel(webviewPanel, { imageId: appId, name: 'dle-app:1.0', zoom: '/bin' });
+    const panel = await openedMap(api, appId);
+    assert.equal(panel.rendered!.zoom, '/bin');
+    assert.equal(panel.webviewPanel.title, 'Size Map: dle-app:1.0');
+    const junk = vscode.window.createWebviewPanel('dockerLayers.sizeMap', 'junk', vscode.ViewColumn.Active);
+    let disposed = false;
+    junk.onDidDispose(() => (disposed = true));
+    await api.sizeMaps.deserializeWebviewPanel(junk, { imageId: '../../etc/passwd', name: 1 });
+    assert.ok(disposed, 'a panel whose saved state names no image is closed, not left empty');
+  });
+
+  it('shows the new image when its tag is rebuilt, and says so when its image is deleted', async () => {
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-sizemap-'));
     const name = `dle-sizemap-doomed:${process.pid}`;
+    const imported = async (file: string) => {
+      await fs.writeFile(path.join(folder, file), Buffer.alloc(4096, 7));
+      await run('tar', ['-C', folder, '-cf', path.join(folder, `${file}.tar`), file]);
+      await docker('import', path.join(folder, `${file}.tar`), name);
+      return (await inspectImage(name)).Id;
+    };
+    const ids: string[] = [];
     try {
-      await fs.writeFile(path.join(folder, 'only.bin'), Buffer.alloc(4096, 7));
-      await run('tar', ['-C', folder, '-cf', path.join(folder, 'rootfs.tar'), 'only.bin']);
-      await docker('import', path.join(folder, 'rootfs.tar'), name);
-      const id = (await inspectImage(name)).Id;
-      await vscode.commands.executeCommand('dockerLayers.image.showSizeMap', { imageRef: () => ({ imageId: id, name }) });
-      const panel = await openedMap(api, id);
-      assert.deepEqual(panel.rendered!.largest.map((file) => file.path), ['/only.bin']);
+      ids.push(await imported('first.bin'));
+      await vscode.commands.executeCommand('dockerLayers.image.showSizeMap', { imageRef: () => ({ imageId: ids[0], name }) });
+      const panel = await openedMap(api, ids[0]);
+      assert.deepEqual(panel.rendered!.largest.map((file) => file.path), ['/first.bin']);
+
+      ids.push(await imported('second.bin'));
+      await waitFor('the map to follow the tag to the new image', () => panel.state.imageId === ids[1] && panel.rendered?.largest[0]?.path === '/second.bin', 30_000);
+
       await docker('rmi', name);
       await waitFor('the map to say the image was deleted', () => panel.statusShown === 'deleted', 30_000);
     } finally {
-      await docker('rmi', '-f', name).catch(() => undefined);
+      await docker('rmi', '-f', name, ...ids).catch(() => undefined);
       await fs.rm(folder, { recursive: true, force: true });
     }
   });

@@ -464,6 +464,19 @@ async function main() {
       const map = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       const page404 = await expectVisible(map.locator('.tile.file.wasted[data-path="/app/static/index.html"]'), 'the hatched rectangle of /app/static/index.html in the map');
       await expectVisible(map.locator('#legend', { hasText: 'layer 3 · RUN rm -rf' }), 'the legend entry of layer 3');
+      // Click a folder to zoom in, Backspace to zoom out; arrow keys move the focus between rectangles.
+      await map.locator('.tile.folder[data-path="/app"] > .name').click();
+      await expectVisible(map.locator('#breadcrumb .crumb[aria-current]', { hasText: /^app$/ }), 'the breadcrumb "(root) / app" after clicking the folder');
+      await page.keyboard.press('Backspace');
+      await expectVisible(map.locator('#breadcrumb .crumb[aria-current]', { hasText: '(root)' }), 'the breadcrumb back at "(root)" after Backspace');
+      await map.locator('.tile[tabindex="0"]').focus();
+      const focusedPath = () => map.locator(':focus').getAttribute('data-path');
+      const before = await focusedPath();
+      await page.keyboard.press('ArrowRight');
+      const after = await focusedPath();
+      if (!before || !after || before === after) {
+        throw new Error(`ArrowRight should move the focus to another rectangle (from ${before} to ${after})`);
+      }
       await page404.hover();
       await expectVisible(map.locator('#details', { hasText: /^\/app\/static\/index\.html, 18 B, layer 3/ }), 'the details line of the hovered file');
       await screenshot('size-map');

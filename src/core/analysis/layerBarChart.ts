@@ -13,7 +13,7 @@ export interface LayerBar {
   wastedBytes: number;
 }
 
-export const BAR_WIDTH = 30;
+export const BAR_WIDTH = 20;
 const FULL = '█';
 const WASTED = '▒';
 

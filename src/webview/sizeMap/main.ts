@@ -48,7 +48,7 @@ function describe(tile: Tile): string {
     return format(text.smallerFiles, item.files.toLocaleString(), tile.path, formatBytes(item.bytes));
   }
   if (item.kind === 'folder') {
-    return format(text.folder, tile.path, formatBytes(item.bytes), item.files.toLocaleString());
+    return format(item.files === 1 ? text.folderOfOne : text.folder, tile.path, formatBytes(item.bytes), item.files.toLocaleString());
   }
   const layer = layerOf(item.layer);
   return format(item.wasted ? text.wastedFile : text.file, tile.path, formatBytes(item.bytes), item.layer, layer?.step ?? '');
@@ -203,6 +203,7 @@ function drawLegend(): void {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'legend-entry';
+      button.dataset.layer = String(layer.index);
       const swatch = document.createElement('span');
       swatch.className = `swatch slot-${layer.slot}`;
       const label = document.createElement('span');
@@ -362,8 +363,11 @@ window.addEventListener('message', (event: MessageEvent<SizeMapMessage>) => {
       setStatus(message.status, message.message);
       break;
     case 'press': {
-      const box = [...mapArea.querySelectorAll<HTMLElement>('.tile')].find((tile) => tile.dataset.path === message.path);
-      box?.click();
+      const target =
+        'path' in message
+          ? [...mapArea.querySelectorAll<HTMLElement>('.tile')].find((tile) => tile.dataset.path === message.path)
+          : legend.querySelector<HTMLElement>(`.legend-entry[data-layer="${message.legendLayer}"]`);
+      target?.click();
       break;
     }
   }
