@@ -1,0 +1,172 @@
+/**
+ * Which history step of an image each instruction of a Dockerfile made, for both builders:
+ * - legacy: `/bin/sh -c #(nop) COPY file:<hash> in /dst`, `|2 A=1 B=2 /bin/sh -c <cmd>`;
+ * - BuildKit: `RUN |2 A=1 B=2 /bin/sh -c <cmd> # buildkit`, `COPY <srcs> <dest> # buildkit`,
+ *   `EXPOSE map[8080/tcp:{}]`, with `comment: buildkit.dockerfile.v0`.
+ * The stage's instructions are aligned with the end of the history (a weighted longest common
+ * subsequence): what comes before is the base image's, with any ONBUILD triggers it fired. An
+ * instruction that finds no step with the same text, in order, is one the image was not built
+ * from: the file was edited since, or the image is another one.
+ */
+import { HistoryStep } from '../model/historySteps';
+import { DockerfileInstruction } from './dockerfileStages';
+
+export interface InstructionMatch {
+  instruction: DockerfileInstruction;
+  /** The history step it made; undefined when no step matches. */
+  step: HistoryStep | undefined;
+}
+
+export interface DockerfileMatch {
+  matches: InstructionMatch[];
+  /** Instructions with a step. */
+  matched: number;
+  /** Instructions that a builder records (ONBUILD aside: BuildKit records none). */
+  recorded: number;
+  /** Lines of instructions with no step, as 0-based [first, last] ranges (adjacent ones merged). */
+  differingLines: [number, number][];
+}
+
+const DEFAULT_SHELL = ['/bin/sh', '-c'];
+/** The keywords that commit a layer when they change files; the rest change metadata only (WORKDIR may do both). */
+const FILE_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+
+/** What a history step says it ran, builder noise removed. */
+export interface RecordedStep {
+  keyword: string;
+  /** For RUN: the command with the shell (`/bin/sh -c echo hi`) and no build-arg prefix. */
+  text: string;
+  /** Legacy COPY/ADD name their sources by content hash (`file:<hash> in /dst`): only the destination can be compared. */
+  destinationOnly?: boolean;
+}
+
+export function recordedStep(createdBy: string | undefined): RecordedStep | undefined {
+  let text = (createdBy ?? '').trim().replace(/\s+# buildkit$/, '');
+  if (!text) {
+    return undefined;
+  }
+  const nop = /^(.*?)#\(nop\)\s*([A-Z]+)\b\s*([\s\S]*)$/.exec(text);
+  if (nop) {
+    const [, , keyword, rest] = nop;
+    const legacyCopy = /^(?:file|dir|multi):[0-9a-f]+ in (.*)$/s.exec(rest.trim());
+    return legacyCopy && (keyword === 'COPY' || keyword === 'ADD') ? { keyword, text: legacyCopy[1].trim(), destinationOnly: true } : { keyword, text: rest };
+  }
+  const keyword = /^([A-Z]+)\s+/.exec(text);
+  if (keyword && keyword[1] !== 'RUN') {
+    return { keyword: keyword[1], text: text.slice(keyword[0].length) };
+  }
+  if (keyword) {
+    text = text.slice(keyword[0].length);
+  }
+  // Build args in scope: `|2 A=1 B=2 ` before the command (legacy sorts them, BuildKit does not).
+  const args = /^\|(\d+)\s+/.exec(text);
+  if (args) {
+    text = text.slice(args[0].length);
+    for (let i = 0; i < Number(args[1]); i++) {
+      text = text.replace(/^\S+=\S*\s+/, '');
+    }
+  }
+  return { keyword: 'RUN', text };
+}
+
+const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
+/** Quotes, brackets and commas dropped: JSON forms and their history spellings compare equal. */
+const loose = (text: string) => collapse(text.replace(/[[\]",]/g, ' '));
+const ports = (text: string) => [...text.matchAll(/(\d+)(?:\/(tcp|udp|sctp))?/g)].map((match) => `${match[1]}/${match[2] ?? 'tcp'}`).sort().join(' ');
+
+/** Whether a step records this instruction (the shell in use for RUN's shell form). */
+export function sameStep(instruction: DockerfileInstruction, recorded: RecordedStep, shell: readonly string[]): boolean {
+  if (recorded.keyword !== instruction.keyword) {
+    return false;
+  }
+  switch (instruction.keyword) {
+    case 'RUN': {
+      const commands = instruction.execForm ? [instruction.execForm.join(' ')] : [`${shell.join(' ')} ${instruction.heredocs.length ? instruction.heredocs.join('') : instruction.args}`];
+      return commands.some((command) => collapse(command) === collapse(recorded.text));
+    }
+    case 'COPY':
+    case 'ADD': {
+      // A heredoc's body is not recorded: its first line is.
+      const written = collapse(instruction.args.split('\n')[0]);
+      if (recorded.destinationOnly) {
+        const destination = instruction.execForm ? instruction.execForm[instruction.execForm.length - 1] : written.split(' ').pop();
+        return destination === recorded.text;
+      }
+      return written === collapse(recorded.text) || loose(written) === loose(recorded.text);
+    }
+    case 'EXPOSE':
+      return ports(instruction.args) === ports(recorded.text);
+    default:
+      return loose(instruction.args) === loose(recorded.text);
+  }
+}
+
+/** Matches a stage's instructions (stageChain) with an image's history steps (oldest first). */
+export function matchHistory(instructions: readonly DockerfileInstruction[], steps: readonly HistoryStep[]): DockerfileMatch {
+  const recorded = steps.map((step) => recordedStep(step.createdBy));
+  const shells = shellsOf(instructions);
+  const n = instructions.length;
+  const m = steps.length;
+  const same = (i: number, j: number) => recorded[j] !== undefined && sameStep(instructions[i], recorded[j], shells[i]);
+  // A weighted LCS with two states: before the stage began (the base image's steps, skipped for
+  // free) and after (a skipped history step costs 1, so the stage stays one stretch). A pair is 2.
+  const NONE = -Infinity;
+  const started = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(NONE));
+  for (let i = 1; i <= n; i++) {
+    for (let j = 1; j <= m; j++) {
+      let score = Math.max(started[i - 1][j], started[i][j - 1] - 1);
+      if (same(i - 1, j - 1)) {
+        score = Math.max(score, Math.max(0, started[i - 1][j - 1]) + 2);
+      }
+      started[i][j] = score;
+    }
+  }
+  const stepOf = new Array<HistoryStep | undefined>(n).fill(undefined);
+  for (let i = n, j = m; i > 0 && j > 0 && started[i][j] > 0; ) {
+    if (same(i - 1, j - 1) && started[i][j] === Math.max(0, started[i - 1][j - 1]) + 2) {
+      stepOf[i - 1] = steps[j - 1];
+      i--;
+      j--;
+    } else if (started[i][j] === started[i - 1][j]) {
+      i--;
+    } else {
+      j--;
+    }
+  }
+  const matches = instructions.map((instruction, i) => ({ instruction, step: stepOf[i] }));
+  // BuildKit records no ONBUILD instruction of the stage itself: not finding one is no difference.
+  const counted = matches.filter((match) => match.instruction.keyword !== 'ONBUILD' || match.step);
+  const differing = counted.filter((match) => !match.step).map((match): [number, number] => [match.instruction.startLine, match.instruction.endLine]);
+  return { matches, matched: counted.length - differing.length, recorded: counted.length, differingLines: mergeRanges(differing) };
+}
+
+/** The shell each instruction runs under: SHELL changes it for the instructions after it. */
+function shellsOf(instructions: readonly DockerfileInstruction[]): (readonly string[])[] {
+  let shell: readonly string[] = DEFAULT_SHELL;
+  return instructions.map((instruction) => {
+    const current = shell;
+    if (instruction.keyword === 'SHELL' && instruction.execForm?.length) {
+      shell = instruction.execForm;
+    }
+    return current;
+  });
+}
+
+/** Adjacent and overlapping ranges merged: lines 5–6 and 7 → 5–7. */
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [first, last] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const previous = merged[merged.length - 1];
+    if (previous && first <= previous[1] + 1) {
+      previous[1] = Math.max(previous[1], last);
+    } else {
+      merged.push([first, last]);
+    }
+  }
+  return merged;
+}
+
+/** Whether an instruction can make a layer (the rest only set metadata: "no layer"). */
+export function makesFiles(instruction: DockerfileInstruction): boolean {
+  return FILE_KEYWORDS.has(instruction.keyword);
+}

@@ -1,0 +1,163 @@
+/**
+ * Dockerfile instructions matched with image histories recorded from both builders
+ * (test/setup/record-dockerfile-histories.sh): multi-stage builds and --target, build args,
+ * heredocs, WORKDIR, SHELL with exec and shell forms, the escape directive, ONBUILD triggers of a
+ * base image, and edited Dockerfiles (a partial match). Each history is read both ways the
+ * extension reads one: from the image config (root, archives) and from the Engine's history API.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseDockerfile, stageChain } from '../../src/core/dockerfile/dockerfileStages';
+import { matchHistory, recordedStep } from '../../src/core/dockerfile/historyMatch';
+import type { ImageConfig, ImageHistoryEntry } from '../../src/core/engine/engineTypes';
+import { HistoryStep, layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
+
+const CASES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'dockerfiles');
+
+interface Recording {
+  builder: 'legacy' | 'buildkit';
+  buildArguments: string[];
+  layerCount: number;
+  config: ImageConfig;
+  engineHistory: ImageHistoryEntry[];
+}
+
+const recording = (name: string, variant: string): Recording => JSON.parse(fs.readFileSync(path.join(CASES, name, `${variant}.json`), 'utf8')) as Recording;
+const dockerfile = (name: string, file = 'Dockerfile') => fs.readFileSync(path.join(CASES, name, file), 'utf8');
+
+/** The history as the config gives it (exact) and as the Engine's history API does. */
+function histories(record: Recording): [string, HistoryStep[]][] {
+  return [
+    ['image config', layerHistoryFromConfig(record.config, record.layerCount).steps],
+    ['engine history', layerHistoryFromEngine(record.engineHistory, record.layerCount).steps],
+  ];
+}
+
+/** 1-based line → what the lens would say: `layer N`, `no layer`, or `differs`. */
+function lineReport(text: string, steps: HistoryStep[], target?: string): Record<number, string> {
+  const chain = stageChain(parseDockerfile(text), target);
+  assert.ok(chain, `stage ${target ?? '(last)'}`);
+  const match = matchHistory(chain.instructions, steps);
+  return Object.fromEntries(
+    match.matches.map(({ instruction, step }) => [
+      instruction.startLine + 1,
+      !step ? 'differs' : step.layerIndex !== undefined ? `layer ${step.layerIndex}` : 'no layer',
+    ]),
+  );
+}
+
+describe('Dockerfile ↔ history matching', () => {
+  for (const builder of ['legacy', 'buildkit'] as const) {
+    for (const variant of [builder, `${builder}-args`]) {
+      describe(`multi-stage, ${variant}`, () => {
+        for (const [source, steps] of histories(recording('multistage', variant))) {
+          it(`puts every instruction of the final stage on its step (${source})`, () => {
+            const report = lineReport(dockerfile('multistage'), steps);
+            const layer = (index: number) => `layer ${index}`;
+            assert.deepEqual(report, {
+              8: 'no layer', // ARG VERSION
+              9: 'no layer', // ARG CHANNEL
+              10: 'no layer', // ENV over two lines
+              12: layer(1), // WORKDIR
+              13: layer(2), // COPY --from=build
+              14: layer(3), // COPY hello.txt
+              15: layer(4), // RUN with args in scope, continued
+              17: 'no layer', // LABEL
+              18: 'no layer', // EXPOSE (BuildKit: map[8080/tcp:{}])
+              19: 'no layer', // USER
+              20: 'no layer', // CMD exec form
+            });
+          });
+        }
+      });
+    }
+
+    describe(`--target build, ${builder}`, () => {
+      const steps = layerHistoryFromConfig(recording('multistage', `${builder}-target`).config, recording('multistage', `${builder}-target`).layerCount).steps;
+      it('matches the target stage', () => {
+        assert.deepEqual(lineReport(dockerfile('multistage'), steps, 'build'), { 4: 'no layer', 5: 'layer 1' });
+      });
+      it('finds the final stage is not what the image was built from', () => {
+        const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
+        const match = matchHistory(chain.instructions, steps);
+        assert.equal(match.matched, 0, JSON.stringify(match.matches.filter((m) => m.step).map((m) => m.instruction.args)));
+        assert.deepEqual(match.differingLines, [[7, 19]], "lines 8–20: the ENV's second line joins its neighbours");
+      });
+    });
+
+    describe(`SHELL, exec and shell forms, escape directive, ${builder}`, () => {
+      for (const [source, steps] of histories(recording('shell-exec-escape', builder))) {
+        it(`matches every instruction (${source})`, () => {
+          assert.deepEqual(lineReport(dockerfile('shell-exec-escape'), steps), {
+            4: 'no layer', // SHELL
+            5: 'layer 1', // RUN under the new shell, continued with `
+            7: 'layer 2', // RUN exec form: no shell
+            8: 'no layer', // ENV with backslashes (not escapes under `)
+            9: 'no layer', // ENTRYPOINT
+          });
+        });
+      }
+    });
+
+    describe(`ONBUILD triggers of the base image, ${builder}`, () => {
+      for (const [source, steps] of histories(recording('onbuild', builder))) {
+        it(`leaves the triggered steps to the FROM line and matches the stage's own (${source})`, () => {
+          assert.deepEqual(lineReport(dockerfile('onbuild'), steps), { 3: 'layer 3' });
+        });
+      }
+      it('matches the base Dockerfile, whose ONBUILD lines only the legacy builder records', () => {
+        const steps = layerHistoryFromConfig(recording('onbuild', builder).config, recording('onbuild', builder).layerCount).steps;
+        const chain = stageChain(parseDockerfile(dockerfile('onbuild', 'Dockerfile.base')))!;
+        const baseSteps = steps.slice(0, steps.findIndex((step) => /echo base/.test(step.createdBy ?? '')) + (builder === 'legacy' ? 3 : 1));
+        const match = matchHistory(chain.instructions, baseSteps);
+        assert.deepEqual(match.differingLines, []);
+        assert.equal(match.matches[0].step?.layerIndex, 1);
+        assert.equal(match.matches.filter((m) => m.step).length, builder === 'legacy' ? 3 : 1);
+      });
+    });
+  }
+
+  describe('heredocs (BuildKit, Docker 26)', () => {
+    for (const [source, steps] of histories(recording('heredoc', 'buildkit'))) {
+      it(`matches RUN and COPY heredocs (${source})`, () => {
+        assert.deepEqual(lineReport(dockerfile('heredoc'), steps), { 3: 'layer 1', 4: 'layer 2', 8: 'layer 3', 12: 'layer 4' });
+      });
+    }
+  });
+
+  describe('an edited Dockerfile', () => {
+    const steps = layerHistoryFromConfig(recording('multistage', 'buildkit').config, recording('multistage', 'buildkit').layerCount).steps;
+    const edited = dockerfile('multistage')
+      .replace('RUN echo "v$VERSION $CHANNEL" > version.txt && \\\n    cat built.txt >> version.txt', 'RUN echo "version $VERSION" > version.txt && \\\n    cat built.txt >> version.txt')
+      .replace('USER nobody', 'RUN echo added > /added.txt\nUSER nobody');
+
+    it('says which lines differ, and still places the others', () => {
+      const chain = stageChain(parseDockerfile(edited))!;
+      const match = matchHistory(chain.instructions, steps);
+      assert.deepEqual(match.differingLines, [[14, 15], [18, 18]], 'the edited RUN (lines 15–16) and the new one (line 19), 0-based');
+      assert.equal(match.matched, match.recorded - 2);
+      const report = lineReport(edited, steps);
+      assert.equal(report[14], 'layer 3');
+      assert.equal(report[20], 'no layer', 'USER, after the added line');
+    });
+
+    it('matches little of a Dockerfile the image was not built from', () => {
+      const other = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'setup', 'images', 'dle-app', 'Dockerfile'), 'utf8');
+      const chain = stageChain(parseDockerfile(other))!;
+      const match = matchHistory(chain.instructions, steps);
+      assert.ok(match.matched <= 1, `${match.matched} of ${match.recorded}`);
+    });
+  });
+
+  describe('reading a history step', () => {
+    it('removes each builder\'s noise', () => {
+      assert.deepEqual(recordedStep('/bin/sh -c #(nop) COPY file:6c3c03411da0ae2533e83f47319e2c5fa75fa5d07070c4e0754479d85e177c0f in ./ '), { keyword: 'COPY', text: './', destinationOnly: true });
+      assert.deepEqual(recordedStep('|2 CHANNEL=beta VERSION=2 /bin/sh -c echo hi'), { keyword: 'RUN', text: '/bin/sh -c echo hi' });
+      assert.deepEqual(recordedStep('RUN |1 A= /bin/sh -c make # buildkit'), { keyword: 'RUN', text: '/bin/sh -c make' });
+      assert.deepEqual(recordedStep('/bin/sh -e -c #(nop)  SHELL [/bin/sh -e -c]'), { keyword: 'SHELL', text: '[/bin/sh -e -c]' });
+      assert.deepEqual(recordedStep('EXPOSE map[8080/tcp:{}]'), { keyword: 'EXPOSE', text: 'map[8080/tcp:{}]' });
+      assert.equal(recordedStep(''), undefined);
+    });
+  });
+});
