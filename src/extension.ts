@@ -4,11 +4,13 @@ import * as vscode from 'vscode';
 import { registerAnalysisCommands } from './commands/analysisCommands';
 import { registerArchiveCommands } from './commands/archiveCommands';
 import { registerCompareImagesCommand } from './commands/compareImagesCommand';
+import { registerDockerfileCommands } from './commands/dockerfileCommands';
 import { registerCopyCommands } from './commands/copyIds';
 import { registerLayerFileCommands } from './commands/layerFileCommands';
 import { registerGeneralCommands } from './commands/registerGeneralCommands';
 import { registerInspectCommands } from './commands/inspectCommands';
 import { registerRevealCommands } from './commands/revealLayerFolder';
+import { DockerfileImages } from './connection/dockerfileImages';
 import { EngineConnection } from './connection/engineConnection';
 import { OpenedArchives } from './connection/openedArchives';
 import { ArchiveCache } from './core/archive/archiveCache';
@@ -19,6 +21,7 @@ import { INSPECT_SCHEME } from './contracts/inspectUri';
 import { LAYER_SCHEME } from './contracts/layerUri';
 import { SUMMARY_SCHEME } from './contracts/summaryUri';
 import { DimmedItemDecorations } from './providers/dimmedItemDecorations';
+import { DOCKERFILE_SELECTOR, DockerfileLensProvider } from './providers/dockerfileLenses';
 import { ImageSummaryProvider } from './providers/imageSummaryProvider';
 import { InspectDocumentProvider } from './providers/inspectDocumentProvider';
 import { LayerChangeDecorations } from './providers/layerChangeDecorations';
@@ -26,7 +29,7 @@ import { LayerFileSystemProvider } from './providers/layerFileSystemProvider';
 import { SizeMapPanels } from './panels/sizeMapPanels';
 import { ComparisonView, registerComparisonView } from './tree/comparisonView';
 import { TreeViews, registerTreeViews } from './tree/registerTreeViews';
-import { revealLayer } from './tree/revealLayer';
+import { revealImage, revealLayer } from './tree/revealLayer';
 
 /** What activate() returns in test mode only: the extension-host tests look inside through it. */
 export interface DockerLayersApi {
@@ -38,6 +41,7 @@ export interface DockerLayersApi {
   layerFiles: LayerFileSystemProvider;
   archives: OpenedArchives;
   sizeMaps: SizeMapPanels;
+  dockerfiles: DockerfileImages;
 }
 
 export function activate(context: vscode.ExtensionContext): DockerLayersApi | undefined {
@@ -75,9 +79,23 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   const sizeMaps = new SizeMapPanels({ extensionUri: context.extensionUri, connection, archives, events, log: taggedLogger(log, 'size map'), revealLayer: revealInImages });
   context.subscriptions.push(sizeMaps);
   registerAnalysisCommands(context, { connection, archives, log, revealLayer: revealInImages, showSizeMap: (image, layer) => void sizeMaps.show(image, layer) });
+  const dockerfiles = new DockerfileImages(connection, events, context.workspaceState, taggedLogger(log, 'dockerfiles'));
+  const dockerfileLenses = new DockerfileLensProvider(dockerfiles, connection);
+  context.subscriptions.push(
+    dockerfiles,
+    vscode.languages.registerCodeLensProvider(DOCKERFILE_SELECTOR, dockerfileLenses),
+    vscode.languages.registerHoverProvider(DOCKERFILE_SELECTOR, dockerfileLenses),
+  );
+  registerDockerfileCommands(context, {
+    connection,
+    dockerfiles,
+    log,
+    revealLayer: revealInImages,
+    revealImage: (image) => revealImage(views.images.provider, views.images.view, image),
+  });
   registerCompareImagesCommand(context, { connection, archives, log, show: (result) => comparison.show(result) });
   // Internals are no API: other extensions get nothing, the tests get a look inside.
-  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives, sizeMaps } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives, sizeMaps, dockerfiles } : undefined;
 }
 
 export function deactivate(): void {}

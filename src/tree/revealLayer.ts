@@ -19,3 +19,12 @@ export async function revealLayer(provider: NodeTreeProvider, view: vscode.TreeV
   }
   await view.reveal(layerNode, { select: true, focus: false, expand: true });
 }
+
+/** Shows an image in the Images view: its row selected and expanded. */
+export async function revealImage(provider: NodeTreeProvider, view: vscode.TreeView<TreeNode>, image: ImageRef): Promise<void> {
+  const imageNode = (await provider.getChildren()).find((node) => node.id.endsWith(`image/${image.imageId}`));
+  if (!imageNode) {
+    throw new Error(vscode.l10n.t('{0} is not in the Images view.', image.name));
+  }
+  await view.reveal(imageNode, { select: true, focus: false, expand: true });
+}

@@ -9,7 +9,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDockerfile, stageChain } from '../../src/core/dockerfile/dockerfileStages';
-import { matchHistory, recordedStep } from '../../src/core/dockerfile/historyMatch';
+import { matchHistory, recordedStep, sameStep } from '../../src/core/dockerfile/historyMatch';
+import { matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
 import type { ImageConfig, ImageHistoryEntry } from '../../src/core/engine/engineTypes';
 import { HistoryStep, layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
 
@@ -114,6 +115,10 @@ describe('Dockerfile ↔ history matching', () => {
         assert.deepEqual(match.differingLines, []);
         assert.equal(match.matches[0].step?.layerIndex, 1);
         assert.equal(match.matches.filter((m) => m.step).length, builder === 'legacy' ? 3 : 1);
+        assert.equal(matchQuality(match), 'complete');
+        const inChild = matchHistory(chain.instructions, steps);
+        assert.equal(inChild.trailing, builder === 'legacy' ? 3 : 3, 'the child image has its own steps after the base Dockerfile\'s');
+        assert.equal(matchQuality(inChild), 'partial', 'an image built FROM this one is not taken as its own image');
       });
     });
   }
@@ -146,7 +151,9 @@ describe('Dockerfile ↔ history matching', () => {
       const other = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'setup', 'images', 'dle-app', 'Dockerfile'), 'utf8');
       const chain = stageChain(parseDockerfile(other))!;
       const match = matchHistory(chain.instructions, steps);
-      assert.ok(match.matched <= 1, `${match.matched} of ${match.recorded}`);
+      // Both files happen to say ENV APP_HOME=/app GREETING=hello, and WORKDIR /app.
+      assert.ok(match.matched <= 2, `${match.matched} of ${match.recorded}`);
+      assert.equal(matchQuality(match), 'none', 'not taken for the image of that file');
     });
   });
 
@@ -157,6 +164,12 @@ describe('Dockerfile ↔ history matching', () => {
       assert.deepEqual(recordedStep('RUN |1 A= /bin/sh -c make # buildkit'), { keyword: 'RUN', text: '/bin/sh -c make' });
       assert.deepEqual(recordedStep('/bin/sh -e -c #(nop)  SHELL [/bin/sh -e -c]'), { keyword: 'SHELL', text: '[/bin/sh -e -c]' });
       assert.deepEqual(recordedStep('EXPOSE map[8080/tcp:{}]'), { keyword: 'EXPOSE', text: 'map[8080/tcp:{}]' });
+    });
+
+    it('compares quoted values as the builders record them (quotes dropped)', () => {
+      const [label] = parseDockerfile('FROM x\nLABEL a=1 title="my app"\n').stages[0].instructions;
+      assert.equal(sameStep(label, recordedStep('/bin/sh -c #(nop)  LABEL a=1 title=my app')!, []), true);
+      assert.equal(sameStep(label, recordedStep('LABEL a=1 title=other app')!, []), false);
       assert.equal(recordedStep(''), undefined);
     });
   });

@@ -52,14 +52,14 @@ describe('manifest menus', () => {
     'layer:folder:local': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',
-      'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS', 'dockerLayers.files.findLargest', 'dockerLayers.layer.showSizeMap',
+      'dockerLayers.layer.revealInExplorer', 'dockerLayers.layer.revealInOS', 'dockerLayers.files.findLargest', 'dockerLayers.layer.goToDockerfileStep', 'dockerLayers.layer.showSizeMap',
     ],
     // A folder on the daemon's host (remote, Desktop's VM): its IDs and path, nothing that opens it here.
     'layer:folder': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
-      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.layer.showSizeMap',
+      'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.layer.goToDockerfileStep', 'dockerLayers.layer.showSizeMap',
     ],
-    layer: ['dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.layer.showSizeMap'],
+    layer: ['dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.layer.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.layer.goToDockerfileStep', 'dockerLayers.layer.showSizeMap'],
     'layerDirectory:image': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect',

@@ -25,6 +25,8 @@ export interface DockerfileMatch {
   recorded: number;
   /** Lines of instructions with no step, as 0-based [first, last] ranges (adjacent ones merged). */
   differingLines: [number, number][];
+  /** History steps after the last matched one: another Dockerfile's (an image built FROM this one), or removed lines. */
+  trailing: number;
 }
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -71,7 +73,7 @@ export function recordedStep(createdBy: string | undefined): RecordedStep | unde
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 /** Quotes, brackets and commas dropped: JSON forms and their history spellings compare equal. */
-const loose = (text: string) => collapse(text.replace(/[[\]",]/g, ' '));
+const loose = (text: string) => collapse(text.replace(/"/g, '').replace(/[[\],]/g, ' '));
 const ports = (text: string) => [...text.matchAll(/(\d+)(?:\/(tcp|udp|sctp))?/g)].map((match) => `${match[1]}/${match[2] ?? 'tcp'}`).sort().join(' ');
 
 /** Whether a step records this instruction (the shell in use for RUN's shell form). */
@@ -110,6 +112,7 @@ export function matchHistory(instructions: readonly DockerfileInstruction[], ste
   const same = (i: number, j: number) => recorded[j] !== undefined && sameStep(instructions[i], recorded[j], shells[i]);
   // A weighted LCS with two states: before the stage began (the base image's steps, skipped for
   // free) and after (a skipped history step costs 1, so the stage stays one stretch). A pair is 2.
+  // Steps after the stage's last match are free too (an image built FROM this one adds its own).
   const NONE = -Infinity;
   const started = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(NONE));
   for (let i = 1; i <= n; i++) {
@@ -122,7 +125,13 @@ export function matchHistory(instructions: readonly DockerfileInstruction[], ste
     }
   }
   const stepOf = new Array<HistoryStep | undefined>(n).fill(undefined);
-  for (let i = n, j = m; i > 0 && j > 0 && started[i][j] > 0; ) {
+  let end = m;
+  for (let j = m - 1; j > 0; j--) {
+    if (started[n][j] > started[n][end]) {
+      end = j;
+    }
+  }
+  for (let i = n, j = end; i > 0 && j > 0 && started[i][j] > 0; ) {
     if (same(i - 1, j - 1) && started[i][j] === Math.max(0, started[i - 1][j - 1]) + 2) {
       stepOf[i - 1] = steps[j - 1];
       i--;
@@ -137,7 +146,8 @@ export function matchHistory(instructions: readonly DockerfileInstruction[], ste
   // BuildKit records no ONBUILD instruction of the stage itself: not finding one is no difference.
   const counted = matches.filter((match) => match.instruction.keyword !== 'ONBUILD' || match.step);
   const differing = counted.filter((match) => !match.step).map((match): [number, number] => [match.instruction.startLine, match.instruction.endLine]);
-  return { matches, matched: counted.length - differing.length, recorded: counted.length, differingLines: mergeRanges(differing) };
+  const lastMatched = Math.max(-1, ...stepOf.map((step) => (step ? steps.indexOf(step) : -1)));
+  return { matches, matched: counted.length - differing.length, recorded: counted.length, differingLines: mergeRanges(differing), trailing: lastMatched < 0 ? steps.length : steps.length - 1 - lastMatched };
 }
 
 /** The shell each instruction runs under: SHELL changes it for the instructions after it. */

@@ -1,0 +1,161 @@
+/**
+ * The Dockerfile commands: Link Dockerfile to Image…, the lenses' reveal targets, Go to Dockerfile
+ * Step on a layer, and Build Image and Explore (docker build in a task, with BuildKit when the CLI
+ * has buildx, then the file linked to the image and the image shown).
+ */
+import { execFile } from 'child_process';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { DockerfileImages } from '../connection/dockerfileImages';
+import { EngineConnection } from '../connection/engineConnection';
+import { CommandTarget, ImageRef } from '../contracts/commandTargets';
+import { shortId } from '../core/digest';
+import { parseDockerfile, stageChain } from '../core/dockerfile/dockerfileStages';
+import { matchHistory } from '../core/dockerfile/historyMatch';
+import { matchQuality } from '../core/dockerfile/imageForDockerfile';
+import { Logger } from '../core/logger';
+import { imageDisplayName } from '../core/model/image';
+import { pickImage } from './pickTargets';
+import { registerCommand } from './registerCommand';
+
+/** Where Go to Dockerfile Step looks: the names Docker and Podman build from. */
+export const DOCKERFILE_GLOB = '**/{Dockerfile,Containerfile,*.dockerfile,*.containerfile,Dockerfile.*,Containerfile.*}';
+const MAX_DOCKERFILES = 200;
+
+export interface DockerfileCommandDeps {
+  connection: EngineConnection;
+  dockerfiles: DockerfileImages;
+  log: Logger;
+  revealLayer(image: ImageRef, index: number): Promise<void>;
+  revealImage(image: ImageRef): Promise<void>;
+}
+
+export function registerDockerfileCommands(context: vscode.ExtensionContext, deps: DockerfileCommandDeps): void {
+  const { connection, dockerfiles, log } = deps;
+  const documentUri = (uri?: unknown) => (uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri);
+  const showImages = () => vscode.commands.executeCommand('workbench.view.extension.dockerLayers');
+  context.subscriptions.push(
+    registerCommand(
+      'dockerLayers.dockerfile.linkImage',
+      async (uri?: unknown) => {
+        const file = documentUri(uri);
+        if (!file) {
+          return;
+        }
+        const picked = await pickImage(connection, vscode.l10n.t('Select the image {0} was built into', path.basename(file.fsPath)));
+        if (picked) {
+          await dockerfiles.setLink(file, { imageId: picked.id, name: picked.tags.length ? imageDisplayName(picked) : shortId(picked.id) });
+        }
+      },
+      log,
+    ),
+    registerCommand(
+      'dockerLayers.dockerfile.revealLayer',
+      async (image: ImageRef, index: number) => {
+        await showImages();
+        await deps.revealLayer(image, index);
+      },
+      log,
+    ),
+    registerCommand(
+      'dockerLayers.dockerfile.revealImage',
+      async (image: ImageRef) => {
+        await showImages();
+        await deps.revealImage(image);
+      },
+      log,
+    ),
+    registerCommand('dockerLayers.layer.goToDockerfileStep', (target?: CommandTarget) => goToDockerfileStep(target, deps), log),
+    registerCommand('dockerLayers.dockerfile.buildAndExplore', (uri?: unknown) => buildAndExplore(documentUri(uri), deps), log),
+  );
+}
+
+/** Opens the line of a workspace Dockerfile that made the layer: the linked file first, then any whose instructions match the image. */
+async function goToDockerfileStep(target: CommandTarget | undefined, deps: DockerfileCommandDeps): Promise<void> {
+  const layerTarget = target?.layerTarget?.();
+  if (!layerTarget) {
+    return;
+  }
+  const { catalog } = await deps.connection.get();
+  const image = await catalog.imageLayers(layerTarget.image.imageId);
+  const files = await vscode.workspace.findFiles(DOCKERFILE_GLOB, '**/node_modules/**', MAX_DOCKERFILES);
+  const linkedFirst = [...files].sort((a, b) => Number(deps.dockerfiles.link(b)?.imageId === image.image.id) - Number(deps.dockerfiles.link(a)?.imageId === image.image.id));
+  for (const file of linkedFirst) {
+    const document = await vscode.workspace.openTextDocument(file);
+    const chain = stageChain(parseDockerfile(document.getText()));
+    if (!chain) {
+      continue;
+    }
+    const match = matchHistory(chain.instructions, image.steps);
+    const hit = match.matches.find(({ step }) => step?.layerIndex === layerTarget.index);
+    if (hit && matchQuality(match) !== 'none') {
+      const range = new vscode.Range(hit.instruction.startLine, 0, hit.instruction.endLine, document.lineAt(hit.instruction.endLine).text.length);
+      await vscode.window.showTextDocument(document, { selection: range, preview: true });
+      return;
+    }
+  }
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t('No Dockerfile in this workspace has the step that made layer {0} of {1}.', layerTarget.index, layerTarget.image.name),
+  );
+}
+
+/** docker build of a Dockerfile in a task; on success the file is linked to the image, and the image shown. */
+async function buildAndExplore(file: vscode.Uri | undefined, deps: DockerfileCommandDeps): Promise<void> {
+  if (!file || file.scheme !== 'file') {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Build Image and Explore builds a Dockerfile saved on this machine.'));
+    return;
+  }
+  const folder = path.dirname(file.fsPath);
+  const suggested = `${path.basename(folder).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'image'}:latest`;
+  const tag = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Build Image and Explore'),
+    prompt: vscode.l10n.t('Tag for the image built from {0}', path.basename(file.fsPath)),
+    value: suggested,
+    validateInput: (value) => (/^[a-z0-9][a-z0-9._\-/]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?$/.test(value) ? undefined : vscode.l10n.t('Not a valid image tag')),
+  });
+  if (!tag) {
+    return;
+  }
+  const { endpoint } = await deps.connection.get();
+  // The CLI finds the same Engine from the environment or its context; only the setting is ours to pass on.
+  const env: Record<string, string> = { DOCKER_BUILDKIT: (await hasBuildx()) ? '1' : '0', ...(endpoint.source === 'setting' ? { DOCKER_HOST: endpoint.host } : {}) };
+  const task = new vscode.Task(
+    { type: 'process', dockerLayersBuild: file.fsPath },
+    vscode.TaskScope.Workspace,
+    vscode.l10n.t('Build {0}', tag),
+    'Docker Layers',
+    new vscode.ProcessExecution('docker', ['build', ...buildArguments(), '-t', tag, '-f', file.fsPath, folder], { cwd: folder, env }),
+  );
+  const execution = await vscode.tasks.executeTask(task);
+  const exitCode = await new Promise<number | undefined>((resolve) => {
+    const listener = vscode.tasks.onDidEndTaskProcess((event) => {
+      if (event.execution === execution) {
+        listener.dispose();
+        resolve(event.exitCode);
+      }
+    });
+  });
+  if (exitCode !== 0) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('docker build of {0} failed (exit code {1}): see the task\'s terminal.', path.basename(file.fsPath), String(exitCode)));
+    return;
+  }
+  const { engine, catalog } = await deps.connection.get();
+  catalog.invalidate();
+  const built = await engine.inspectImage(tag);
+  await deps.dockerfiles.setLink(file, { imageId: built.Id, name: tag });
+  await vscode.commands.executeCommand('workbench.view.extension.dockerLayers');
+  await vscode.commands.executeCommand('dockerLayers.images.refresh');
+  await deps.revealImage({ imageId: built.Id, name: tag }).catch((error: Error) => deps.log.warn(`cannot reveal ${tag}: ${error.message}`));
+  await vscode.window.showTextDocument(file, { preview: false });
+}
+
+/** dockerLayers.dockerfile.buildArguments: strings only (a setting file can hold anything). */
+function buildArguments(): string[] {
+  const value = vscode.workspace.getConfiguration('dockerLayers').get<unknown>('dockerfile.buildArguments', []);
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** Whether the docker CLI has the buildx plugin (BuildKit builds), as `docker buildx version` tells. */
+function hasBuildx(): Promise<boolean> {
+  return new Promise((resolve) => execFile('docker', ['buildx', 'version'], { timeout: 10_000 }, (error) => resolve(!error)));
+}

@@ -1,0 +1,125 @@
+/**
+ * Which image each Dockerfile was built into, and which history step each of its instructions
+ * made: the link the user chose (Link Dockerfile to Image…, remembered per workspace), else the
+ * newest local image whose history matches (findImageForDockerfile). Results are cached per
+ * document version and dropped when images change (the Engine's events) or a link changes.
+ */
+import * as vscode from 'vscode';
+import { parseDockerfile, stageChain, DockerfileInstruction } from '../core/dockerfile/dockerfileStages';
+import { DockerfileMatch, matchHistory } from '../core/dockerfile/historyMatch';
+import { findImageForDockerfile, matchQuality } from '../core/dockerfile/imageForDockerfile';
+import { changesImages } from '../core/engine/relevantEvents';
+import { Logger } from '../core/logger';
+import { ImageLayers } from '../core/model/imageLayers';
+import { EngineConnection } from './engineConnection';
+import { EngineEvents } from './engineEvents';
+
+const LINKS_KEY = 'dockerLayers.dockerfileLinks';
+
+export interface DockerfileLink {
+  imageId: string;
+  /** The tag or short ID the user picked, for the lens text. */
+  name: string;
+}
+
+export interface DockerfileImage {
+  image: ImageLayers;
+  /** How the image was chosen. */
+  linked: boolean;
+  match: DockerfileMatch;
+  quality: 'complete' | 'partial' | 'none';
+  /** The FROM line of the stage the image was built from. */
+  fromLine: number;
+  instructions: DockerfileInstruction[];
+}
+
+export class DockerfileImages implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when any answer may have changed (images, links, the connection). */
+  readonly onDidChange = this.changed.event;
+  private readonly cache = new Map<string, { version: number; result: Promise<DockerfileImage | undefined> }>();
+  private readonly disposables: vscode.Disposable[];
+  private subscription: vscode.Disposable | undefined;
+
+  constructor(
+    private readonly connection: EngineConnection,
+    private readonly events: EngineEvents,
+    private readonly state: vscode.Memento,
+    private readonly log: Logger,
+  ) {
+    this.disposables = [this.changed, connection.onDidChange(() => this.invalidate()), vscode.workspace.onDidCloseTextDocument((document) => this.cache.delete(document.uri.toString()))];
+  }
+
+  link(uri: vscode.Uri): DockerfileLink | undefined {
+    return this.links()[uri.toString()];
+  }
+
+  async setLink(uri: vscode.Uri, link: DockerfileLink | undefined): Promise<void> {
+    const links = { ...this.links() };
+    if (link) {
+      links[uri.toString()] = link;
+    } else {
+      delete links[uri.toString()];
+    }
+    await this.state.update(LINKS_KEY, links);
+    this.invalidate();
+  }
+
+  /** The image of a Dockerfile and the match of its instructions, or undefined when none is found. */
+  imageOf(document: vscode.TextDocument): Promise<DockerfileImage | undefined> {
+    this.followEvents();
+    const key = document.uri.toString();
+    const cached = this.cache.get(key);
+    if (cached && cached.version === document.version) {
+      return cached.result;
+    }
+    const result = this.resolve(document.uri, document.getText()).catch((error: Error) => {
+      this.log.warn(`cannot match ${document.uri.fsPath} with an image: ${error.message}`);
+      return undefined;
+    });
+    this.cache.set(key, { version: document.version, result });
+    return result;
+  }
+
+  private async resolve(uri: vscode.Uri, text: string): Promise<DockerfileImage | undefined> {
+    const chain = stageChain(parseDockerfile(text));
+    if (!chain) {
+      return undefined;
+    }
+    const { catalog } = await this.connection.get();
+    const link = this.link(uri);
+    if (link) {
+      const image = await catalog.imageLayers(link.imageId);
+      const match = matchHistory(chain.instructions, image.steps);
+      return { image, linked: true, match, quality: matchQuality(match), fromLine: chain.stage.fromLine, instructions: chain.instructions };
+    }
+    const newestFirst = [...(await catalog.listImages())].sort((a, b) => b.created - a.created).map((image) => image.id);
+    const found = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id));
+    return found && { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions };
+  }
+
+  private links(): Record<string, DockerfileLink> {
+    return this.state.get<Record<string, DockerfileLink>>(LINKS_KEY, {});
+  }
+
+  /** Follows image events once anyone asked: a build or a deletion can change every answer. */
+  private followEvents(): void {
+    this.subscription ??= this.events.subscribe((notice) => {
+      if (notice.kind !== 'event' || changesImages(notice.event)) {
+        this.invalidate();
+      }
+    });
+  }
+
+  private invalidate(): void {
+    this.cache.clear();
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.subscription?.dispose();
+    for (const disposable of this.disposables) {
+      disposable.dispose();
+    }
+  }
+}
