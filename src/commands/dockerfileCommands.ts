@@ -10,9 +10,8 @@ import { DockerfileImages } from '../connection/dockerfileImages';
 import { EngineConnection } from '../connection/engineConnection';
 import { CommandTarget, ImageRef } from '../contracts/commandTargets';
 import { shortId } from '../core/digest';
-import { parseDockerfile, stageChain } from '../core/dockerfile/dockerfileStages';
-import { matchHistory } from '../core/dockerfile/historyMatch';
-import { matchQuality } from '../core/dockerfile/imageForDockerfile';
+import { buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
+import { bestTarget, matchQuality } from '../core/dockerfile/imageForDockerfile';
 import { Logger } from '../core/logger';
 import { imageDisplayName } from '../core/model/image';
 import { pickImage } from './pickTargets';
@@ -82,17 +81,19 @@ async function goToDockerfileStep(target: CommandTarget | undefined, deps: Docke
   const linkedFirst = [...files].sort((a, b) => Number(deps.dockerfiles.link(b)?.imageId === image.image.id) - Number(deps.dockerfiles.link(a)?.imageId === image.image.id));
   for (const file of linkedFirst) {
     const document = await vscode.workspace.openTextDocument(file);
-    const chain = stageChain(parseDockerfile(document.getText()));
-    if (!chain) {
+    const best = bestTarget(buildTargets(parseDockerfile(document.getText())), image.steps);
+    if (!best || matchQuality(best.match) === 'none') {
       continue;
     }
-    const match = matchHistory(chain.instructions, image.steps);
-    const hit = match.matches.find(({ step }) => step?.layerIndex === layerTarget.index);
-    if (hit && matchQuality(match) !== 'none') {
-      const range = new vscode.Range(hit.instruction.startLine, 0, hit.instruction.endLine, document.lineAt(hit.instruction.endLine).text.length);
-      await vscode.window.showTextDocument(document, { selection: range, preview: true });
-      return;
+    const hit = best.match.matches.find(({ step }) => step?.layerIndex === layerTarget.index);
+    // A layer below the stage's first one is the base image's: its FROM line.
+    const firstLayer = Math.min(...best.match.matches.flatMap(({ step }) => (step?.layerIndex === undefined ? [] : [step.layerIndex])));
+    const [first, last] = hit ? [hit.instruction.startLine, hit.instruction.endLine] : layerTarget.index < firstLayer ? [best.chain.stage.fromLine, best.chain.stage.fromLine] : [-1, -1];
+    if (first < 0) {
+      continue;
     }
+    await vscode.window.showTextDocument(document, { selection: new vscode.Range(first, 0, last, document.lineAt(last).text.length), preview: true });
+    return;
   }
   void vscode.window.showInformationMessage(
     vscode.l10n.t('No Dockerfile in this workspace has the step that made layer {0} of {1}.', layerTarget.index, layerTarget.image.name),

@@ -5,9 +5,9 @@
  * document version and dropped when images change (the Engine's events) or a link changes.
  */
 import * as vscode from 'vscode';
-import { parseDockerfile, stageChain, DockerfileInstruction } from '../core/dockerfile/dockerfileStages';
-import { DockerfileMatch, matchHistory } from '../core/dockerfile/historyMatch';
-import { findImageForDockerfile, matchQuality } from '../core/dockerfile/imageForDockerfile';
+import { DockerfileInstruction, buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
+import { DockerfileMatch } from '../core/dockerfile/historyMatch';
+import { bestTarget, findImageForDockerfile, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
 import { changesImages } from '../core/engine/relevantEvents';
 import { Logger } from '../core/logger';
 import { ImageLayers } from '../core/model/imageLayers';
@@ -15,6 +15,7 @@ import { EngineConnection } from './engineConnection';
 import { EngineEvents } from './engineEvents';
 
 const LINKS_KEY = 'dockerLayers.dockerfileLinks';
+
 
 export interface DockerfileLink {
   imageId: string;
@@ -82,20 +83,30 @@ export class DockerfileImages implements vscode.Disposable {
   }
 
   private async resolve(uri: vscode.Uri, text: string): Promise<DockerfileImage | undefined> {
-    const chain = stageChain(parseDockerfile(text));
-    if (!chain) {
+    const chains = buildTargets(parseDockerfile(text));
+    if (chains.length === 0) {
       return undefined;
     }
     const { catalog } = await this.connection.get();
     const link = this.link(uri);
     if (link) {
       const image = await catalog.imageLayers(link.imageId);
-      const match = matchHistory(chain.instructions, image.steps);
-      return { image, linked: true, match, quality: matchQuality(match), fromLine: chain.stage.fromLine, instructions: chain.instructions };
+      const best = bestTarget(chains, image.steps)!;
+      return { image, linked: true, match: best.match, quality: matchQuality(best.match), fromLine: best.chain.stage.fromLine, instructions: best.chain.instructions };
     }
     const newestFirst = [...(await catalog.listImages())].sort((a, b) => b.created - a.created).map((image) => image.id);
-    const found = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id));
-    return found && { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions };
+    let best: DockerfileImage | undefined;
+    // The last stage first (a plain `docker build`); then each named stage, as `--target` builds it.
+    for (const chain of chains) {
+      const found = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id));
+      if (found && (!best || matchRank(found.match) > matchRank(best.match))) {
+        best = { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions };
+      }
+      if (best?.quality === 'complete') {
+        break;
+      }
+    }
+    return best;
   }
 
   private links(): Record<string, DockerfileLink> {

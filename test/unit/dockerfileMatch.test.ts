@@ -8,9 +8,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDockerfile, stageChain } from '../../src/core/dockerfile/dockerfileStages';
+import { buildTargets, parseDockerfile, stageChain } from '../../src/core/dockerfile/dockerfileStages';
 import { matchHistory, recordedStep, sameStep } from '../../src/core/dockerfile/historyMatch';
-import { matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
+import { bestTarget, findImageForDockerfile, matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
 import type { ImageConfig, ImageHistoryEntry } from '../../src/core/engine/engineTypes';
 import { HistoryStep, layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
 
@@ -78,6 +78,13 @@ describe('Dockerfile ↔ history matching', () => {
       const steps = layerHistoryFromConfig(recording('multistage', `${builder}-target`).config, recording('multistage', `${builder}-target`).layerCount).steps;
       it('matches the target stage', () => {
         assert.deepEqual(lineReport(dockerfile('multistage'), steps, 'build'), { 4: 'no layer', 5: 'layer 1' });
+      });
+      it('finds which stage the image was built from, without being told the target', () => {
+        const targets = buildTargets(parseDockerfile(dockerfile('multistage')));
+        assert.deepEqual(targets.map((target) => target.stage.name), [undefined, 'build'], 'the last stage, then the named ones');
+        assert.equal(bestTarget(targets, steps)?.chain.stage.name, 'build');
+        const full = recording('multistage', builder);
+        assert.equal(bestTarget(targets, layerHistoryFromConfig(full.config, full.layerCount).steps)?.chain.stage.name, undefined, 'a plain build: the last stage');
       });
       it('finds the final stage is not what the image was built from', () => {
         const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
@@ -154,6 +161,44 @@ describe('Dockerfile ↔ history matching', () => {
       // Both files happen to say ENV APP_HOME=/app GREETING=hello, and WORKDIR /app.
       assert.ok(match.matched <= 2, `${match.matched} of ${match.recorded}`);
       assert.equal(matchQuality(match), 'none', 'not taken for the image of that file');
+    });
+  });
+
+  describe('finding the image of a Dockerfile', () => {
+    const stepsOf = (name: string, variant: string) => {
+      const record = recording(name, variant);
+      return layerHistoryFromConfig(record.config, record.layerCount).steps;
+    };
+    const images: Record<string, HistoryStep[]> = {
+      'child-of-base': stepsOf('onbuild', 'buildkit'),
+      'target-build': stepsOf('multistage', 'buildkit-target'),
+      'multistage-new': stepsOf('multistage', 'buildkit-args'),
+      'multistage-old': stepsOf('multistage', 'legacy'),
+    };
+    const load = async (id: string) => {
+      if (!(id in images)) {
+        throw new Error(`No such image: ${id}`);
+      }
+      return { id, steps: images[id] };
+    };
+
+    it('takes the newest image that matches completely, skipping images that fail to load', async () => {
+      const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
+      const found = await findImageForDockerfile(chain.instructions, ['deleted-meanwhile', 'child-of-base', 'target-build', 'multistage-new', 'multistage-old'], load);
+      assert.equal(found?.image.id, 'multistage-new');
+    });
+
+    it('takes no image when none matches most of the file', async () => {
+      const chain = stageChain(parseDockerfile(dockerfile('heredoc')))!;
+      assert.equal(await findImageForDockerfile(chain.instructions, Object.keys(images), load), undefined);
+    });
+
+    it('takes a partial match when nothing matches completely, and says it is partial', async () => {
+      const edited = dockerfile('multistage').replace('USER nobody', 'USER root');
+      const chain = stageChain(parseDockerfile(edited))!;
+      const found = await findImageForDockerfile(chain.instructions, ['multistage-old', 'target-build'], load);
+      assert.equal(found?.image.id, 'multistage-old');
+      assert.equal(matchQuality(found.match), 'partial');
     });
   });
 

@@ -97,11 +97,19 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+export type StageChain = { stage: DockerfileStage; instructions: DockerfileInstruction[] };
+
+/** The stages an image can be built from: the last (no --target), then every named one. */
+export function buildTargets(dockerfile: ParsedDockerfile): StageChain[] {
+  const named = dockerfile.stages.slice(0, -1).flatMap((stage) => (stage.name ? [stageChain(dockerfile, stage.name)] : []));
+  return [stageChain(dockerfile), ...named].filter((chain): chain is StageChain => chain !== undefined);
+}
+
 /**
  * The instructions that built the image of a stage, bottom first: those of the stages it is FROM
  * (`FROM build AS final`), then its own. The target is a stage name, or the last stage.
  */
-export function stageChain(dockerfile: ParsedDockerfile, target?: string): { stage: DockerfileStage; instructions: DockerfileInstruction[] } | undefined {
+export function stageChain(dockerfile: ParsedDockerfile, target?: string): StageChain | undefined {
   const stages = dockerfile.stages;
   const index = target === undefined ? stages.length - 1 : stages.findIndex((stage) => stage.name === target.toLowerCase());
   if (index < 0) {

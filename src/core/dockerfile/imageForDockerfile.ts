@@ -4,7 +4,7 @@
  * partial one counts only when most of the file matches, so an unrelated image is never taken.
  */
 import { ImageLayers } from '../model/imageLayers';
-import { DockerfileInstruction } from './dockerfileStages';
+import { DockerfileInstruction, StageChain } from './dockerfileStages';
 import { DockerfileMatch, matchHistory } from './historyMatch';
 
 /** How many of the newest images are looked at: each costs the Engine an inspect and a history. */
@@ -12,8 +12,8 @@ export const CANDIDATE_IMAGES = 40;
 /** Below this share of the file's instructions, an image is not taken for it. */
 const PARTIAL_SHARE = 0.6;
 
-export interface ImageMatch {
-  image: ImageLayers;
+export interface ImageMatch<Image extends Pick<ImageLayers, 'steps'> = ImageLayers> {
+  image: Image;
   match: DockerfileMatch;
 }
 
@@ -29,17 +29,34 @@ export function matchQuality(match: DockerfileMatch): 'complete' | 'partial' | '
   return match.matched > 0 && match.matched / Math.max(1, match.recorded) >= PARTIAL_SHARE ? 'partial' : 'none';
 }
 
+/** Orders matches: complete first, then more instructions matched, then fewer steps after them. */
+export function matchRank(match: DockerfileMatch): number {
+  return (matchQuality(match) === 'complete' ? 1e6 : 0) + match.matched * 100 - Math.min(99, match.trailing);
+}
+
+/** The build target (buildTargets) an image's history matches best, and that match. */
+export function bestTarget(chains: readonly StageChain[], steps: ImageLayers['steps']): { chain: StageChain; match: DockerfileMatch } | undefined {
+  let best: { chain: StageChain; match: DockerfileMatch } | undefined;
+  for (const chain of chains) {
+    const match = matchHistory(chain.instructions, steps);
+    if (!best || matchRank(match) > matchRank(best.match)) {
+      best = { chain, match };
+    }
+  }
+  return best;
+}
+
 /**
  * The image to show for the instructions, from candidates newest first (`load` gives an image's
  * layers and steps; one that fails to load is skipped). Stops at the first complete match.
  */
-export async function findImageForDockerfile(
+export async function findImageForDockerfile<Image extends Pick<ImageLayers, 'steps'>>(
   instructions: readonly DockerfileInstruction[],
   candidateIds: readonly string[],
-  load: (id: string) => Promise<ImageLayers>,
+  load: (id: string) => Promise<Image>,
   signal?: AbortSignal,
-): Promise<ImageMatch | undefined> {
-  let bestPartial: ImageMatch | undefined;
+): Promise<ImageMatch<Image> | undefined> {
+  let bestPartial: ImageMatch<Image> | undefined;
   for (const id of candidateIds.slice(0, CANDIDATE_IMAGES)) {
     signal?.throwIfAborted();
     const image = await load(id).catch(() => undefined);
