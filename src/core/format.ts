@@ -51,3 +51,12 @@ export function stripControlCharacters(text: string): string {
 export function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1).trimEnd()}…`;
 }
+
+/** A part's share of a whole, for people: `12.3 %`, `< 0.1 %` for a sliver, `0 %` for nothing. */
+export function formatShare(part: number, whole: number): string {
+  if (whole <= 0 || part <= 0) {
+    return '0 %';
+  }
+  const percent = (part / whole) * 100;
+  return percent < 0.05 ? '< 0.1 %' : `${percent.toFixed(1)} %`;
+}

@@ -10,7 +10,7 @@ import { EngineConnection } from '../connection/engineConnection';
 import { ImageRef } from '../contracts/commandTargets';
 import { escape, markdownTable } from '../contracts/markdown';
 import { shortId } from '../core/digest';
-import { formatBytes } from '../core/format';
+import { formatBytes, formatShare } from '../core/format';
 import { imageDisplayName } from '../core/model/image';
 import { Layer } from '../core/model/imageLayers';
 
@@ -77,7 +77,7 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
         lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('no layer'), command: '', tooltip: vscode.l10n.t('This step changes only the image config.') }));
         continue;
       }
-      const share = total > 0 && layer.size !== null ? ` (${((layer.size / total) * 100).toFixed(1)} %)` : '';
+      const share = layer.size !== null ? ` (${formatShare(layer.size, total)})` : '';
       lenses.push(
         new vscode.CodeLens(range, {
           title: `${formatBytes(layer.size)}${share} · ${vscode.l10n.t('layer {0} of {1}', layer.index, ref.name)}`,

@@ -50,6 +50,8 @@ const README_SCREENSHOTS = [
   { from: 'layer-changes', to: 'layer-changes.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 620 } },
   // Change marks in a layer's Changes, its counts, and the image summary beside.
   { from: 'change-analysis', to: 'change-analysis.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 760 } },
+  // A Dockerfile with each instruction's layer size in its lenses.
+  { from: 'dockerfile-lenses', to: 'dockerfile-lenses.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 620 } },
   // The size map of the sample image beside its layers, with its legend.
   { from: 'size-map', to: 'size-map.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: VIEWPORT.height } },
   // A saved image archive browsed with no daemon.
@@ -236,6 +238,8 @@ async function main() {
   const folder = path.join(scratch, 'workspace');
   fs.mkdirSync(folder);
   fs.writeFileSync(path.join(folder, 'README.txt'), 'A folder for the Docker Layer Explorer walk-through.\n');
+  // dle-app's Dockerfile, whose image the test setup built outside VS Code: step c4 shows its lenses.
+  fs.copyFileSync(path.join(repoRoot, 'test', 'setup', 'images', 'dle-app', 'Dockerfile'), path.join(folder, 'Dockerfile'));
 
   const servers = [];
   let browser;
@@ -384,6 +388,24 @@ async function main() {
       await images().getByRole('button', { name: 'Collapse All' }).click();
       await expand(await expectVisible(appRow(), `image row "${appLabel}"`), `image row "${appLabel}"`);
       await expand(await expectVisible(layerOneRow(), 'layer row "1 · RUN mkdir …"'), 'layer row "1 · RUN mkdir …"');
+    });
+
+    step('c4', 'dockerfile-lenses', async () => {
+      // The Dockerfile in the workspace: each instruction's layer size and share, "no layer" on metadata steps.
+      await page.locator('.part.editor').click({ position: { x: 400, y: 300 } });
+      await page.keyboard.press('Control+P');
+      const input = await expectVisible(page.locator('.quick-input-widget .quick-input-box input'), 'Quick Open');
+      await input.fill('Dockerfile');
+      await expectVisible(page.locator('.quick-input-list .monaco-list-row[aria-label^="Dockerfile"]'), 'Quick Open entry "Dockerfile"');
+      await page.keyboard.press('Enter');
+      await expectVisible(page.locator('.part.editor .codelens-decoration', { hasText: /22 B \(< 0\.1 %\) · layer 1 of dle-app/ }),
+        'the lens "22 B (< 0.1 %) · layer 1 of dle-app…" on the RUN mkdir line', 30_000);
+      await expectVisible(page.locator('.part.editor .codelens-decoration', { hasText: 'no layer' }).first(), 'a "no layer" lens');
+      await expectVisible(page.locator('.part.editor .codelens-decoration', { hasText: /dle-app:(1\.0|latest) · 6 layers · 1\.98 MB/ }), 'the image lens on the FROM line');
+      await screenshot('dockerfile-lenses');
+      await page.keyboard.press('F1');
+      await input.fill('>View: Close All Editors');
+      await (await expectVisible(page.locator('.quick-input-list .monaco-list-row[aria-label^="View: Close All Editors"]'), 'palette entry "View: Close All Editors"')).click();
     });
 
     step('d', 'layer-context-menu', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatAge, formatBytes } from '../../src/core/format';
+import { formatAge, formatBytes, formatShare } from '../../src/core/format';
 
 describe('formatBytes', () => {
   const cases: [number | null | undefined, string][] = [
@@ -42,4 +42,14 @@ describe('formatAge', () => {
     it(`${nowSeconds - created} s old → ${expected}`, () => assert.equal(formatAge(created, now), expected));
   }
   it('0 (unknown creation time) → "unknown age"', () => assert.equal(formatAge(0, now), 'unknown age'));
+});
+
+describe('formatShare', () => {
+  it('gives a share with one decimal, a sliver as < 0.1 %, and nothing as 0 %', () => {
+    assert.equal(formatShare(1, 8), '12.5 %');
+    assert.equal(formatShare(22, 1_982_532), '< 0.1 %');
+    assert.equal(formatShare(0, 100), '0 %');
+    assert.equal(formatShare(5, 0), '0 %');
+    assert.equal(formatShare(100, 100), '100.0 %');
+  });
 });
