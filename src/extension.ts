@@ -26,7 +26,7 @@ import { ImageSummaryProvider } from './providers/imageSummaryProvider';
 import { InspectDocumentProvider } from './providers/inspectDocumentProvider';
 import { LayerChangeDecorations } from './providers/layerChangeDecorations';
 import { LayerFileSystemProvider } from './providers/layerFileSystemProvider';
-import { SizeMapPanels } from './panels/sizeMapPanels';
+import { SizeMapPanels, registerSizeMapPanels } from './panels/sizeMapPanels';
 import { ComparisonView, registerComparisonView } from './tree/comparisonView';
 import { TreeViews, registerTreeViews } from './tree/registerTreeViews';
 import { revealImage, revealLayer } from './tree/revealLayer';
@@ -76,9 +76,16 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   const views = registerTreeViews(context, connection, archives, events, log);
   const comparison = registerComparisonView(context);
   const revealInImages = (image: ImageRef, index: number) => revealLayer(views.images.provider, views.images.view, image, index);
-  const sizeMaps = new SizeMapPanels({ extensionUri: context.extensionUri, connection, archives, events, log: taggedLogger(log, 'size map'), revealLayer: revealInImages });
-  context.subscriptions.push(sizeMaps);
-  registerAnalysisCommands(context, { connection, archives, log, revealLayer: revealInImages, showSizeMap: (image, layer) => void sizeMaps.show(image, layer) });
+  const sizeMaps = registerSizeMapPanels(context, { extensionUri: context.extensionUri, connection, archives, events, log: taggedLogger(log, 'size map'), revealLayer: revealInImages });
+  registerAnalysisCommands(context, {
+    connection,
+    archives,
+    log,
+    revealLayer: revealInImages,
+    showSizeMap: (image, layer) => {
+      sizeMaps.show(image, layer);
+    },
+  });
   const dockerfiles = new DockerfileImages(connection, events, context.workspaceState, taggedLogger(log, 'dockerfiles'));
   const dockerfileLenses = new DockerfileLensProvider(dockerfiles, connection);
   context.subscriptions.push(

@@ -46,6 +46,8 @@ export interface SizeMapText {
   folderOfOne: string;
   /** {0} count, {1} folder, {2} size. */
   smallerFiles: string;
+  /** The same, beyond a folder's largest MAX_CHILDREN: not drawn at any zoom. */
+  smallerFilesLimit: string;
   /** {0} count. */
   smallerFilesShort: string;
   /** The breadcrumb's first crumb. */
@@ -60,6 +62,8 @@ export interface SizeMapText {
   legendWasted: string;
   hatchMeaning: string;
   empty: string;
+  /** Files are there, but every one is too small to draw at this size. */
+  tooSmall: string;
 }
 
 /** What the webview reports after each drawing, for the tests and the log. */
@@ -110,7 +114,7 @@ export function parseSizeMapRequest(raw: unknown): SizeMapRequest | undefined {
       return message.status === 'loading' || message.status === 'deleted' || message.status === 'error' || message.status === 'none' ? { type: 'statusShown', status: message.status } : undefined;
     case 'rendered': {
       const largest = message.largest;
-      if (!isPath(message.zoom) || !isCount(message.rectangles) || typeof message.milliseconds !== 'number' || !Array.isArray(largest) || largest.length > MAX_REPORTED) {
+      if (!isPath(message.zoom) || !isCount(message.rectangles) || typeof message.milliseconds !== 'number' || !Number.isFinite(message.milliseconds) || !Array.isArray(largest) || largest.length > MAX_REPORTED) {
         return undefined;
       }
       const files = largest.filter(

@@ -46,14 +46,32 @@ export interface SizeMapPanelDeps {
   revealLayer(image: ImageRef, index: number): Promise<void>;
 }
 
+/** Creates the size map panels (and their serializer) for the extension's lifetime. */
+export function registerSizeMapPanels(context: vscode.ExtensionContext, deps: SizeMapPanelDeps): SizeMapPanels {
+  const panels = new SizeMapPanels(deps);
+  context.subscriptions.push(panels);
+  return panels;
+}
+
 export class SizeMapPanels implements vscode.WebviewPanelSerializer<unknown>, vscode.Disposable {
   private readonly open = new Set<SizeMapPanel>();
   private subscription: vscode.Disposable | undefined;
-  private readonly settle = new Debouncer(EVENTS_SETTLE_MS, () => this.open.forEach((panel) => void panel.followImage()));
+  private readonly settle = new Debouncer(EVENTS_SETTLE_MS, () => {
+    for (const panel of this.open) {
+      panel.followImage().catch((error: Error) => this.deps.log.warn(`cannot check ${panel.state.name} after image events: ${error.message}`));
+    }
+  });
   private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly deps: SizeMapPanelDeps) {
-    this.disposables = [vscode.window.registerWebviewPanelSerializer(SIZE_MAP_VIEW_TYPE, this), deps.connection.onDidChange(() => this.open.forEach((panel) => void panel.load()))];
+    this.disposables = [
+      vscode.window.registerWebviewPanelSerializer(SIZE_MAP_VIEW_TYPE, this),
+      deps.connection.onDidChange(() => {
+        for (const panel of this.open) {
+          panel.load().catch((error: Error) => deps.log.warn(`cannot reload the map of ${panel.state.name}: ${error.message}`));
+        }
+      }),
+    ];
   }
 
   /** Shows the map of an image, or of one layer's own files; a panel already showing it comes to the front. */
@@ -140,6 +158,9 @@ export class SizeMapPanel {
   private loaded: Promise<Loaded> | undefined;
   private generation = 0;
   private deleted = false;
+  /** What the webview was last sent, sent again when it reloads (a hidden panel's page is dropped). */
+  private lastMap: Extract<SizeMapMessage, { type: 'map' }> | undefined;
+  private lastStatus: Extract<SizeMapMessage, { type: 'status' }> | undefined;
 
   constructor(
     readonly webviewPanel: vscode.WebviewPanel,
@@ -158,7 +179,8 @@ export class SizeMapPanel {
       }
       this.handle(request).catch((error: Error) => {
         deps.log.warn(`${request.type}: ${error.message}`);
-        void vscode.window.showWarningMessage(error.message);
+        const showLog = vscode.l10n.t('Show Log');
+        void vscode.window.showWarningMessage(error.message, showLog).then((choice) => choice === showLog && vscode.commands.executeCommand('dockerLayers.showLog'));
       });
     });
   }
@@ -179,9 +201,18 @@ export class SizeMapPanel {
   private async handle(request: SizeMapRequest): Promise<void> {
     switch (request.type) {
       case 'ready':
+        // A page reloaded after being hidden: what it showed, where it was zoomed; else a first load.
+        if (this.lastMap) {
+          await this.post({ ...this.lastMap, state: this.state });
+          if (this.lastStatus) {
+            await this.post(this.lastStatus);
+          }
+          return;
+        }
         return this.load();
       case 'rendered':
         this.rendered = request;
+        this.state = { ...this.state, zoom: request.zoom };
         this.deps.log.trace(`${this.state.name}: ${request.rectangles} rectangles drawn in ${request.milliseconds} ms`);
         this.reported.fire();
         return;
@@ -229,7 +260,8 @@ export class SizeMapPanel {
     const generation = ++this.generation;
     this.loaded = undefined;
     this.deleted = false;
-    await this.post({ type: 'status', status: 'loading', message: vscode.l10n.t('Reading the files of {0}…', this.state.name) });
+    this.lastMap = undefined;
+    await this.postStatus({ type: 'status', status: 'loading', message: vscode.l10n.t('Reading the files of {0}…', this.state.name) });
     try {
       const loaded = await this.current();
       const started = performance.now();
@@ -245,7 +277,9 @@ export class SizeMapPanel {
         vscode.l10n.t('{0} in {1} files', formatBytes(map.root.bytes), map.root.files.toLocaleString()),
         vscode.l10n.t('{0} wasted (hatched)', formatBytes(map.wastedBytes)),
       ].join(' · ');
-      await this.post({ type: 'map', map, title: panelTitle(this.state), subtitle, state: this.state, text: webviewText() });
+      this.lastMap = { type: 'map', map, title: panelTitle(this.state), subtitle, state: this.state, text: webviewText() };
+      this.lastStatus = undefined;
+      await this.post(this.lastMap);
     } catch (error) {
       if (generation !== this.generation) {
         return;
@@ -253,7 +287,7 @@ export class SizeMapPanel {
       const gone = error instanceof EngineNotFoundError;
       this.deleted = gone;
       const message = gone ? vscode.l10n.t('{0} no longer exists: it was deleted.', this.state.name) : vscode.l10n.t('Could not map {0}: {1}', this.state.name, (error as Error).message);
-      await this.post({ type: 'status', status: gone ? 'deleted' : 'error', message });
+      await this.postStatus({ type: 'status', status: gone ? 'deleted' : 'error', message });
     }
   }
 
@@ -290,15 +324,20 @@ export class SizeMapPanel {
     }
     if (!this.deleted) {
       this.deleted = true;
-      await this.post({ type: 'status', status: 'deleted', message: vscode.l10n.t('{0} no longer exists: it was deleted. The map shows it as it was.', this.state.name) });
+      await this.postStatus({ type: 'status', status: 'deleted', message: vscode.l10n.t('{0} no longer exists: it was deleted. The map shows it as it was.', this.state.name) });
     }
   }
 
   private current(): Promise<Loaded> {
     if (!this.loaded) {
       const imageId = this.state.imageId;
-      this.loaded = this.read(imageId);
-      this.loaded.catch(() => (this.loaded = undefined));
+      const reading = this.read(imageId);
+      this.loaded = reading;
+      reading.catch(() => {
+        if (this.loaded === reading) {
+          this.loaded = undefined;
+        }
+      });
     }
     return this.loaded;
   }
@@ -313,6 +352,12 @@ export class SizeMapPanel {
       Promise.all([catalog.fileHistory(imageId, options), catalog.imageEfficiency(imageId, options)]),
     );
     return { imageId, image, history, wasted: wastedPaths(efficiency.inefficientFiles), steps: image.layers.map(layerStepLabel) };
+  }
+
+  /** A status, kept to be shown again if the page reloads. */
+  private postStatus(message: Extract<SizeMapMessage, { type: 'status' }>): Thenable<boolean> {
+    this.lastStatus = message;
+    return this.post(message);
   }
 
   private post(message: SizeMapMessage): Thenable<boolean> {
@@ -334,7 +379,7 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & 
 function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', name)).toString();
-  const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
+  const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
   const t = vscode.l10n.t;
   return `<!DOCTYPE html>
 <html lang="${vscode.env.language}">
@@ -353,7 +398,7 @@ function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string 
 </header>
 <nav id="breadcrumb" aria-label="${escapeHtml(t('Folder'))}"></nav>
 <div id="status" role="status" aria-live="polite"></div>
-<div id="details" aria-live="polite"></div>
+<div id="details"></div>
 <div id="map" role="group" aria-label="${escapeHtml(t('Size map: rectangles sized by bytes. Arrow keys move, Enter opens a file or zooms into a folder, Backspace zooms out, R reveals the layer.'))}"></div>
 <footer><ul id="legend" aria-label="${escapeHtml(t('Layers'))}"></ul></footer>
 <script nonce="${nonce}" src="${asset('sizeMap.js')}"></script>
@@ -368,7 +413,8 @@ function webviewText(): SizeMapText {
     wastedFile: t('{0}, {1}, layer {2}: {3} (wasted: the image holds this path more than once)'),
     folder: t('{0}, {1} in {2} files'),
     folderOfOne: t('{0}, {1} in 1 file'),
-    smallerFiles: t('{0} smaller files in {1}, {2}'),
+    smallerFiles: t('{0} smaller files in {1}, {2}: zoom into the folder to see them'),
+    smallerFilesLimit: t('{0} smaller files in {1}, {2}: beyond the 100 largest of the folder, not drawn'),
     smallerFilesShort: t('{0} smaller files'),
     root: t('(root)'),
     up: t('Up'),
@@ -378,6 +424,7 @@ function webviewText(): SizeMapText {
     legendWasted: t(' ({0} wasted)'),
     hatchMeaning: t("hatched: wasted, by dive's count"),
     empty: t('No file here has any bytes.'),
+    tooSmall: t('Every file here is too small to draw at this size: widen the panel or zoom in.'),
   };
 }
 

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
+import { SIZE_MAP_VIEW_TYPE } from '../../src/contracts/sizeMapMessages';
 import type { SizeMapPanel } from '../../src/panels/sizeMapPanels';
 import { largestFiles } from '../../src/core/analysis/fileSizes';
 import { docker, inspectImage, openView, waitFor } from './support';
@@ -47,11 +48,21 @@ describe('Size map', function () {
     assert.match(drawn.largest[0].label, new RegExp(`^${largest.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, `), 'the accessible name starts with the path');
     assert.equal(panel.webviewPanel.title, 'Size Map: dle-app:1.0');
 
-    // A click on its folder zooms in: the webview draws that folder and keeps the zoom in its state.
+    // A click on its folder zooms in: the webview draws that folder.
     const folder = path.posix.dirname(largest.path);
+    assert.notEqual(folder, '/', 'the largest file is in a folder, to zoom into');
     await panel.press(folder);
     await waitFor(`the map to zoom into ${folder}`, () => panel.rendered?.zoom === folder);
     assert.equal(panel.rendered!.largest[0]?.path, largest.path);
+
+    // Hidden, the page is dropped; shown again, it comes back zoomed where it was.
+    const zoomed = panel.rendered;
+    const other = await vscode.workspace.openTextDocument({ content: 'another tab' });
+    await vscode.window.showTextDocument(other, { viewColumn: panel.webviewPanel.viewColumn, preview: false });
+    await waitFor('the map to be hidden', () => !panel.webviewPanel.visible);
+    panel.webviewPanel.reveal();
+    await waitFor('the map to be drawn again', () => panel.rendered !== zoomed);
+    assert.equal(panel.rendered!.zoom, folder);
 
     await panel.press(largest.path);
     const editor = await waitFor(`${largest.path} to open`, () =>
@@ -85,12 +96,12 @@ describe('Size map', function () {
   });
 
   it('comes back after a window reload (its serializer), zoomed where it was', async () => {
-    const webviewPanel = vscode.window.createWebviewPanel('dockerLayers.sizeMap', 'restored', vscode.ViewColumn.Active);
+    const webviewPanel = vscode.window.createWebviewPanel(SIZE_MAP_VIEW_TYPE, 'restored', vscode.ViewColumn.Active);
     await api.sizeMaps.deserializeWebviewPanel(webviewPanel, { imageId: appId, name: 'dle-app:1.0', zoom: '/bin' });
     const panel = await openedMap(api, appId);
     assert.equal(panel.rendered!.zoom, '/bin');
     assert.equal(panel.webviewPanel.title, 'Size Map: dle-app:1.0');
-    const junk = vscode.window.createWebviewPanel('dockerLayers.sizeMap', 'junk', vscode.ViewColumn.Active);
+    const junk = vscode.window.createWebviewPanel(SIZE_MAP_VIEW_TYPE, 'junk', vscode.ViewColumn.Active);
     let disposed = false;
     junk.onDidDispose(() => (disposed = true));
     await api.sizeMaps.deserializeWebviewPanel(junk, { imageId: '../../etc/passwd', name: 1 });
@@ -118,6 +129,13 @@ describe('Size map', function () {
 
       await docker('rmi', name);
       await waitFor('the map to say the image was deleted', () => panel.statusShown === 'deleted', 30_000);
+
+      // Hidden and shown again, the page is made anew: it still says so.
+      const before = panel.rendered;
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: 'another tab' }), { viewColumn: panel.webviewPanel.viewColumn, preview: false });
+      await waitFor('the map to be hidden', () => !panel.webviewPanel.visible);
+      panel.webviewPanel.reveal();
+      await waitFor('the map to be drawn again, still saying the image was deleted', () => panel.rendered !== before && panel.statusShown === 'deleted');
     } finally {
       await docker('rmi', '-f', name, ...ids).catch(() => undefined);
       await fs.rm(folder, { recursive: true, force: true });

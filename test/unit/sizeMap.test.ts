@@ -116,10 +116,10 @@ describe('size map data', () => {
   });
 
   it('merges a folder\'s children beyond the per-folder limit into one "N smaller files" item', async () => {
-    const many = await tarLayer(
-      scratch,
-      Array.from({ length: 30 }, (_, i) => ({ name: `many/f${String(i).padStart(2, '0')}`, content: bytes(100 + i) })),
-    );
+    const many = await tarLayer(scratch, [
+      ...Array.from({ length: 30 }, (_, i) => ({ name: `many/f${String(i).padStart(2, '0')}`, content: bytes(100 + i) })),
+      { name: 'other/one', content: bytes(50) },
+    ]);
     const map = buildSizeMap(await FileHistory.build([many]), ['ADD many'], { kind: 'image' }, new Map(), { maxChildren: 10 });
     const folder = folderAt(map, 'many');
     assert.equal(folder.children.length, 11);
@@ -128,9 +128,9 @@ describe('size map data', () => {
       ['f29', 'f28', 'f27'],
     );
     const rest = folder.children[10];
-    assert.deepEqual(rest, { kind: 'rest', bytes: Array.from({ length: 20 }, (_, i) => 100 + i).reduce((a, b) => a + b), files: 20, items: 20 });
+    assert.deepEqual(rest, { kind: 'rest', bytes: Array.from({ length: 20 }, (_, i) => 100 + i).reduce((a, b) => a + b), files: 20, items: 20, cut: 'limit' });
     assert.equal(folder.folded, undefined, 'cut by the per-folder limit, not the detail: zooming in shows no more');
-    assert.equal(folder.bytes, map.root.bytes, 'merged bytes still count in the folder');
+    assert.equal(folder.bytes, map.root.bytes - 50, 'merged bytes still count in the folder');
   });
 
   it('merges children too small for the detail, marks the folder folded, and gives it full detail when it is asked for itself', async () => {
@@ -138,8 +138,8 @@ describe('size map data', () => {
     const image = await FileHistory.build([await tarLayer(scratch, specs)]);
     const overview = buildSizeMap(image, ['ADD .'], { kind: 'image' }, new Map(), { detail: 100 });
     assert.deepEqual(
-      overview.root.children.map((item) => item.kind),
-      ['file', 'rest'],
+      overview.root.children.map((item) => (item.kind === 'rest' ? `rest:${item.cut}` : item.kind)),
+      ['file', 'rest:detail'],
       'the tiny folder (60 bytes of 100,060) is under 1/100 of the map',
     );
     assert.equal(overview.root.folded, true);
@@ -153,6 +153,15 @@ describe('size map data', () => {
     assert.throws(() => buildSizeMap(image, ['ADD .'], { kind: 'image' }, new Map(), { path: '/big' }), SizeMapError);
     assert.throws(() => buildSizeMap(image, ['ADD .'], { kind: 'image' }, new Map(), { path: '/nowhere' }), SizeMapError);
     assert.throws(() => buildSizeMap(image, ['ADD .'], { kind: 'layer', index: 1 }, new Map()), SizeMapError);
+  });
+
+  it('leaves out of the legend a layer that wrote only empty files or second names', async () => {
+    const layers2 = [
+      await tarLayer(scratch, [{ name: 'data', content: bytes(10) }]),
+      await tarLayer(scratch, [{ name: 'empty', content: '' }, { name: 'again', type: 'hardlink', linkName: 'data' }]),
+    ];
+    const map = buildSizeMap(await FileHistory.build(layers2), ['ADD data', 'RUN touch'], { kind: 'image' }, new Map());
+    assert.deepEqual(map.layers.map((layer) => layer.index), [0]);
   });
 
   it('counts the bytes of a file with several names once', async () => {

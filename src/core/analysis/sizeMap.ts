@@ -106,10 +106,13 @@ class MapWalk {
       if (bytes > 0) {
         folder.children.push({ kind: 'file', name: childName, bytes, layer, wasted });
       }
-      const figures = this.perLayer.get(layer) ?? { bytes: 0, wastedBytes: 0 };
-      figures.bytes += bytes;
-      figures.wastedBytes += wasted ? bytes : 0;
-      this.perLayer.set(layer, figures);
+      if (bytes > 0) {
+        // Only layers with bytes in the map get a legend entry and a colour.
+        const figures = this.perLayer.get(layer) ?? { bytes: 0, wastedBytes: 0 };
+        figures.bytes += bytes;
+        figures.wastedBytes += wasted ? bytes : 0;
+        this.perLayer.set(layer, figures);
+      }
     }
     return folder;
   }
@@ -137,7 +140,7 @@ function prune(folder: SizeMapFolder, maxChildren: number, minBytes: number): vo
     if (kept < maxChildren) {
       folder.folded = true;
     }
-    const rest: SizeMapRest = { kind: 'rest', bytes: 0, files: 0, items: 0 };
+    const rest: SizeMapRest = { kind: 'rest', bytes: 0, files: 0, items: 0, cut: kept < maxChildren ? 'detail' : 'limit' };
     for (const item of children.slice(kept)) {
       rest.bytes += item.bytes;
       rest.files += item.kind === 'file' ? 1 : item.files;

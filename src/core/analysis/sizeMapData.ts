@@ -35,6 +35,11 @@ export interface SizeMapRest {
   files: number;
   /** Items merged (files and folders). */
   items: number;
+  /**
+   * Why they are not drawn: `detail`, too small for this map (the folder itself, asked for, shows
+   * them); `limit`, beyond the folder's largest MAX_CHILDREN (not shown at any zoom).
+   */
+  cut: 'detail' | 'limit';
 }
 
 export type SizeMapItem = SizeMapFile | SizeMapFolder | SizeMapRest;

@@ -1,7 +1,8 @@
 /**
  * Where each rectangle of a size map goes: d3-hierarchy's squarified treemap over one folder of
  * the map, nested folders drawn as frames with a title band. Rectangles too small to see, and
- * beyond a cap, are left out, so drawing stays fast whatever the map holds.
+ * beyond a cap, are left out, so drawing stays fast whatever the map holds. Tiles come parents
+ * before children (a folder's frame is drawn under its contents).
  */
 import { HierarchyRectangularNode, hierarchy, treemap, treemapSquarify } from 'd3-hierarchy';
 import type { SizeMapFolder, SizeMapItem } from '../../contracts/sizeMapMessages';
@@ -24,7 +25,7 @@ const MIN_SIDE = 3;
 export const MAX_TILES = 4000;
 
 /** The tiles of `folder` (at `path`) in a width × height area, parents before their children. */
-export function layoutTiles(folder: SizeMapFolder, path: string, width: number, height: number): Tile[] {
+export function layoutTiles(folder: SizeMapFolder, path: string, width: number, height: number, maxTiles = MAX_TILES): Tile[] {
   const root = hierarchy<SizeMapItem>(folder, (item) => (item.kind === 'folder' ? item.children : undefined))
     .sum((item) => (item.kind === 'folder' ? 0 : item.bytes))
     .sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
@@ -35,23 +36,25 @@ export function layoutTiles(folder: SizeMapFolder, path: string, width: number, 
     .paddingInner(1)
     .paddingOuter((node) => (node.depth === 0 ? 0 : 2))
     .paddingTop((node) => (node.depth === 0 ? 0 : node.y1 - node.y0 > TITLE_BAND * 2.5 ? TITLE_BAND : 2))(root);
+  // Breadth first: the zoomed folder's own children are all drawn before the cap is spent deeper.
   const tiles: Tile[] = [];
-  const visit = (node: HierarchyRectangularNode<SizeMapItem>, nodePath: string) => {
+  const queue: { node: HierarchyRectangularNode<SizeMapItem>; path: string }[] = [{ node: laidOut, path }];
+  for (let next = 0; next < queue.length && tiles.length < maxTiles; next++) {
+    const { node, path: nodePath } = queue[next];
     for (const child of node.children ?? []) {
       const width = child.x1 - child.x0;
       const height = child.y1 - child.y0;
-      if (width < MIN_SIDE || height < MIN_SIDE || tiles.length >= MAX_TILES) {
+      if (width < MIN_SIDE || height < MIN_SIDE || tiles.length >= maxTiles) {
         continue;
       }
       const item = child.data;
       const childPath = item.kind === 'rest' ? nodePath : nodePath === '/' ? `/${item.name}` : `${nodePath}/${item.name}`;
       tiles.push({ item, path: childPath, depth: child.depth, x: child.x0, y: child.y0, width, height });
       if (item.kind === 'folder') {
-        visit(child, childPath);
+        queue.push({ node: child, path: childPath });
       }
     }
-  };
-  visit(laidOut, path);
+  }
   return tiles;
 }
 

@@ -14,7 +14,6 @@ import './sizeMap.css';
 
 interface VsCodeApi {
   postMessage(message: SizeMapRequest): void;
-  getState(): SizeMapPanelState | undefined;
   setState(state: SizeMapPanelState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -45,7 +44,7 @@ function describe(tile: Tile): string {
   const text = current!.text;
   const item = tile.item;
   if (item.kind === 'rest') {
-    return format(text.smallerFiles, item.files.toLocaleString(), tile.path, formatBytes(item.bytes));
+    return format(item.cut === 'limit' ? text.smallerFilesLimit : text.smallerFiles, item.files.toLocaleString(), tile.path, formatBytes(item.bytes));
   }
   if (item.kind === 'folder') {
     return format(item.files === 1 ? text.folderOfOne : text.folder, tile.path, formatBytes(item.bytes), item.files.toLocaleString());
@@ -98,15 +97,23 @@ function activate(tile: Tile): void {
     vscode.postMessage({ type: 'open', path: tile.path });
   } else if (item.kind === 'folder') {
     zoomTo(tile.path);
-  } else if (tile.path !== zoom) {
-    zoomTo(tile.path); // The rest of a folder: that folder, in full detail.
-  } else if (folderAt(current!.map.root, current!.map.path, zoom)?.folded) {
+  } else if (item.cut === 'detail' && tile.path !== zoom) {
+    zoomTo(tile.path); // The rest of a nested folder: that folder, in its own detail.
+  } else if (item.cut === 'detail' && zoom !== current!.map.path && folderAt(current!.map.root, current!.map.path, zoom)?.folded) {
     vscode.postMessage({ type: 'zoomIn', path: zoom });
   }
+  // Else: at the map's own root the detail is already the folder's; beyond the per-folder limit nothing more is drawn.
 }
 
+/** The details line: what the pointer is over, else the chosen rectangle. */
 function showDetails(tile: Tile | undefined): void {
   details.textContent = tile ? describe(tile) : '';
+}
+
+/** The rectangle clicked or focused: Reveal Layer acts on its layer (a layer's own map: that layer). */
+function choose(tile: Tile | undefined): void {
+  focused = tile;
+  showDetails(tile);
   const layer = tile?.item.kind === 'file' ? tile.item.layer : current?.map.scope.kind === 'layer' ? current.map.scope.index : undefined;
   revealButton.toggleAttribute('disabled', layer === undefined);
   revealButton.dataset.layer = layer === undefined ? '' : String(layer);
@@ -117,6 +124,8 @@ function draw(): void {
     return;
   }
   const started = performance.now();
+  const hadFocus = mapArea.contains(document.activeElement);
+  const chosenPath = focused?.path;
   const folder = folderAt(current.map.root, current.map.path, zoom) ?? current.map.root;
   const width = mapArea.clientWidth;
   const height = mapArea.clientHeight;
@@ -155,12 +164,17 @@ function draw(): void {
   if (tiles.length === 0) {
     const empty = document.createElement('p');
     empty.className = 'empty';
-    empty.textContent = text.empty;
+    empty.textContent = folder.children.length === 0 ? text.empty : text.tooSmall;
     mapArea.append(empty);
   }
   drawBreadcrumb();
   upButton.toggleAttribute('disabled', zoom === current.map.path);
-  showDetails(undefined);
+  // The same rectangle stays chosen, and keeps the keyboard focus, across a redraw (zoom, detail, resize).
+  const again = tiles.find((tile) => tile.path === chosenPath && tile.item.kind !== 'rest') ?? (hadFocus ? tiles.find((tile) => tile.depth === 1) : undefined);
+  choose(again);
+  if (hadFocus && again) {
+    focusTile(again);
+  }
   const files = tiles.filter((tile): tile is Tile & { item: SizeMapFile } => tile.item.kind === 'file');
   const report: SizeMapRendered = {
     zoom,
@@ -270,15 +284,13 @@ const tileOf = (target: EventTarget | null): Tile | undefined => {
 mapArea.addEventListener('click', (event) => {
   const tile = tileOf(event.target);
   if (tile) {
-    focused = tile;
+    choose(tile);
     activate(tile);
   }
 });
 mapArea.addEventListener('mouseover', (event) => showDetails(tileOf(event.target) ?? focused));
-mapArea.addEventListener('focusin', (event) => {
-  focused = tileOf(event.target);
-  showDetails(focused);
-});
+mapArea.addEventListener('mouseleave', () => showDetails(focused));
+mapArea.addEventListener('focusin', (event) => choose(tileOf(event.target)));
 mapArea.addEventListener('keydown', (event) => {
   const tile = tileOf(event.target);
   if (!tile) {
@@ -287,13 +299,13 @@ mapArea.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' || event.key === ' ') {
     event.preventDefault();
     activate(tile);
-  } else if (event.key.startsWith('Arrow')) {
+  } else if (event.key.startsWith('Arrow') && !event.altKey) {
     event.preventDefault();
     const next = neighbour(tile, event.key);
     if (next) {
       focusTile(next);
     }
-  } else if (event.key === 'r' && tile.item.kind === 'file') {
+  } else if ((event.key === 'r' || event.key === 'R') && tile.item.kind === 'file') {
     vscode.postMessage({ type: 'revealLayer', layer: tile.item.layer });
   }
 });
@@ -336,7 +348,8 @@ window.addEventListener('message', (event: MessageEvent<SizeMapMessage>) => {
       subtitleArea.textContent = message.subtitle;
       upButton.textContent = message.text.up;
       revealButton.textContent = message.text.revealLayerButton;
-      const wanted = message.state.zoom ?? vscode.getState()?.zoom ?? zoom;
+      // The host knows the zoom (the webview reports each one): after a reload, a restore or a rebuild.
+      const wanted = message.state.zoom ?? message.map.path;
       zoom = folderAt(message.map.root, message.map.path, wanted) ? wanted : message.map.path;
       setStatus(undefined);
       drawLegend();
