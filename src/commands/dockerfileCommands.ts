@@ -78,6 +78,23 @@ async function goToDockerfileStep(target: CommandTarget | undefined, deps: Docke
   const { catalog } = await deps.connection.get();
   const image = await catalog.imageLayers(layerTarget.image.imageId);
   const files = await vscode.workspace.findFiles(DOCKERFILE_GLOB, '**/node_modules/**', MAX_DOCKERFILES);
+  // BuildKit provenance names the file and the lines exactly: a workspace file of that name whose instructions match.
+  const lines = await catalog.provenance(image.image.id).catch(() => undefined);
+  const provenanceLines = lines?.layers.get(layerTarget.index) ?? (layerTarget.index < Math.min(...(lines?.layers.keys() ?? [])) ? lines?.fromLines : undefined);
+  if (lines && provenanceLines) {
+    const named = files.filter((file) => file.path.endsWith(`/${lines.filename.replace(/^\.?\//, '')}`));
+    for (const file of named) {
+      const document = await vscode.workspace.openTextDocument(file);
+      const best = bestTarget(buildTargets(parseDockerfile(document.getText())), image.steps);
+      if (best && matchQuality(best.match) !== 'none' && provenanceLines[1] < document.lineCount) {
+        const [first] = provenanceLines;
+        // Provenance gives an instruction's first line; the selection covers its continuation lines too.
+        const last = best.chain.instructions.find((instruction) => instruction.startLine === first)?.endLine ?? provenanceLines[1];
+        await vscode.window.showTextDocument(document, { selection: new vscode.Range(first, 0, last, document.lineAt(last).text.length), preview: true });
+        return;
+      }
+    }
+  }
   const linkedFirst = [...files].sort((a, b) => Number(deps.dockerfiles.link(b)?.imageId === image.image.id) - Number(deps.dockerfiles.link(a)?.imageId === image.image.id));
   for (const file of linkedFirst) {
     const document = await vscode.workspace.openTextDocument(file);

@@ -4,10 +4,12 @@
  * newest local image whose history matches (findImageForDockerfile). Results are cached per
  * document version and dropped when images change (the Engine's events) or a link changes.
  */
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { DockerfileInstruction, buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
 import { DockerfileMatch } from '../core/dockerfile/historyMatch';
 import { bestTarget, findImageForDockerfile, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
+import { withProvenance } from '../core/dockerfile/provenance';
 import { changesImages } from '../core/engine/relevantEvents';
 import { Logger } from '../core/logger';
 import { ImageLayers } from '../core/model/imageLayers';
@@ -32,6 +34,8 @@ export interface DockerfileImage {
   /** The FROM line of the stage the image was built from. */
   fromLine: number;
   instructions: DockerfileInstruction[];
+  /** The match was corrected by the image's BuildKit provenance (exact lines). */
+  provenance: boolean;
 }
 
 export class DockerfileImages implements vscode.Disposable {
@@ -92,7 +96,7 @@ export class DockerfileImages implements vscode.Disposable {
     if (link) {
       const image = await catalog.imageLayers(link.imageId);
       const best = bestTarget(chains, image.steps)!;
-      return { image, linked: true, match: best.match, quality: matchQuality(best.match), fromLine: best.chain.stage.fromLine, instructions: best.chain.instructions };
+      return this.withLines(uri, { image, linked: true, match: best.match, quality: matchQuality(best.match), fromLine: best.chain.stage.fromLine, instructions: best.chain.instructions, provenance: false });
     }
     const newestFirst = [...(await catalog.listImages())].sort((a, b) => b.created - a.created).map((image) => image.id);
     let best: DockerfileImage | undefined;
@@ -100,13 +104,27 @@ export class DockerfileImages implements vscode.Disposable {
     for (const chain of chains) {
       const found = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id));
       if (found && (!best || matchRank(found.match) > matchRank(best.match))) {
-        best = { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions };
+        best = { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions, provenance: false };
       }
       if (best?.quality === 'complete') {
         break;
       }
     }
-    return best;
+    return best && this.withLines(uri, best);
+  }
+
+  /** The match corrected by the image's provenance, when it has one for a file of this name. */
+  private async withLines(uri: vscode.Uri, found: DockerfileImage): Promise<DockerfileImage> {
+    const { catalog } = await this.connection.get();
+    const lines = await catalog.provenance(found.image.image.id).catch((error: Error) => {
+      this.log.warn(`cannot read the provenance of ${found.image.image.id}: ${error.message}`);
+      return undefined;
+    });
+    if (!lines || path.posix.basename(lines.filename) !== path.basename(uri.path)) {
+      return found;
+    }
+    const match = withProvenance(found.match, lines, found.image.steps);
+    return { ...found, match, quality: matchQuality(match), provenance: true };
   }
 
   private links(): Record<string, DockerfileLink> {

@@ -9,7 +9,10 @@ import { ImageEfficiency, imageEfficiency } from './analysis/efficiency';
 import { FileHistory } from './analysis/fileHistory';
 import { MergedFileSystem } from './analysis/mergedFileSystem';
 import { ArchiveCache, DownloadProgress } from './archive/archiveCache';
+import { ArchiveEngine } from './archive/archiveEngine';
+import { ImageArchive } from './archive/imageArchive';
 import { isFullDigest } from './digest';
+import { ProvenanceLines, provenanceLines } from './dockerfile/provenance';
 import { EngineApi } from './engine/engineApi';
 import { EngineNotFoundError } from './engine/engineErrors';
 import { LayerFileSystem } from './layerfs/layerFileSystem';
@@ -213,6 +216,32 @@ export class ImageCatalog {
       throw new Error(`the Engine's archive of ${image.image.id} does not hold its layers`);
     }
     return archive.layer(inArchive, index, options.signal);
+  }
+
+  /**
+   * The Dockerfile lines BuildKit provenance gives each layer (dockerfile/provenance.ts), when
+   * the image's archive is at hand (a saved archive, or the Engine's already downloaded: a lens
+   * never starts a download) and holds a provenance statement; else undefined.
+   */
+  async provenance(imageId: string, signal?: AbortSignal): Promise<ProvenanceLines | undefined> {
+    const image = await this.imageLayers(imageId, signal);
+    let archive: ImageArchive | undefined;
+    if (this.engine instanceof ArchiveEngine) {
+      archive = this.engine.archive;
+    } else if (this.options.archives && (await this.options.archives.has(image.image.id))) {
+      archive = await this.options.archives.imageArchive(this.engine, image.image.id, { signal });
+    }
+    const diffIds = image.layers.map((layer) => layer.diffId);
+    const inArchive = archive?.images.find((candidate) => candidate.diffIds.length === diffIds.length && candidate.diffIds.every((diffId, at) => diffId === diffIds[at]));
+    for (const attestation of inArchive?.attestations ?? []) {
+      if (attestation.predicateType.startsWith('https://slsa.dev/provenance/')) {
+        const lines = provenanceLines(await archive!.attestation(attestation.entry), image.layers.length);
+        if (lines) {
+          return lines;
+        }
+      }
+    }
+    return undefined;
   }
 
   /** The Inspect document of an image's layer, with what the backend reads from its folder. */

@@ -53,7 +53,7 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
     const header = new vscode.Range(found.fromLine, 0, found.fromLine, 0);
     const lenses = [
       new vscode.CodeLens(header, {
-        title: `$(package) ${ref.name} · ${vscode.l10n.t('{0} layers', layers.length)} · ${formatBytes(total)}${found.linked ? ` · ${vscode.l10n.t('linked')}` : ''}`,
+        title: `$(package) ${ref.name} · ${vscode.l10n.t('{0} layers', layers.length)} · ${formatBytes(total)}${found.linked ? ` · ${vscode.l10n.t('linked')}` : ''}${found.provenance ? ` · ${vscode.l10n.t('lines from provenance')}` : ''}`,
         command: 'dockerLayers.dockerfile.revealImage',
         arguments: [ref],
         tooltip: vscode.l10n.t('{0} ({1}): reveal it in the Images view', ref.name, shortId(ref.imageId)),

@@ -51,8 +51,33 @@ for builder in legacy buildkit; do
   docker rmi -f dle-df-onbuild-base:latest >/dev/null
 done
 docker image prune -f --filter label!=dockerLayers.test >/dev/null 2>&1 || true
+# record_provenance <case>: a BuildKit build with --provenance=mode=max (the containerd store keeps the
+# attestation), its config's history and the SLSA statement docker save exports next to the image.
+record_provenance() {
+  local case=$1 tag="dle-df-record:$1-provenance" work
+  echo "building $case (BuildKit, --provenance=mode=max)"
+  docker buildx build -q --network none --provenance=mode=max --load -t "$tag" "$CASES/$case" >/dev/null
+  work=$(mktemp -d)
+  docker save "$tag" | tar -C "$work" -x
+  # index.json → the image's index → its manifest and the attestation manifest → the in-toto layer.
+  local inner manifest attestation statement
+  inner="$work/blobs/sha256/$(jq -r '.manifests[0].digest | sub("sha256:"; "")' "$work/index.json")"
+  manifest="$work/blobs/sha256/$(jq -r '.manifests[] | select(.annotations["vnd.docker.reference.type"] != "attestation-manifest") | .digest | sub("sha256:"; "")' "$inner")"
+  attestation="$work/blobs/sha256/$(jq -r '.manifests[] | select(.annotations["vnd.docker.reference.type"] == "attestation-manifest") | .digest | sub("sha256:"; "")' "$inner")"
+  statement="$work/blobs/sha256/$(jq -r '.layers[] | select(.mediaType == "application/vnd.in-toto+json") | .digest | sub("sha256:"; "")' "$attestation")"
+  jq -n --arg engine "$(docker version -f '{{.Server.Version}}')" \
+    --slurpfile config "$work/blobs/sha256/$(jq -r '.config.digest | sub("sha256:"; "")' "$manifest")" \
+    --slurpfile statement "$statement" \
+    '{builder: "buildkit", engine: $engine, buildArguments: ["--provenance=mode=max"], layerCount: ($config[0].rootfs.diff_ids | length),
+      config: {history: $config[0].history}, provenance: $statement[0]}' >"$CASES/$case/buildkit-provenance.json"
+  rm -rf "$work"
+  docker rmi -f "$tag" >/dev/null
+}
+
 if [ -S "$D26_SOCKET" ]; then
   DOCKER_HOST="unix://$D26_SOCKET" record heredoc buildkit buildkit
+  DOCKER_HOST="unix://$D26_SOCKET" record_provenance multistage
+  DOCKER_HOST="unix://$D26_SOCKET" record_provenance heredoc
 else
   echo "no Docker 26 daemon at $D26_SOCKET (test/setup/start-containerd-daemon.sh): heredoc not recorded" >&2
 fi

@@ -62,7 +62,7 @@ function classicArchive(): { file: string; configHex: string } {
 }
 
 /** `docker save` from Engine 25 (OCI layout with manifest.json), blobs gzip and zstd as the containerd store keeps them. */
-function ociSpecs(): { specs: TarSpec[]; configHex: string } {
+function ociSpecs(attestation?: object, withManifestJson = false): { specs: TarSpec[]; configHex: string } {
   const gzipped = zlib.gzipSync(baseLayer);
   const config = imageConfigOf([`sha256:${sha256(baseLayer)}`, ZSTD_LAYER_DIFF_ID]);
   const configHex = sha256(config);
@@ -82,12 +82,49 @@ function ociSpecs(): { specs: TarSpec[]; configHex: string } {
     }),
   );
   blobs.set(sha256(manifest), manifest);
-  const index = { schemaVersion: 2, manifests: [{ digest: `sha256:${sha256(manifest)}`, annotations: { 'io.containerd.image.name': 'docker.io/acc/oci:2' } }] };
+  let index = { schemaVersion: 2, manifests: [{ digest: `sha256:${sha256(manifest)}`, annotations: { 'io.containerd.image.name': 'docker.io/acc/oci:2' } }] };
+  if (attestation) {
+    // As Docker 26's containerd store saves a BuildKit image with provenance: index.json → an image
+    // index → the image's manifest and an attestation manifest for platform unknown/unknown.
+    const statement = Buffer.from(JSON.stringify(attestation));
+    const attestationConfig = Buffer.from(JSON.stringify({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(statement)}`] } }));
+    const attestationManifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(attestationConfig)}` },
+        layers: [{ mediaType: 'application/vnd.in-toto+json', digest: `sha256:${sha256(statement)}`, annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' } }],
+      }),
+    );
+    const imageIndex = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, platform: { architecture: 'amd64', os: 'linux' } },
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: `sha256:${sha256(attestationManifest)}`,
+            annotations: { 'vnd.docker.reference.digest': `sha256:${sha256(manifest)}`, 'vnd.docker.reference.type': 'attestation-manifest' },
+            platform: { architecture: 'unknown', os: 'unknown' },
+          },
+        ],
+      }),
+    );
+    for (const blob of [statement, attestationConfig, attestationManifest, imageIndex]) {
+      blobs.set(sha256(blob), blob);
+    }
+    index = { schemaVersion: 2, manifests: [{ digest: `sha256:${sha256(imageIndex)}`, annotations: { 'io.containerd.image.name': 'docker.io/acc/oci:2' } }] };
+  }
   const specs: TarSpec[] = [{ name: 'blobs/', type: 'dir' }, { name: 'blobs/sha256/', type: 'dir' }];
   for (const [hex, data] of blobs) {
     specs.push({ name: `blobs/sha256/${hex}`, content: data });
   }
   specs.push({ name: 'index.json', content: JSON.stringify(index) }, { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' });
+  if (withManifestJson) {
+    // Engine 25+'s docker save: manifest.json as well, which names no attestation.
+    const layers = [sha256(zlib.gzipSync(baseLayer)), sha256(ZSTD_LAYER)].map((hex) => `blobs/sha256/${hex}`);
+    specs.push({ name: 'manifest.json', content: JSON.stringify([{ Config: `blobs/sha256/${configHex}`, RepoTags: ['acc/oci:2'], Layers: layers }]) });
+  }
   return { specs, configHex };
 }
 
@@ -127,6 +164,20 @@ describe('ImageArchive', () => {
     assert.ok(decompressed.every((name) => name.endsWith('.tar')), 'no partial files are left');
     assert.equal(`sha256:${sha256(fs.readFileSync(path.join(cacheDir, 'layers', decompressed.find((name) => fs.statSync(path.join(cacheDir, 'layers', name)).size === 10240)!)))}`, ZSTD_LAYER_DIFF_ID);
   });
+
+  for (const withManifestJson of [false, true]) {
+    it(`keeps BuildKit attestations with the image they describe, not as an image of their own (${withManifestJson ? 'docker save with manifest.json' : 'OCI index only'})`, async () => {
+      const statement = { _type: 'https://in-toto.io/Statement/v0.1', predicateType: 'https://slsa.dev/provenance/v0.2', predicate: { builder: { id: '' } } };
+      const { specs, configHex } = ociSpecs(statement, withManifestJson);
+      const archive = await ImageArchive.open(write(`attested-${withManifestJson}.tar`, tarOf(specs)), { cacheDir });
+      assert.deepEqual(archive.images.map((image) => image.id), [`sha256:${configHex}`], 'no unknown/unknown image');
+      const [image] = archive.images;
+      assert.equal(image.attestations.length, 1);
+      assert.equal(image.attestations[0].predicateType, 'https://slsa.dev/provenance/v0.2');
+      assert.deepEqual(await archive.attestation(image.attestations[0].entry), statement);
+      assert.equal(await archive.attestation('blobs/sha256/0000'), undefined);
+    });
+  }
 
   it('opens an OCI layout folder (no manifest.json) and a gzipped docker save', async () => {
     const { specs } = ociSpecs();

@@ -48,7 +48,12 @@ export interface ArchiveImage {
   diffIds: string[];
   /** Where each layer's blob is, as the archive names it (`<id>/layer.tar`, `blobs/sha256/<hex>`). */
   layerEntries: string[];
+  /** In-toto statements BuildKit attached to the image (provenance, SBOM), by predicate type. */
+  attestations: { predicateType: string; entry: string }[];
 }
+
+/** An attestation statement is read whole: real ones are kilobytes, a provenance of a big build a few megabytes. */
+const MAX_ATTESTATION_BYTES = 16 * 1024 * 1024;
 
 interface ManifestEntry {
   Config?: unknown;
@@ -102,6 +107,18 @@ export class ImageArchive {
   /** Bytes the image's layer blobs take in the archive (compressed where they are). */
   storedBytes(image: ArchiveImage): number {
     return image.layerEntries.reduce((sum, entry) => sum + (this.contents.blob(entry)?.size ?? 0), 0);
+  }
+
+  /** An in-toto statement attached to the image (its `attestations`), parsed; undefined when it is not in the archive. */
+  async attestation(entry: string): Promise<unknown> {
+    const blob = this.contents.blob(entry);
+    if (!blob) {
+      return undefined;
+    }
+    if (blob.size > MAX_ATTESTATION_BYTES) {
+      throw new ArchiveFormatError(this.source, `the attestation ${entry} is ${blob.size} bytes, larger than any real one`);
+    }
+    return readJson<unknown>(this.source, blob, entry);
   }
 
   /** The files of an image's layer (indexed on first use, then kept). */
@@ -245,7 +262,16 @@ async function readImages(source: string, contents: ArchiveContents): Promise<Ar
     if (!Array.isArray(entries)) {
       throw new ArchiveFormatError(source, 'manifest.json is not a list');
     }
-    return Promise.all(entries.map((entry, index) => imageFromManifest(source, contents, entry, index)));
+    const images = await Promise.all(entries.map((entry, index) => imageFromManifest(source, contents, entry, index)));
+    const index = contents.blob('index.json');
+    if (index) {
+      // Engine 25+ writes both: manifest.json for the images, index.json for what only it holds (attestations).
+      const fromIndex = await imagesFromOciIndex(source, contents, await readJson<OciIndex>(source, index, 'index.json')).catch(() => []);
+      for (const image of images) {
+        image.attestations.push(...(fromIndex.find((other) => other.id === image.id)?.attestations ?? []));
+      }
+    }
+    return images;
   }
   const index = contents.blob('index.json');
   if (index) {
@@ -278,9 +304,25 @@ interface OciManifest {
   manifests?: OciDescriptor[];
 }
 
+/** BuildKit's attestations sit in the index as manifests of their own, for the platform "unknown/unknown". */
+const ATTESTATION_TYPE = 'attestation-manifest';
+const IN_TOTO = 'application/vnd.in-toto+json';
+
 async function imagesFromOciIndex(source: string, contents: ArchiveContents, index: OciIndex, depth = 0): Promise<ArchiveImage[]> {
   const images: ArchiveImage[] = [];
+  const imageManifests = new Map<string, ArchiveImage>();
+  const attestations: { ofManifest: string; statements: ArchiveImage['attestations'] }[] = [];
   for (const descriptor of index.manifests ?? []) {
+    if (descriptor.annotations?.['vnd.docker.reference.type'] === ATTESTATION_TYPE) {
+      const name = blobName(source, descriptor.digest);
+      const blob = contents.blob(name);
+      const manifest = blob ? await readJson<OciManifest>(source, blob, name) : undefined;
+      const statements = (manifest?.layers ?? [])
+        .filter((layer) => layer.mediaType === IN_TOTO && typeof layer.digest === 'string')
+        .map((layer) => ({ predicateType: layer.annotations?.['in-toto.io/predicate-type'] ?? '', entry: blobName(source, layer.digest) }));
+      attestations.push({ ofManifest: descriptor.annotations['vnd.docker.reference.digest'] ?? '', statements });
+      continue;
+    }
     const name = blobName(source, descriptor.digest);
     const blob = contents.blob(name);
     if (!blob) {
@@ -294,7 +336,12 @@ async function imagesFromOciIndex(source: string, contents: ArchiveContents, ind
     }
     const config = blobName(source, manifest.config?.digest);
     const tag = descriptor.annotations?.['io.containerd.image.name'] ?? descriptor.annotations?.['org.opencontainers.image.ref.name'];
-    images.push(await imageOf(source, contents, config, (manifest.layers ?? []).map((layer) => blobName(source, layer.digest)), tag ? [tag] : []));
+    const image = await imageOf(source, contents, config, (manifest.layers ?? []).map((layer) => blobName(source, layer.digest)), tag ? [tag] : []);
+    images.push(image);
+    imageManifests.set(descriptor.digest ?? '', image);
+  }
+  for (const { ofManifest, statements } of attestations) {
+    imageManifests.get(ofManifest)?.attestations.push(...statements);
   }
   return images;
 }
@@ -311,7 +358,7 @@ async function imageOf(source: string, contents: ArchiveContents, configName: st
   }
   const hex = /([0-9a-f]{64})(?:\.json)?$/.exec(configName)?.[1];
   const id = hex ? `sha256:${hex}` : `sha256:${createHash('sha256').update(await readBlob(blob)).digest('hex')}`;
-  return { id, repoTags, config, diffIds, layerEntries };
+  return { id, repoTags, config, diffIds, layerEntries, attestations: [] };
 }
 
 function blobName(source: string, digest: string | undefined): string {

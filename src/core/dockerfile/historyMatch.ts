@@ -142,11 +142,18 @@ export function matchHistory(instructions: readonly DockerfileInstruction[], ste
       j--;
     }
   }
-  const matches = instructions.map((instruction, i) => ({ instruction, step: stepOf[i] }));
+  return summarizeMatches(
+    instructions.map((instruction, i) => ({ instruction, step: stepOf[i] })),
+    steps,
+  );
+}
+
+/** The figures of a list of instruction matches against the history they were matched with. */
+export function summarizeMatches(matches: InstructionMatch[], steps: readonly HistoryStep[]): DockerfileMatch {
   // BuildKit records no ONBUILD instruction of the stage itself: not finding one is no difference.
   const counted = matches.filter((match) => match.instruction.keyword !== 'ONBUILD' || match.step);
   const differing = counted.filter((match) => !match.step).map((match): [number, number] => [match.instruction.startLine, match.instruction.endLine]);
-  const lastMatched = Math.max(-1, ...stepOf.map((step) => (step ? steps.indexOf(step) : -1)));
+  const lastMatched = Math.max(-1, ...matches.map(({ step }) => (step ? steps.indexOf(step) : -1)));
   return { matches, matched: counted.length - differing.length, recorded: counted.length, differingLines: mergeRanges(differing), trailing: lastMatched < 0 ? steps.length : steps.length - 1 - lastMatched };
 }
 

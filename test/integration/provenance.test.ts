@@ -1,0 +1,64 @@
+/**
+ * BuildKit provenance through the Engine's archive, on Docker 26 with the containerd store (the
+ * store that keeps attestations): a `--provenance=mode=max` build of the multi-stage test
+ * Dockerfile gives each layer its Dockerfile line, once the archive is at hand.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ArchiveCache } from '../../src/core/archive/archiveCache';
+import { EngineClient } from '../../src/core/engine/engineClient';
+import { ImageCatalog } from '../../src/core/imageCatalog';
+import { silentLogger } from '../../src/core/logger';
+import { skipBecause } from '../helpers/skip';
+import { run } from './helpers/daemon';
+
+const HOST = process.env.DLE_CONTAINERD_DOCKER_HOST;
+const REQUIRE_DOCKER = process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1';
+const CONTEXT = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'dockerfiles', 'multistage');
+const TAG = `dle-provenance:${process.pid}`;
+
+describe('BuildKit provenance from the Engine archive (Docker 26, containerd store)', function () {
+  this.timeout(180_000);
+  let scratch: string;
+
+  before(async function () {
+    if (!HOST) {
+      const message = 'DLE_CONTAINERD_DOCKER_HOST is not set: start the second daemon with bash test/setup/start-containerd-daemon.sh (npm test does, as root)';
+      if (REQUIRE_DOCKER) {
+        throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
+      }
+      skipBecause(this, message);
+    }
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-provenance-'));
+    const build = await run('docker', ['buildx', 'build', '-q', '--network', 'none', '--provenance=mode=max', '--load', '-t', TAG, CONTEXT], { env: { ...process.env, DOCKER_HOST: HOST } });
+    assert.equal(build.code, 0, build.stderr);
+  });
+  after(async () => {
+    if (HOST) {
+      await run('docker', ['-H', HOST, 'rmi', '-f', TAG]);
+    }
+    if (scratch) {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("names each layer's Dockerfile line once the archive is here, and nothing before", async () => {
+    const engine = await EngineClient.connect({ host: HOST!, source: '--host' }, silentLogger);
+    const catalog = new ImageCatalog(engine, silentLogger, { archives: new ArchiveCache({ dir: scratch, maxBytes: 1e9, log: silentLogger }) });
+    const image = await catalog.imageLayers(TAG);
+    assert.equal(await catalog.provenance(image.image.id), undefined, 'no archive downloaded yet: a lens never starts a download');
+    await catalog.fileHistory(image.image.id); // Reads the layers from the Engine archive.
+    const lines = await catalog.provenance(image.image.id);
+    assert.ok(lines, 'the archive holds the provenance statement');
+    assert.equal(lines.filename, 'Dockerfile');
+    const top = image.layers.length - 1;
+    assert.deepEqual(
+      [...lines.layers].map(([index, [first]]) => [top - index, first + 1]),
+      [[3, 12], [2, 13], [1, 14], [0, 15]],
+      'counted from the top: WORKDIR (line 12), COPY --from (13), COPY (14), RUN (15)',
+    );
+    assert.deepEqual(lines.fromLines, [6, 6], 'the final stage\'s FROM, line 7');
+  });
+});
