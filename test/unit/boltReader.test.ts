@@ -1,0 +1,125 @@
+/**
+ * The read-only bolt reader and the containerd snapshot lookup, on meta.db and metadata.db
+ * recorded from Docker 26's containerd (test/setup/record-containerd-metadata.sh), checked against
+ * the folders containerd itself named (`ctr snapshots view --mounts`), and on torn, truncated and
+ * hostile copies of them.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { BoltDatabase, BoltFormatError, fnv1a64, withBoltDatabase } from '../../src/core/storage/containerd/boltReader';
+import { metadataSchema, readUvarint, snapshotFolder } from '../../src/core/storage/containerd/snapshotFolders';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'containerd');
+const truth = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'truth.json'), 'utf8')) as { snapshotFolders: Record<string, string> };
+const recorded = (name: string) => zlib.gunzipSync(fs.readFileSync(path.join(FIXTURES, `${name}.gz`)));
+
+/** The meta page with the higher txid: the one a reader must take. */
+function newerMeta(data: Buffer): number {
+  const txid = (page: number) => data.readBigUInt64LE(page * 4096 + 16 + 48);
+  return txid(0) > txid(1) ? 0 : 1;
+}
+
+describe('bolt reader', () => {
+  let scratch: string;
+  let metaBytes: Buffer;
+  let snapshotBytes: Buffer;
+  const ROOT = '/var/lib/docker/containerd/daemon';
+
+  before(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-bolt-'));
+    metaBytes = recorded('meta.db');
+    snapshotBytes = recorded('metadata.db');
+  });
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  it("finds every layer's snapshot folder that containerd names, by chain ID", () => {
+    const meta = BoltDatabase.fromBuffer('meta.db', metaBytes);
+    const snapshots = BoltDatabase.fromBuffer('metadata.db', snapshotBytes);
+    assert.ok(Object.keys(truth.snapshotFolders).length >= 5);
+    for (const [chainId, folder] of Object.entries(truth.snapshotFolders)) {
+      assert.equal(snapshotFolder(meta, snapshots, ROOT, chainId)?.folder, path.join(ROOT, folder), chainId);
+    }
+    assert.equal(snapshotFolder(meta, snapshots, ROOT, `sha256:${'0'.repeat(64)}`), undefined, 'no such layer');
+  });
+
+  it("reads the schema version, nested buckets, and every key of a bucket in order", () => {
+    const meta = BoltDatabase.fromBuffer('meta.db', metaBytes);
+    assert.equal(metadataSchema(meta), 6, "containerd 1.7's schema");
+    const overlay = meta.bucketAt('v1', 'moby', 'snapshots', 'overlayfs')!;
+    const keys = [...overlay.entries()].map((entry) => entry.key.toString());
+    assert.deepEqual(keys, [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), 'in key order');
+    for (const chainId of Object.keys(truth.snapshotFolders)) {
+      assert.ok(keys.includes(chainId), `${chainId} is listed`);
+      assert.ok(overlay.bucket(chainId)?.get('name'), 'and found by lookup');
+    }
+    assert.equal(overlay.get(keys[0]), undefined, 'a bucket is not a value');
+    assert.equal(meta.bucketAt('v1', 'nowhere'), undefined);
+  });
+
+  it('takes the newer meta page, and the older when the newer is torn', () => {
+    const newer = newerMeta(metaBytes);
+    const db = BoltDatabase.fromBuffer('meta.db', metaBytes);
+    const torn = Buffer.from(metaBytes);
+    torn[newer * 4096 + 16 + 20] ^= 0xff; // Inside the root bucket field: the checksum no longer holds.
+    const older = BoltDatabase.fromBuffer('meta.db', torn);
+    assert.equal(older.meta.txid, db.meta.txid - 1n);
+    assert.ok(older.bucketAt('v1', 'moby'), 'the tree the older meta names is whole (copy-on-write)');
+  });
+
+  it('says clearly what is wrong with a file that is not bolt, truncated or loops, instead of crashing', () => {
+    assert.throws(() => BoltDatabase.fromBuffer('empty', Buffer.alloc(0)), BoltFormatError);
+    assert.throws(() => BoltDatabase.fromBuffer('text', Buffer.from('not a database at all'.repeat(500))), /neither meta page is valid/);
+    const bothTorn = Buffer.from(metaBytes);
+    bothTorn[16 + 20] ^= 1;
+    bothTorn[4096 + 16 + 20] ^= 1;
+    assert.throws(() => BoltDatabase.fromBuffer('torn', bothTorn), /neither meta page/);
+    const truncated = BoltDatabase.fromBuffer('truncated', metaBytes.subarray(0, 3 * 4096));
+    assert.throws(() => truncated.bucketAt('v1', 'moby'), (error: Error) => error instanceof BoltFormatError && /outside the file|past the end/.test(error.message));
+    // A branch that names itself as its child: a loop, not a hang.
+    const looped = Buffer.from(snapshotBytes);
+    const db = BoltDatabase.fromBuffer('metadata.db', snapshotBytes);
+    const rootStart = db.meta.root * 4096;
+    looped.writeUInt16LE(0x01, rootStart + 8); // The root page becomes a branch…
+    looped.writeUInt16LE(1, rootStart + 10);
+    looped.writeUInt32LE(16, rootStart + 16); // …whose one element points at itself.
+    looped.writeUInt32LE(0, rootStart + 20);
+    looped.writeBigUInt64LE(BigInt(db.meta.root), rootStart + 24);
+    assert.throws(() => BoltDatabase.fromBuffer('looped', looped).bucketAt('v1', 'snapshots'), /deeper than any real one/);
+  });
+
+  it('reads the file once more when the first read meets a commit in progress', async () => {
+    const file = path.join(scratch, 'meta.db');
+    const torn = Buffer.from(metaBytes);
+    torn[16 + 20] ^= 1;
+    torn[4096 + 16 + 20] ^= 1;
+    fs.writeFileSync(file, torn);
+    // The "commit" finishes while the reader waits to read again.
+    setTimeout(() => fs.writeFileSync(file, metaBytes), 10);
+    const schema = await withBoltDatabase(file, (db) => metadataSchema(db));
+    assert.equal(schema, 6);
+    fs.writeFileSync(file, torn);
+    await assert.rejects(withBoltDatabase(file, (db) => metadataSchema(db)), /\(read twice\)/);
+  });
+
+  it('never opens the file for writing', async () => {
+    const file = path.join(scratch, 'readonly.db');
+    fs.writeFileSync(file, metaBytes);
+    fs.chmodSync(file, 0o444);
+    const before = fs.statSync(file);
+    await withBoltDatabase(file, (db) => db.bucketAt('v1', 'moby'));
+    const after = fs.statSync(file);
+    assert.equal(after.mtimeMs, before.mtimeMs);
+    assert.deepEqual(fs.readFileSync(file), metaBytes);
+  });
+
+  it("checksums meta pages with FNV-1a 64 and reads Go's uvarints", () => {
+    assert.equal(fnv1a64(Buffer.alloc(0)), 0xcbf29ce484222325n);
+    assert.equal(fnv1a64(Buffer.from('a')), 0xaf63dc4c8601ec8cn);
+    assert.deepEqual(readUvarint(Buffer.from([0x2c])), { value: 44, length: 1 });
+    assert.deepEqual(readUvarint(Buffer.from([0xac, 0x02])), { value: 300, length: 2 });
+    assert.equal(readUvarint(Buffer.from([0x80])), undefined, 'unfinished');
+  });
+});
