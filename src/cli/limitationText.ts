@@ -5,6 +5,8 @@ export function limitationText(limitation: Limitation): string {
   switch (limitation.code) {
     case 'containerdSnapshots':
       return 'This daemon uses the containerd image store: layers are containerd snapshots, and the Engine API gives no folder paths for them.';
+    case 'containerdMetadataUnreadable':
+      return `This daemon uses the containerd image store: its layer folders are named only in containerd's metadata (${limitation.file}), which this user cannot read. Run as root to browse the folders; the files are read from the image archive meanwhile.`;
     case 'noDiffFolders':
       return `The "${limitation.driver}" storage driver keeps no per-layer diff folder that can be mapped from the Engine API.`;
     case 'desktopVm':

@@ -6,6 +6,8 @@ export function limitationMessage(limitation: Limitation): string {
   switch (limitation.code) {
     case 'containerdSnapshots':
       return vscode.l10n.t('This daemon uses the containerd image store: layers are containerd snapshots, and the Engine API gives no folder paths for them.');
+    case 'containerdMetadataUnreadable':
+      return vscode.l10n.t("This daemon uses the containerd image store: its layer folders are named only in containerd's metadata ({0}), which this user cannot read. The files are read from the image archive instead.", limitation.file);
     case 'noDiffFolders':
       return vscode.l10n.t('The "{0}" storage driver keeps no per-layer diff folder that can be mapped from the Engine API.', limitation.driver);
     case 'desktopVm':

@@ -1,16 +1,19 @@
 /**
  * The containerd image store (Docker 26 with containerd-snapshotter, as Docker 29 installs by
- * default): image inspect names no folders, so every layer's files come from the Engine's archive
- * (OCI layout, blobs as stored). The daemon is the second one test/setup/start-containerd-daemon.sh
- * starts; its socket comes in DLE_CONTAINERD_DOCKER_HOST. Without it the suite skips loudly, and
- * with DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails.
+ * default): image inspect names no folders. As root each layer's snapshot folder comes from
+ * containerd's own metadata (checked against what containerd itself mounts, `ctr snapshots view
+ * --mounts`, run by this test, never by the product); as the docker-group user every layer's files
+ * come from the Engine's archive (OCI layout, blobs as stored), and both give the same changes.
+ * The daemon is the second one test/setup/start-containerd-daemon.sh starts; its socket comes in
+ * DLE_CONTAINERD_DOCKER_HOST. Without it the suite skips loudly, and with
+ * DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { skipBecause } from '../helpers/skip';
-import { CLI, ensureCliBuilt, run } from './helpers/daemon';
+import { CLI, TEST_USER, ensureCliBuilt, run } from './helpers/daemon';
 
 const HOST = process.env.DLE_CONTAINERD_DOCKER_HOST;
 const REQUIRE_DOCKER = process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1';
@@ -41,27 +44,55 @@ describe('the containerd image store (Docker 26): layer files from the Engine ar
     }
     await ensureCliBuilt();
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-containerd-store-'));
+    fs.chmodSync(scratch, 0o755); // The docker-group user's cache folders are made inside.
   });
   after(() => scratch && fs.rmSync(scratch, { recursive: true, force: true }));
 
   const cli = (args: string[], cache: string) => run(process.execPath, [CLI, ...args, '-H', HOST!], { env: { ...process.env, XDG_CACHE_HOME: cache } });
+  /** The CLI as the docker-group user, who cannot read containerd's metadata. */
+  const userCli = async (args: string[], cache: string) => {
+    fs.mkdirSync(cache, { recursive: true });
+    await run('chown', ['-R', TEST_USER, cache]);
+    return run('runuser', ['-u', TEST_USER, '--', 'env', `XDG_CACHE_HOME=${cache}`, process.execPath, CLI, ...args, '-H', HOST!]);
+  };
 
-  it('is the containerd store: ls names no folders and says why', async () => {
+  /** The folder containerd itself mounts for a committed layer: a read-only view's bind source or first lowerdir. */
+  async function containerdsOwnFolder(chainId: string): Promise<string> {
+    const root = path.dirname(path.dirname(HOST!.replace(/^unix:\/\//, '')));
+    const ctr = [path.join(root, 'pkg', 'usr', 'bin', 'ctr'), '-a', path.join(root, 'run', 'exec', 'containerd', 'containerd.sock'), '-n', 'moby', 'snapshots', '--snapshotter', 'overlayfs'];
+    const key = `dle-test-view-${process.pid}`;
+    const view = await run(ctr[0], [...ctr.slice(1), 'view', '--mounts', key, chainId]);
+    await run(ctr[0], [...ctr.slice(1), 'rm', key]);
+    assert.equal(view.code, 0, view.stderr);
+    const [mount] = JSON.parse(view.stdout) as { Type: string; Source: string; Options: string[] }[];
+    return mount.Type === 'bind' ? mount.Source : mount.Options.find((option) => option.startsWith('lowerdir='))!.slice('lowerdir='.length).split(':')[0];
+  }
+
+  it("is the containerd store: as root, ls names each layer's snapshot folder, the one containerd mounts", async () => {
     const info = await run('docker', ['-H', HOST!, 'info', '--format', '{{json .DriverStatus}}']);
     assert.match(info.stdout, /io\.containerd\.snapshotter\.v1/, 'the daemon runs the containerd image store');
     const ls = await cli(['ls', 'dle-app:1.0', '--json'], path.join(scratch, 'ls'));
     assert.equal(ls.code, 0, ls.stderr);
-    const [image] = JSON.parse(ls.stdout) as { layers: { diffDir: string | null }[] }[];
+    const [image] = JSON.parse(ls.stdout) as { layers: { chainId: string; diffDir: string | null }[] }[];
     // 5, not 6 as on overlay2: the second, identical COPY makes no layer of its own in this store.
     assert.equal(image.layers.length, 5);
-    assert.ok(image.layers.every((layer) => layer.diffDir === null), 'no layer has a folder the Engine names');
-    const text = await cli(['ls', 'dle-app:1.0'], path.join(scratch, 'ls'));
-    assert.match(text.stdout, /containerd/i, 'the text says the layers are containerd snapshots');
+    for (const layer of image.layers) {
+      assert.equal(layer.diffDir, await containerdsOwnFolder(layer.chainId), layer.chainId);
+    }
   });
 
-  it("diff reads every layer from the Engine's archive, with the changes the Dockerfile makes", async () => {
+  it('as the docker-group user, ls names no folders and says why', async () => {
+    const ls = await userCli(['ls', 'dle-app:1.0', '--json'], path.join(scratch, 'ls-user'));
+    assert.equal(ls.code, 0, ls.stderr);
+    const [image] = JSON.parse(ls.stdout) as { layers: { diffDir: string | null }[] }[];
+    assert.ok(image.layers.every((layer) => layer.diffDir === null), 'no folder this user could open');
+    const text = await userCli(['ls', 'dle-app:1.0'], path.join(scratch, 'ls-user'));
+    assert.match(text.stdout, /containerd image store: its layer folders are named only in containerd's metadata/, text.stdout);
+  });
+
+  it("diff reads every layer from the Engine's archive for the user, from the snapshot folders for root, with the same changes", async () => {
     const cache = path.join(scratch, 'diff');
-    const diff = await cli(['diff', 'dle-app:1.0', '--json'], cache);
+    const diff = await userCli(['diff', 'dle-app:1.0', '--json'], cache);
     assert.equal(diff.code, 0, diff.stderr);
     const parsed = JSON.parse(diff.stdout) as { image: string; layers: LayerDiffJson[] };
     const archive = path.join(cache, 'docker-layer-explorer', 'images', parsed.image.replace(/^sha256:/, ''), 'archive.tar');
@@ -79,7 +110,11 @@ describe('the containerd image store (Docker 26): layer files from the Engine ar
     assert.deepEqual(removing.deleted, [{ path: '/app/old/old.txt' }, { path: '/data/doomed.txt' }]);
     assert.deepEqual(removing.added, [{ path: '/app/old/new.txt', size: 4 }]);
     assert.deepEqual(last.added, [{ path: '/empty', size: 0 }]);
-    const second = await cli(['diff', 'dle-app:1.0', '--json'], cache);
+    const second = await userCli(['diff', 'dle-app:1.0', '--json'], cache);
     assert.equal(second.stdout, diff.stdout, 'the second run reads the cached archive and says the same');
+    const fromFolders = await cli(['diff', 'dle-app:1.0', '--json'], path.join(scratch, 'diff-root'));
+    assert.equal(fromFolders.code, 0, fromFolders.stderr);
+    assert.equal(fromFolders.stdout, diff.stdout, 'the snapshot folders hold exactly what the archive does');
+    assert.equal(fs.existsSync(path.join(scratch, 'diff-root', 'docker-layer-explorer', 'images')), false, 'root downloaded no archive');
   });
 });

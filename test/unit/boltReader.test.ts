@@ -10,7 +10,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { BoltDatabase, BoltFormatError, fnv1a64, withBoltDatabase } from '../../src/core/storage/containerd/boltReader';
+import { ContainerdSnapshotStore } from '../../src/core/storage/containerd/containerdSnapshotStore';
 import { metadataSchema, readUvarint, snapshotFolder } from '../../src/core/storage/containerd/snapshotFolders';
+import { silentLogger } from '../../src/core/logger';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'containerd');
 const truth = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'truth.json'), 'utf8')) as { snapshotFolders: Record<string, string> };
@@ -113,6 +115,25 @@ describe('bolt reader', () => {
     const after = fs.statSync(file);
     assert.equal(after.mtimeMs, before.mtimeMs);
     assert.deepEqual(fs.readFileSync(file), metaBytes);
+  });
+
+  it("locates the layers of an image under a data root as Docker's own containerd keeps it", async () => {
+    const dataRoot = path.join(scratch, 'docker-root');
+    const daemon = path.join(dataRoot, 'containerd', 'daemon');
+    fs.mkdirSync(path.join(daemon, 'io.containerd.metadata.v1.bolt'), { recursive: true });
+    fs.mkdirSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs'), { recursive: true });
+    fs.writeFileSync(path.join(daemon, 'io.containerd.metadata.v1.bolt', 'meta.db'), metaBytes);
+    fs.writeFileSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs', 'metadata.db'), snapshotBytes);
+    const store = await ContainerdSnapshotStore.create({ kind: 'containerd-snapshotter', driver: 'overlayfs', dataRoot, location: 'local', rootless: false, limitation: { code: 'containerdSnapshots' } }, silentLogger);
+    const chainIds = Object.keys(truth.snapshotFolders);
+    const located = await store.locateLayers(undefined, [...chainIds, `sha256:${'0'.repeat(64)}`]);
+    assert.deepEqual(
+      located.slice(0, -1).map(({ location }) => location.kind === 'directory' && location.directory.diffDir),
+      chainIds.map((chainId) => path.join(daemon, truth.snapshotFolders[chainId])),
+    );
+    assert.deepEqual(located[located.length - 1].location, { kind: 'unavailable', limitation: { code: 'notReported' } });
+    const details = await store.folderDetails(located[0].location);
+    assert.match(details!.description, /meta\.db names the snapshot/);
   });
 
   it("checksums meta pages with FNV-1a 64 and reads Go's uvarints", () => {

@@ -46,7 +46,7 @@ describe('checkFolderAccess', () => {
 
   const elsewhere: [string, () => StorageProfile][] = [
     ['a remote daemon', () => storageProfileOf(infoFixture(), { host: 'tcp://10.0.0.5:2375', source: 'DOCKER_HOST' })],
-    ['the containerd image store', () => storageProfileOf(containerdInfoFixture(), LOCAL_SOCKET_ENDPOINT)],
+    ['the containerd image store of a remote daemon', () => storageProfileOf(containerdInfoFixture(), { host: 'tcp://10.0.0.5:2375', source: 'DOCKER_HOST' })],
     ['Docker Desktop', () => storageProfileOf({ ...infoFixture(), OperatingSystem: 'Docker Desktop' }, LOCAL_SOCKET_ENDPOINT)],
   ];
   for (const [what, profile] of elsewhere) {
@@ -57,6 +57,13 @@ describe('checkFolderAccess', () => {
       assert.deepEqual(access, { ok: false, reason: 'elsewhere', limitation: storage.limitation });
     });
   }
+
+  it('checks the folder itself for the containerd image store on this machine (its folders come from containerd\'s metadata)', async () => {
+    const storage = storageProfileOf(containerdInfoFixture(), LOCAL_SOCKET_ENDPOINT);
+    assert.deepEqual(await checkFolderAccess(tempRoot, storage), { ok: true });
+    const missing = await checkFolderAccess(path.join(tempRoot, 'no-such-snapshot'), storage);
+    assert.ok(!missing.ok && missing.reason === 'missing', JSON.stringify(missing));
+  });
 
   it("is 'unreadable' for a folder this user may not enter, naming the path and the data root, and changes nothing", async function () {
     if (process.getuid?.() === 0) {

@@ -19,12 +19,14 @@ import { PODMAN_SOCKET_ENDPOINT, podmanInfoFixture } from './helpers/podmanFixtu
 import { RecordedEngine, recordedCatalog } from './helpers/recordedEngine';
 
 describe('selectLayerStore', () => {
-  it('picks one backend per storage: overlay2, containers-storage (Podman), none for the containerd store and other drivers', async () => {
+  it('picks one backend per storage: overlay2, containers-storage (Podman), containerd, none for other drivers', async () => {
     assert.equal((await selectLayerStore(infoFixture(), LOCAL_SOCKET_ENDPOINT, silentLogger)).kind, 'overlay2');
     assert.equal((await selectLayerStore(podmanInfoFixture(), PODMAN_SOCKET_ENDPOINT, silentLogger)).kind, 'containers-storage');
     const containerd = await selectLayerStore(containerdInfoFixture(), LOCAL_SOCKET_ENDPOINT, silentLogger);
-    assert.equal(containerd.kind, 'no-folders');
+    assert.equal(containerd.kind, 'containerd');
     assert.deepEqual(containerd.profile.limitation, { code: 'containerdSnapshots' });
+    const [somewhere] = await containerd.locateLayers(imageFixture('dle-app').inspect, [`sha256:${'1'.repeat(64)}`]);
+    assert.deepEqual(somewhere.location, { kind: 'unavailable', limitation: { code: 'containerdSnapshots' } }, 'no containerd metadata where the daemon says its data is');
     const vfs = await selectLayerStore({ ...infoFixture(), Driver: 'vfs' }, LOCAL_SOCKET_ENDPOINT, silentLogger);
     assert.equal(vfs.kind, 'no-folders');
     assert.equal(limitationText(vfs.profile.limitation!), 'The "vfs" storage driver keeps no per-layer diff folder that can be mapped from the Engine API.');

@@ -12,6 +12,8 @@ export interface EngineInfo {
   SecurityOptions?: string[] | null;
   Images?: number;
   Containers?: number;
+  /** API 1.46+: the containerd the daemon uses, when it uses one (null otherwise). */
+  Containerd?: { Address?: string; Namespaces?: { Containers?: string; Plugins?: string } } | null;
 }
 
 export interface EngineVersion {

@@ -27,7 +27,7 @@ export interface Layer {
   /** overlay2/<cache-id>/diff: exactly the files this layer added or changed. */
   diffDir: string | null;
   /** Where the cache ID came from: the layerdb (root) or image inspect GraphDriver data. */
-  cacheIdSource: 'layerdb' | 'GraphDriver' | undefined;
+  cacheIdSource: 'layerdb' | 'GraphDriver' | 'containerd metadata' | undefined;
   size: number | null;
   sizeSource: 'layerdb' | 'engine history' | undefined;
   /** The history step that made this layer, when the mapping is known. */

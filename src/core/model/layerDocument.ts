@@ -72,7 +72,9 @@ export function layerDocument(
           ? `layerdb/sha256/${layer.chainId.replace(/^sha256:/, '')}/cache-id`
           : layer.cacheIdSource === 'GraphDriver'
             ? 'image inspect GraphDriver.Data (UpperDir is the top layer, LowerDir the rest top to bottom)'
-            : null,
+            : layer.cacheIdSource === 'containerd metadata'
+              ? "containerd's meta.db (the snapshot's key) and the overlayfs snapshotter's metadata.db (its number)"
+              : null,
       size: layer.sizeSource === 'layerdb' ? 'layerdb size file' : layer.sizeSource === 'engine history' ? 'Engine image history (Size)' : null,
       history:
         image.historySource === 'image config'
@@ -80,7 +82,7 @@ export function layerDocument(
           : image.historySource === 'engine history (inferred)'
             ? 'Engine image history, matched to layers by instruction and size (inferred)'
             : 'the history could not be matched to the layers',
-      folder: details?.description ?? (layer.cacheIdSource === 'layerdb' ? 'the layerdb' : layer.cacheIdSource === 'GraphDriver' ? 'image inspect GraphDriver data' : null),
+      folder: details?.description ?? (layer.cacheIdSource === 'layerdb' ? 'the layerdb' : layer.cacheIdSource === 'GraphDriver' ? 'image inspect GraphDriver data' : layer.cacheIdSource === 'containerd metadata' ? "containerd's metadata" : null),
     },
   };
 }

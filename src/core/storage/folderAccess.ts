@@ -14,7 +14,9 @@ export type FolderAccess =
   | { ok: false; reason: 'missing' | 'unreadable'; message: string };
 
 export async function checkFolderAccess(folder: string, storage: StorageProfile): Promise<FolderAccess> {
-  if (storage.limitation) {
+  // The containerd store on this machine: its folders come from containerd's metadata, and are real.
+  const localContainerd = storage.kind === 'containerd-snapshotter' && storage.location === 'local';
+  if (storage.limitation && !localContainerd) {
     return { ok: false, reason: 'elsewhere', limitation: storage.limitation };
   }
   try {

@@ -2,8 +2,8 @@
  * One storage backend: where an image's layers are, the image config when it can be read from
  * disk, and a reader for a layer's files. Chosen once per connection (selectLayerStore.ts); the
  * catalog asks it and never tests a driver name. Backends: overlay2/ (Docker), containersStorage/
- * (Podman), noFolderStore.ts (containerd image store, vfs, btrfs …); next: an image archive and
- * containerd snapshots, each in a folder of its own.
+ * (Podman), containerd/ (the containerd image store, through containerd's metadata), archive/ (a
+ * saved image archive), noFolderStore.ts (vfs, btrfs …).
  */
 import { ContainerInspect, ImageConfig, ImageInspect } from '../engine/engineTypes';
 import { LayerFileSystem } from '../layerfs/layerFileSystem';
@@ -11,7 +11,7 @@ import { StoredRoot } from '../layerfs/layerRef';
 import { LayerLocation } from './layerLocation';
 import { StorageProfile } from './storageProfile';
 
-export type LayerStoreKind = 'overlay2' | 'containers-storage' | 'no-folders' | 'archive';
+export type LayerStoreKind = 'overlay2' | 'containers-storage' | 'containerd' | 'no-folders' | 'archive';
 
 export interface LocatedLayer {
   location: LayerLocation;

@@ -5,6 +5,8 @@
 export type Limitation =
   /** Docker's containerd image store: layers are containerd snapshots; the Engine API gives no paths. */
   | { code: 'containerdSnapshots' }
+  /** The containerd store, whose metadata (which names the snapshot folders) this user cannot read. */
+  | { code: 'containerdMetadataUnreadable'; file: string }
   /** vfs, btrfs, zfs, devicemapper …: no per-layer diff folder to map. */
   | { code: 'noDiffFolders'; driver: string }
   /** The daemon is on another machine: its paths are there, not here. */

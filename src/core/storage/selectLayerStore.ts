@@ -2,6 +2,7 @@
 import { EngineEndpoint } from '../engine/engineEndpoint';
 import { EngineInfo } from '../engine/engineTypes';
 import { Logger } from '../logger';
+import { ContainerdSnapshotStore } from './containerd/containerdSnapshotStore';
 import { ContainersStorageStore } from './containersStorage/containersStorageStore';
 import { LayerStore } from './layerStore';
 import { NoFolderStore } from './noFolderStore';
@@ -17,6 +18,7 @@ export async function selectLayerStore(info: EngineInfo, endpoint: EngineEndpoin
     case 'overlay':
       return new ContainersStorageStore(profile);
     case 'containerd-snapshotter':
+      return ContainerdSnapshotStore.create(profile, log);
     case 'other':
     // A daemon never reports the archive kind; a saved archive brings its own store (storage/archive/).
     case 'archive':

@@ -29,6 +29,8 @@ export interface StorageProfile {
   rootless: boolean;
   /** Why folders cannot be opened here, for kinds/locations where they cannot; undefined when they might. */
   limitation: Limitation | undefined;
+  /** The containerd the daemon says it uses (API 1.46+): its socket and Docker's namespace in it. */
+  containerd?: { address: string; namespace: string };
 }
 
 export function storageProfileOf(info: EngineInfo, endpoint: EngineEndpoint): StorageProfile {
@@ -48,7 +50,15 @@ export function storageProfileOf(info: EngineInfo, endpoint: EngineEndpoint): St
       ? 'local'
       : 'remote';
   const rootless = (info.SecurityOptions ?? []).some((option) => option.includes('name=rootless'));
-  return { kind, driver, dataRoot: info.DockerRootDir, location, rootless, limitation: limitationOf(kind, driver, location, endpoint) };
+  return {
+    kind,
+    driver,
+    dataRoot: info.DockerRootDir,
+    location,
+    rootless,
+    limitation: limitationOf(kind, driver, location, endpoint),
+    ...(info.Containerd?.Address ? { containerd: { address: info.Containerd.Address, namespace: info.Containerd.Namespaces?.Containers || 'moby' } } : {}),
+  };
 }
 
 function limitationOf(kind: StorageKind, driver: string, location: StorageLocation, endpoint: EngineEndpoint): Limitation | undefined {

@@ -34,8 +34,9 @@ export function containersListFixture(): ContainerListEntry[] {
   return readJson<ContainerListEntry[]>(path.join(DAEMON_FIXTURES, 'containers.json'));
 }
 
+/** The recorded /info, its data root moved where no machine has one: unit tests read no real daemon's files. */
 export function containerdInfoFixture(): EngineInfo {
-  return readJson<EngineInfo>(path.join(CONTAINERD_FIXTURES, 'info.json'));
+  return { ...readJson<EngineInfo>(path.join(CONTAINERD_FIXTURES, 'info.json')), DockerRootDir: '/nonexistent/docker-26-root' };
 }
 
 /**

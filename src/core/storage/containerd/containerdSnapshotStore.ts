@@ -1,0 +1,118 @@
+/**
+ * Docker's containerd image store. The Engine API names no layer folders here (Docker 29 hides
+ * the snapshot paths on purpose), so each layer's folder is read from containerd's own metadata
+ * (snapshotFolders.ts), where this process can read it: as root, on the daemon's machine. Which
+ * containerd comes from the daemon, never from a guess: Docker's own, under the data root
+ * (`containerd/daemon`), unless /info (API 1.46+) names a containerd socket outside Docker's exec
+ * root, a system containerd, whose root is `/var/lib/containerd`. Anyone else gets every layer
+ * unavailable, with the reason.
+ */
+import { constants as fsConstants, promises as fs } from 'fs';
+import * as path from 'path';
+import { ImageConfig } from '../../engine/engineTypes';
+import { LayerFileSystem } from '../../layerfs/layerFileSystem';
+import { StoredRoot } from '../../layerfs/layerRef';
+import { Logger } from '../../logger';
+import { Limitation } from '../limitation';
+import { LayerLocation } from '../layerLocation';
+import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
+import { openLocation } from '../openLocation';
+import { StorageProfile } from '../storageProfile';
+import { withBoltDatabase } from './boltReader';
+import { snapshotFolder } from './snapshotFolders';
+
+const META_DB = path.join('io.containerd.metadata.v1.bolt', 'meta.db');
+const SNAPSHOTTER = 'overlayfs';
+const SNAPSHOTS_DB = path.join(`io.containerd.snapshotter.v1.${SNAPSHOTTER}`, 'metadata.db');
+const SYSTEM_CONTAINERD_ROOT = '/var/lib/containerd';
+
+export class ContainerdSnapshotStore implements LayerStore {
+  readonly kind = 'containerd';
+
+  private constructor(
+    readonly profile: StorageProfile,
+    /** The containerd root whose metadata this process can read; undefined when none. */
+    private readonly containerdRoot: string | undefined,
+    private readonly unreadable: Limitation,
+    private readonly log: Logger,
+  ) {}
+
+  static async create(profile: StorageProfile, log: Logger): Promise<ContainerdSnapshotStore> {
+    const snapshots: Limitation = profile.limitation ?? { code: 'containerdSnapshots' };
+    if (profile.location !== 'local') {
+      return new ContainerdSnapshotStore(profile, undefined, snapshots, log);
+    }
+    const systemContainerd = profile.containerd !== undefined && !/\/docker\/containerd\//.test(profile.containerd.address);
+    const candidates = systemContainerd ? [SYSTEM_CONTAINERD_ROOT] : profile.dataRoot ? [path.join(profile.dataRoot, 'containerd', 'daemon')] : [];
+    for (const root of candidates) {
+      const metaDb = path.join(root, META_DB);
+      const present = await fs.stat(metaDb).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => error.code === 'EACCES',
+      );
+      if (!present) {
+        continue;
+      }
+      if (await readable(metaDb)) {
+        log.info(`containerd metadata readable at ${root}: layer folders come from it`);
+        return new ContainerdSnapshotStore(profile, root, snapshots, log);
+      }
+      log.info(`containerd metadata at ${root} is not readable by this user`);
+      return new ContainerdSnapshotStore(profile, undefined, { code: 'containerdMetadataUnreadable', file: metaDb }, log);
+    }
+    // The data root (below which Docker's own containerd lives) may itself be closed to this user;
+    // else containerd keeps its metadata somewhere this process does not know of.
+    const closed = !systemContainerd && profile.dataRoot !== undefined && (await fs.stat(path.join(profile.dataRoot, 'containerd')).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'EACCES'));
+    return new ContainerdSnapshotStore(profile, undefined, closed && candidates[0] ? { code: 'containerdMetadataUnreadable', file: path.join(candidates[0], META_DB) } : snapshots, log);
+  }
+
+  async locateLayers(_image: unknown, chainIds: readonly string[]): Promise<LocatedLayer[]> {
+    const root = this.containerdRoot;
+    const unavailable = (): LocatedLayer => ({ location: { kind: 'unavailable', limitation: this.unreadable } });
+    if (!root) {
+      return chainIds.map(unavailable);
+    }
+    // Both files read once for the image; each read is retried once if a commit was in progress.
+    const meta = await withBoltDatabase(path.join(root, META_DB), (db) => db);
+    const snapshots = await withBoltDatabase(path.join(root, SNAPSHOTS_DB), (db) => db);
+    return chainIds.map((chainId) => {
+      const found = snapshotFolder(meta, snapshots, root, chainId, SNAPSHOTTER, this.profile.containerd?.namespace);
+      if (!found) {
+        this.log.warn(`containerd has no ${SNAPSHOTTER} snapshot for layer ${chainId}`);
+        return { location: { kind: 'unavailable', limitation: { code: 'notReported' } } };
+      }
+      const layerDir = path.dirname(found.folder);
+      return { location: { kind: 'directory', directory: { cacheId: String(found.id), layerDir, diffDir: found.folder, source: 'containerd metadata' } } };
+    });
+  }
+
+  async imageConfig(): Promise<ImageConfig | undefined> {
+    return undefined;
+  }
+
+  async locateContainerLayers(): Promise<ContainerLayerLocations> {
+    return { readWrite: undefined, init: undefined };
+  }
+
+  async folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined> {
+    if (location.kind !== 'directory') {
+      return undefined;
+    }
+    return {
+      description: `containerd's metadata: ${META_DB} names the snapshot, ${SNAPSHOTS_DB} its number (${location.directory.cacheId})`,
+      link: null,
+      lower: null,
+    };
+  }
+
+  async open(location: LayerLocation, root: StoredRoot): Promise<LayerFileSystem> {
+    return openLocation(location, root);
+  }
+}
+
+async function readable(file: string): Promise<boolean> {
+  return fs.access(file, fsConstants.R_OK).then(
+    () => true,
+    () => false,
+  );
+}
