@@ -46,11 +46,11 @@ for builder in legacy buildkit; do
   record multistage "$builder" "$builder-args" --build-arg VERSION=2 --build-arg CHANNEL=beta
   record multistage "$builder" "$builder-target" --target build
   record shell-exec-escape "$builder" "$builder"
+  record flags-and-forms "$builder" "$builder"
   DOCKER_BUILDKIT=$([ "$builder" = buildkit ] && echo 1 || echo 0) docker build -q --network none -t dle-df-onbuild-base:latest -f "$CASES/onbuild/Dockerfile.base" "$CASES/onbuild" >/dev/null
   record onbuild "$builder" "$builder"
   docker rmi -f dle-df-onbuild-base:latest >/dev/null
 done
-docker image prune -f --filter label!=dockerLayers.test >/dev/null 2>&1 || true
 # record_provenance <case>: a BuildKit build with --provenance=mode=max (the containerd store keeps the
 # attestation), its config's history and the SLSA statement docker save exports next to the image.
 record_provenance() {

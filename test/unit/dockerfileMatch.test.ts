@@ -108,6 +108,20 @@ describe('Dockerfile ↔ history matching', () => {
       }
     });
 
+    describe(`flags, an arg value with a space, shell-form CMD and ENTRYPOINT, ${builder}`, () => {
+      for (const [source, steps] of histories(recording('flags-and-forms', builder))) {
+        it(`matches every instruction (${source})`, () => {
+          assert.deepEqual(lineReport(dockerfile('flags-and-forms'), steps), {
+            3: 'no layer', // ARG GREETING="hello world": recorded unquoted
+            4: 'layer 1', // COPY --chown (legacy: --chown=65534:65534file:<hash>)
+            5: 'layer 2', // RUN |1 GREETING=hello world /bin/sh -c …
+            6: 'no layer', // ENTRYPOINT, shell form: recorded with the shell
+            7: 'no layer', // CMD, shell form
+          });
+        });
+      }
+    });
+
     describe(`ONBUILD triggers of the base image, ${builder}`, () => {
       for (const [source, steps] of histories(recording('onbuild', builder))) {
         it(`leaves the triggered steps to the FROM line and matches the stage's own (${source})`, () => {
@@ -124,7 +138,7 @@ describe('Dockerfile ↔ history matching', () => {
         assert.equal(match.matches.filter((m) => m.step).length, builder === 'legacy' ? 3 : 1);
         assert.equal(matchQuality(match), 'complete');
         const inChild = matchHistory(chain.instructions, steps);
-        assert.equal(inChild.trailing, builder === 'legacy' ? 3 : 3, 'the child image has its own steps after the base Dockerfile\'s');
+        assert.equal(inChild.trailing, 3, 'the child image has its own steps after the base Dockerfile\'s');
         assert.equal(matchQuality(inChild), 'partial', 'an image built FROM this one is not taken as its own image');
       });
     });
@@ -133,7 +147,14 @@ describe('Dockerfile ↔ history matching', () => {
   describe('heredocs (BuildKit, Docker 26)', () => {
     for (const [source, steps] of histories(recording('heredoc', 'buildkit'))) {
       it(`matches RUN and COPY heredocs (${source})`, () => {
-        assert.deepEqual(lineReport(dockerfile('heredoc'), steps), { 3: 'layer 1', 4: 'layer 2', 8: 'layer 3', 12: 'layer 4' });
+        assert.deepEqual(lineReport(dockerfile('heredoc'), steps), {
+          3: 'layer 1', // WORKDIR
+          4: 'layer 2', // RUN <<EOT: the body is recorded
+          8: 'layer 3', // COPY <<EOT: the first line is
+          12: 'layer 4',
+          13: 'layer 5', // RUN cat <<EOF > file: the command, body and marker are
+          16: 'layer 6', // COPY --chmod=0600 <<EOT
+        });
       });
     }
   });
@@ -205,10 +226,17 @@ describe('Dockerfile ↔ history matching', () => {
   describe('reading a history step', () => {
     it('removes each builder\'s noise', () => {
       assert.deepEqual(recordedStep('/bin/sh -c #(nop) COPY file:6c3c03411da0ae2533e83f47319e2c5fa75fa5d07070c4e0754479d85e177c0f in ./ '), { keyword: 'COPY', text: './', destinationOnly: true });
-      assert.deepEqual(recordedStep('|2 CHANNEL=beta VERSION=2 /bin/sh -c echo hi'), { keyword: 'RUN', text: '/bin/sh -c echo hi' });
-      assert.deepEqual(recordedStep('RUN |1 A= /bin/sh -c make # buildkit'), { keyword: 'RUN', text: '/bin/sh -c make' });
+      assert.deepEqual(recordedStep('|2 CHANNEL=beta VERSION=2 /bin/sh -c echo hi'), { keyword: 'RUN', text: '/bin/sh -c echo hi', afterArgs: true });
+      assert.deepEqual(recordedStep('RUN |1 A= /bin/sh -c make # buildkit'), { keyword: 'RUN', text: '/bin/sh -c make', afterArgs: true });
       assert.deepEqual(recordedStep('/bin/sh -e -c #(nop)  SHELL [/bin/sh -e -c]'), { keyword: 'SHELL', text: '[/bin/sh -e -c]' });
       assert.deepEqual(recordedStep('EXPOSE map[8080/tcp:{}]'), { keyword: 'EXPOSE', text: 'map[8080/tcp:{}]' });
+    });
+
+    it('compares ARG by its names: BuildKit 0.14+ records the value in use, not the one written', () => {
+      const [arg] = parseDockerfile('FROM x\nARG VERSION=1 CHANNEL\n').stages[0].instructions;
+      assert.equal(sameStep(arg, recordedStep('ARG VERSION=2 CHANNEL=beta')!, []), true);
+      assert.equal(sameStep(arg, recordedStep('ARG CHANNEL=beta VERSION=2')!, []), false, 'in order');
+      assert.equal(sameStep(arg, recordedStep('ARG OTHER=1')!, []), false);
     });
 
     it('compares quoted values as the builders record them (quotes dropped)', () => {

@@ -32,7 +32,7 @@ describe('BuildKit provenance', () => {
 
   it('places heredoc instructions', () => {
     const { provenance, layerCount } = recording('heredoc');
-    assert.deepEqual([...provenanceLines(provenance, layerCount)!.layers], [[1, [2, 2]], [2, [3, 3]], [3, [7, 7]], [4, [11, 11]]]);
+    assert.deepEqual([...provenanceLines(provenance, layerCount)!.layers], [[1, [2, 2]], [2, [3, 3]], [3, [7, 7]], [4, [11, 11]], [5, [12, 12]], [6, [15, 15]]]);
   });
 
   it('reads SLSA v1 as well as v0.2', () => {

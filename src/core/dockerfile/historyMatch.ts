@@ -40,7 +40,15 @@ export interface RecordedStep {
   text: string;
   /** Legacy COPY/ADD name their sources by content hash (`file:<hash> in /dst`): only the destination can be compared. */
   destinationOnly?: boolean;
+  /**
+   * RUN with build args in scope: `|2 A=1 B=2 ` came first. Values are not quoted there, so one
+   * with a space leaves words of it before the command; the command is then the end of `text`.
+   */
+  afterArgs?: boolean;
 }
+
+/** Flags before the arguments (`--chown=app:app`, `--mount=type=cache,target="/a b"`), as builders write them. */
+const LEADING_FLAGS = /^(?:--[A-Za-z][\w-]*(?:=(?:"[^"]*"|[^\s"]*)*)?\s+)+/;
 
 export function recordedStep(createdBy: string | undefined): RecordedStep | undefined {
   let text = (createdBy ?? '').trim().replace(/\s+# buildkit$/, '');
@@ -50,7 +58,8 @@ export function recordedStep(createdBy: string | undefined): RecordedStep | unde
   const nop = /^(.*?)#\(nop\)\s*([A-Z]+)\b\s*([\s\S]*)$/.exec(text);
   if (nop) {
     const [, , keyword, rest] = nop;
-    const legacyCopy = /^(?:file|dir|multi):[0-9a-f]+ in (.*)$/s.exec(rest.trim());
+    // `COPY --chown=65534:65534file:<hash> in /app`: the legacy builder glues its flags to the hashed sources.
+    const legacyCopy = /^(?:--\S*?)?(?:file|dir|multi):[0-9a-f]{64} in (.*)$/s.exec(rest.trim());
     return legacyCopy && (keyword === 'COPY' || keyword === 'ADD') ? { keyword, text: legacyCopy[1].trim(), destinationOnly: true } : { keyword, text: rest };
   }
   const keyword = /^([A-Z]+)\s+/.exec(text);
@@ -67,37 +76,69 @@ export function recordedStep(createdBy: string | undefined): RecordedStep | unde
     for (let i = 0; i < Number(args[1]); i++) {
       text = text.replace(/^\S+=\S*\s+/, '');
     }
+    return { keyword: 'RUN', text, afterArgs: true };
   }
   return { keyword: 'RUN', text };
 }
 
 const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
 /** Quotes, brackets and commas dropped: JSON forms and their history spellings compare equal. */
-const loose = (text: string) => collapse(text.replace(/"/g, '').replace(/[[\],]/g, ' '));
+const loose = (text: string) => collapse(text.replace(/\\"/g, '"').replace(/"/g, '').replace(/[[\],]/g, ' '));
 const ports = (text: string) => [...text.matchAll(/(\d+)(?:\/(tcp|udp|sctp))?/g)].map((match) => `${match[1]}/${match[2] ?? 'tcp'}`).sort().join(' ');
+/**
+ * Whether a recorded ARG declares the instruction's names, in order. Only names are compared:
+ * BuildKit 0.14+ records the value in use (`--build-arg`, a global default), not the one written,
+ * and values are not quoted there.
+ */
+function sameArgNames(written: string, recorded: string): boolean {
+  const names = [...written.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)/g)].map((match) => match[1]);
+  let rest = recorded;
+  for (const name of names) {
+    const at = new RegExp(`(?:^|\\s)${name}(?:=|\\s|$)`).exec(rest);
+    if (!at) {
+      return false;
+    }
+    rest = rest.slice(at.index + at[0].length);
+  }
+  return names.length > 0;
+}
 
-/** Whether a step records this instruction (the shell in use for RUN's shell form). */
+/** A heredoc RUN records its body when the marker is the whole command (`RUN <<EOT`), else the command as written. */
+function runCommand(instruction: DockerfileInstruction): string {
+  const bare = /^<<-?(["']?)[A-Za-z_][\w-]*\1\s*$/.test(instruction.args.split('\n')[0].trim());
+  return bare && instruction.heredocs.length ? instruction.heredocs.join('') : instruction.args;
+}
+
+/** Whether a step records this instruction (the shell in use for the shell forms of RUN, CMD, ENTRYPOINT). */
 export function sameStep(instruction: DockerfileInstruction, recorded: RecordedStep, shell: readonly string[]): boolean {
   if (recorded.keyword !== instruction.keyword) {
     return false;
   }
   switch (instruction.keyword) {
     case 'RUN': {
-      const commands = instruction.execForm ? [instruction.execForm.join(' ')] : [`${shell.join(' ')} ${instruction.heredocs.length ? instruction.heredocs.join('') : instruction.args}`];
-      return commands.some((command) => collapse(command) === collapse(recorded.text));
+      const command = collapse(instruction.execForm ? instruction.execForm.join(' ') : `${shell.join(' ')} ${runCommand(instruction)}`);
+      const text = collapse(recorded.text.replace(LEADING_FLAGS, ''));
+      return text === command || (recorded.afterArgs === true && text.endsWith(` ${command}`));
     }
     case 'COPY':
     case 'ADD': {
-      // A heredoc's body is not recorded: its first line is.
+      // A heredoc's body is not recorded: its first line is. Flags are compared on neither side.
       const written = collapse(instruction.args.split('\n')[0]);
       if (recorded.destinationOnly) {
         const destination = instruction.execForm ? instruction.execForm[instruction.execForm.length - 1] : written.split(' ').pop();
         return destination === recorded.text;
       }
-      return written === collapse(recorded.text) || loose(written) === loose(recorded.text);
+      const text = recorded.text.replace(LEADING_FLAGS, '');
+      return written === collapse(text) || loose(written) === loose(text);
     }
     case 'EXPOSE':
       return ports(instruction.args) === ports(recorded.text);
+    case 'ARG':
+      return sameArgNames(instruction.args.replace(/"[^"]*"|'[^']*'/g, 'v'), recorded.text);
+    case 'CMD':
+    case 'ENTRYPOINT':
+      // The shell form is recorded with the shell it runs under: `CMD ["/bin/sh" "-c" "node i.js"]`.
+      return loose(instruction.args) === loose(recorded.text) || (!instruction.execForm && loose(`${shell.join(' ')} ${instruction.args}`) === loose(recorded.text));
     default:
       return loose(instruction.args) === loose(recorded.text);
   }
