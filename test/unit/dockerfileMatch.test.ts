@@ -185,6 +185,28 @@ describe('Dockerfile ↔ history matching', () => {
     });
   });
 
+  describe('aligning', () => {
+    const run = (command: string): HistoryStep => ({ position: 0, createdBy: `RUN /bin/sh -c ${command} # buildkit`, step: `RUN ${command}`, emptyLayer: false });
+    const file = parseDockerfile('FROM base\nRUN a\nRUN b\n');
+    const instructions = stageChain(file)!.instructions;
+
+    for (const removed of [1, 2, 3]) {
+      it(`keeps both ends of a stage when ${removed} step(s) between them are gone from the file`, () => {
+        const steps = [run('base'), run('a'), ...Array.from({ length: removed }, (_, i) => run(`gone${i}`)), run('b')];
+        const match = matchHistory(instructions, steps);
+        assert.deepEqual(match.matches.map((each) => each.step?.createdBy), [steps[1].createdBy, steps[steps.length - 1].createdBy]);
+        assert.deepEqual(match.differingLines, []);
+      });
+    }
+
+    it('takes the last stretch that matches when the same steps come twice (a child image repeats its base\'s steps)', () => {
+      const steps = [run('a'), run('b'), run('x'), run('a'), run('b')];
+      const match = matchHistory(instructions, steps);
+      assert.deepEqual(match.matches.map((each) => steps.indexOf(each.step!)), [3, 4]);
+      assert.equal(match.trailing, 0);
+    });
+  });
+
   describe('finding the image of a Dockerfile', () => {
     const stepsOf = (name: string, variant: string) => {
       const record = recording(name, variant);

@@ -151,33 +151,53 @@ export function matchHistory(instructions: readonly DockerfileInstruction[], ste
   const n = instructions.length;
   const m = steps.length;
   const same = (i: number, j: number) => recorded[j] !== undefined && sameStep(instructions[i], recorded[j], shells[i]);
-  // A weighted LCS with two states: before the stage began (the base image's steps, skipped for
-  // free) and after (a skipped history step costs 1, so the stage stays one stretch). A pair is 2.
-  // Steps after the stage's last match are free too (an image built FROM this one adds its own).
+  // A weighted longest common subsequence. History before the stage's first match is free (the
+  // base image's steps); a history step skipped inside the stage costs SKIP, so the stage stays one
+  // stretch but survives a few removed lines; a pair earns PAIR. Back-pointers record each cell's
+  // choice, a continued stretch winning ties over a fresh start, so nothing matched is dropped.
+  const PAIR = 4;
+  const SKIP = 1;
   const NONE = -Infinity;
-  const started = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(NONE));
+  type Move = 'pair' | 'start' | 'skipInstruction' | 'skipStep';
+  const score = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(NONE));
+  const move = Array.from({ length: n + 1 }, () => new Array<Move | undefined>(m + 1).fill(undefined));
   for (let i = 1; i <= n; i++) {
     for (let j = 1; j <= m; j++) {
-      let score = Math.max(started[i - 1][j], started[i][j - 1] - 1);
+      let best = NONE;
+      let choice: Move | undefined;
+      const consider = (value: number, option: Move) => {
+        if (value > best) {
+          best = value;
+          choice = option;
+        }
+      };
       if (same(i - 1, j - 1)) {
-        score = Math.max(score, Math.max(0, started[i - 1][j - 1]) + 2);
+        consider(score[i - 1][j - 1] + PAIR, 'pair');
+        consider(PAIR, 'start');
       }
-      started[i][j] = score;
+      consider(score[i - 1][j], 'skipInstruction');
+      consider(score[i][j - 1] - SKIP, 'skipStep');
+      score[i][j] = best;
+      move[i][j] = choice;
     }
   }
-  const stepOf = new Array<HistoryStep | undefined>(n).fill(undefined);
   let end = m;
   for (let j = m - 1; j > 0; j--) {
-    if (started[n][j] > started[n][end]) {
+    if (score[n][j] > score[n][end]) {
       end = j;
     }
   }
-  for (let i = n, j = end; i > 0 && j > 0 && started[i][j] > 0; ) {
-    if (same(i - 1, j - 1) && started[i][j] === Math.max(0, started[i - 1][j - 1]) + 2) {
+  const stepOf = new Array<HistoryStep | undefined>(n).fill(undefined);
+  for (let i = n, j = end; i > 0 && j > 0 && score[i][j] > NONE; ) {
+    const choice = move[i][j];
+    if (choice === 'pair' || choice === 'start') {
       stepOf[i - 1] = steps[j - 1];
+      if (choice === 'start') {
+        break;
+      }
       i--;
       j--;
-    } else if (started[i][j] === started[i - 1][j]) {
+    } else if (choice === 'skipInstruction') {
       i--;
     } else {
       j--;
