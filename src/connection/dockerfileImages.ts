@@ -102,7 +102,9 @@ export class DockerfileImages implements vscode.Disposable {
     let best: DockerfileImage | undefined;
     // The last stage first (a plain `docker build`); then each named stage, as `--target` builds it.
     for (const chain of chains) {
-      const found = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id));
+      // The FROM image, when it is local: a candidate must be built on it. Not local (or `scratch`): no check.
+      const base = chain.base && chain.base !== 'scratch' ? await catalog.imageLayers(chain.base).catch(() => undefined) : undefined;
+      const found = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id), { base });
       if (found && (!best || matchRank(found.match) > matchRank(best.match))) {
         best = { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions, provenance: false };
       }

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildTargets, parseDockerfile, stageChain } from '../../src/core/dockerfile/dockerfileStages';
 import { matchHistory, recordedStep, sameStep } from '../../src/core/dockerfile/historyMatch';
-import { bestTarget, findImageForDockerfile, matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
+import { bestTarget, findImageForDockerfile, isBuiltOn, matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
 import type { ImageConfig, ImageHistoryEntry } from '../../src/core/engine/engineTypes';
 import { HistoryStep, layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
 
@@ -229,6 +229,20 @@ describe('Dockerfile ↔ history matching', () => {
       const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
       const found = await findImageForDockerfile(chain.instructions, ['deleted-meanwhile', 'child-of-base', 'target-build', 'multistage-new', 'multistage-old'], load);
       assert.equal(found?.image.id, 'multistage-new');
+    });
+
+    it('takes only images built on the FROM image, when that image is here to compare', async () => {
+      const steps = images['multistage-new'];
+      const layers = (bottom: string) => [bottom, 'l1', 'l2', 'l3', 'l4'].map((chainId) => ({ chainId }));
+      const candidates: Record<string, { steps: HistoryStep[]; layers: { chainId: string }[] }> = {
+        impostor: { steps, layers: layers('sha256:other-base') },
+        genuine: { steps, layers: layers('sha256:dle-base') },
+      };
+      const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
+      assert.equal(chain.base, 'dle-base:latest', 'FROM ${BASE}, from the global ARG default');
+      const found = await findImageForDockerfile(chain.instructions, ['impostor', 'genuine'], async (id) => ({ id, ...candidates[id] }), { base: { layers: [{ chainId: 'sha256:dle-base' }] } });
+      assert.equal(found?.image.id, 'genuine');
+      assert.equal(isBuiltOn({ layers: layers('x') }, { layers: [] }), true, 'FROM scratch: anything');
     });
 
     it('takes no image when none matches most of the file', async () => {

@@ -33,11 +33,14 @@ export interface DockerfileStage {
 
 export interface ParsedDockerfile {
   stages: DockerfileStage[];
+  /** ARGs before the first FROM, with their defaults: what FROM lines may use. */
+  globalArgs: Record<string, string>;
 }
 
 export function parseDockerfile(text: string): ParsedDockerfile {
   const dockerfile = DockerfileParser.parse(text);
   const stages: DockerfileStage[] = [];
+  const globalArgs: Record<string, string> = {};
   let current: DockerfileStage | undefined;
   for (const instruction of dockerfile.getInstructions()) {
     const keyword = instruction.getKeyword().toUpperCase();
@@ -47,10 +50,17 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       stages.push(current);
       continue;
     }
-    // ARGs before the first FROM parameterise FROM lines only: no step of any stage.
-    current?.instructions.push(instructionOf(instruction, keyword));
+    if (!current) {
+      // ARGs before the first FROM parameterise FROM lines only: no step of any stage.
+      const declared = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(?:"([^"]*)"|'([^']*)'|(\S*)))?/.exec((instruction.getArgumentsContent() ?? '').trim());
+      if (keyword === 'ARG' && declared) {
+        globalArgs[declared[1]] = declared[2] ?? declared[3] ?? declared[4] ?? '';
+      }
+      continue;
+    }
+    current.instructions.push(instructionOf(instruction, keyword));
   }
-  return { stages };
+  return { stages, globalArgs };
 }
 
 function instructionOf(instruction: Instruction, keyword: string): DockerfileInstruction {
@@ -97,7 +107,12 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export type StageChain = { stage: DockerfileStage; instructions: DockerfileInstruction[] };
+export interface StageChain {
+  stage: DockerfileStage;
+  instructions: DockerfileInstruction[];
+  /** The image the chain starts FROM, global ARG defaults filled in (`${BASE}` → `alpine:3`); undefined when one has no default. */
+  base: string | undefined;
+}
 
 /** The stages an image can be built from: the last (no --target), then every named one. */
 export function buildTargets(dockerfile: ParsedDockerfile): StageChain[] {
@@ -123,5 +138,6 @@ export function stageChain(dockerfile: ParsedDockerfile, target?: string): Stage
     const from = stage.from.toLowerCase();
     at = stages.slice(0, at).findIndex((earlier) => earlier.name === from);
   }
-  return { stage: stages[index], instructions: chain.flatMap((stage) => stage.instructions) };
+  const base = chain[0].from.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced: string | undefined, bare: string | undefined) => dockerfile.globalArgs[braced ?? bare!] ?? '\0');
+  return { stage: stages[index], instructions: chain.flatMap((stage) => stage.instructions), base: base.includes('\0') || base === '' ? undefined : base };
 }

@@ -1,7 +1,8 @@
 /**
  * Which local image a Dockerfile was built into, when nobody said: the newest image whose history
  * holds the Dockerfile's instructions in order. A full match wins over a newer partial one; a
- * partial one counts only when most of the file matches, so an unrelated image is never taken.
+ * partial one counts only when most of the file matches, so an unrelated image is never taken;
+ * and when the FROM image is here, only images built on it count.
  */
 import { ImageLayers } from '../model/imageLayers';
 import { DockerfileInstruction, StageChain } from './dockerfileStages';
@@ -50,17 +51,30 @@ export function bestTarget(chains: readonly StageChain[], steps: ImageLayers['st
  * The image to show for the instructions, from candidates newest first (`load` gives an image's
  * layers and steps; one that fails to load is skipped). Stops at the first complete match.
  */
-export async function findImageForDockerfile<Image extends Pick<ImageLayers, 'steps'>>(
+/** What isBuiltOn needs of an image: its layers' chain IDs, bottom first. */
+export interface ChainedLayers {
+  layers: readonly { chainId: string }[];
+}
+
+/** Whether an image is built on another: its bottom layers are that image's, chain ID for chain ID. */
+export function isBuiltOn(image: ChainedLayers, base: ChainedLayers): boolean {
+  return base.layers.length <= image.layers.length && base.layers.every((layer, index) => image.layers[index].chainId === layer.chainId);
+}
+
+export async function findImageForDockerfile<Image extends Pick<ImageLayers, 'steps'> & Partial<ChainedLayers>>(
   instructions: readonly DockerfileInstruction[],
   candidateIds: readonly string[],
   load: (id: string) => Promise<Image>,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; base?: ChainedLayers } = {},
 ): Promise<ImageMatch<Image> | undefined> {
+  const { signal, base } = options;
   let bestPartial: ImageMatch<Image> | undefined;
   for (const id of candidateIds.slice(0, CANDIDATE_IMAGES)) {
     signal?.throwIfAborted();
     const image = await load(id).catch(() => undefined);
-    if (!image) {
+    // Built FROM another image than the file's (when that one is here to compare): not its image,
+    // however well the last steps match (`COPY . .`, `CMD` end many Dockerfiles).
+    if (!image || (base && image.layers && !isBuiltOn({ layers: image.layers }, base))) {
       continue;
     }
     const match = matchHistory(instructions, image.steps);
