@@ -54,6 +54,8 @@ export class ImageCatalog {
   /** The histories and figures computed so far, for what must answer at once (a tree item's description). */
   private readonly settledHistories = new Map<string, FileHistory>();
   private readonly settledEfficiencies = new Map<string, ImageEfficiency>();
+  /** Provenance lines read from an archive at hand (none found is remembered too), by image ID. */
+  private readonly provenances = new Map<string, { lines: ProvenanceLines | undefined }>();
   /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
   private generation = 0;
 
@@ -72,6 +74,7 @@ export class ImageCatalog {
     this.efficiencies.clear();
     this.settledHistories.clear();
     this.settledEfficiencies.clear();
+    this.provenances.clear();
     this.store.clear();
   }
 
@@ -225,23 +228,33 @@ export class ImageCatalog {
    */
   async provenance(imageId: string, signal?: AbortSignal): Promise<ProvenanceLines | undefined> {
     const image = await this.imageLayers(imageId, signal);
+    const known = this.provenances.get(image.image.id);
+    if (known) {
+      return known.lines;
+    }
     let archive: ImageArchive | undefined;
     if (this.engine instanceof ArchiveEngine) {
       archive = this.engine.archive;
     } else if (this.options.archives && (await this.options.archives.has(image.image.id))) {
       archive = await this.options.archives.imageArchive(this.engine, image.image.id, { signal });
     }
+    if (!archive) {
+      return undefined; // Maybe later, once the archive is here: nothing cached.
+    }
+    // The image by its ID; the containerd store names images by manifest digest, the archive by config digest: then by layers.
     const diffIds = image.layers.map((layer) => layer.diffId);
-    const inArchive = archive?.images.find((candidate) => candidate.diffIds.length === diffIds.length && candidate.diffIds.every((diffId, at) => diffId === diffIds[at]));
+    const inArchive =
+      archive.images.find((candidate) => candidate.id === image.image.id) ??
+      archive.images.find((candidate) => candidate.diffIds.length === diffIds.length && candidate.diffIds.every((diffId, at) => diffId === diffIds[at]));
+    let lines: ProvenanceLines | undefined;
     for (const attestation of inArchive?.attestations ?? []) {
-      if (attestation.predicateType.startsWith('https://slsa.dev/provenance/')) {
-        const lines = provenanceLines(await archive!.attestation(attestation.entry), image.layers.length);
-        if (lines) {
-          return lines;
-        }
+      if (!lines && attestation.predicateType.startsWith('https://slsa.dev/provenance/')) {
+        lines = provenanceLines(await archive.attestation(attestation.entry), image.layers.length);
       }
     }
-    return undefined;
+    // Read once per image: a statement can be megabytes, and lenses ask on every edit.
+    this.provenances.set(image.image.id, { lines });
+    return lines;
   }
 
   /** The Inspect document of an image's layer, with what the backend reads from its folder. */

@@ -47,10 +47,27 @@ describe('BuildKit provenance', () => {
     const modeMin = { ...provenance.predicate };
     delete modeMin.buildConfig;
     assert.equal(provenanceLines({ predicate: modeMin }, layerCount), undefined);
-    for (const junk of [undefined, null, 'x', [], { predicate: 7 }, { predicate: { buildConfig: { llbDefinition: 'no' } } }]) {
+    const hostile = (predicate: Record<string, unknown>) => ({ predicate: { ...provenance.predicate, ...predicate } });
+    const buildConfig = provenance.predicate.buildConfig as { llbDefinition: unknown[] };
+    const metadata = provenance.predicate.metadata as Record<string, { source: { infos: unknown[] } }>;
+    const [buildkitKey] = Object.keys(metadata);
+    for (const junk of [
+      undefined,
+      null,
+      'x',
+      [],
+      { predicate: 7 },
+      { predicate: { buildConfig: { llbDefinition: 'no' } } },
+      hostile({ buildConfig: { llbDefinition: buildConfig.llbDefinition.map((step) => ({ ...(step as object), op: { Op: 'exec' } })) } }),
+      hostile({ buildConfig: { llbDefinition: buildConfig.llbDefinition.map((step) => ({ ...(step as object), inputs: [7] })) } }),
+    ]) {
       assert.equal(provenanceLines(junk, layerCount), undefined, JSON.stringify(junk));
     }
     assert.equal(provenanceLines(provenance, 2), undefined, 'four layer steps cannot be on two layers');
+    // A null step among good ones is passed over; a file name that is no string is not taken for one.
+    assert.deepEqual(provenanceLines(hostile({ buildConfig: { llbDefinition: [null, ...buildConfig.llbDefinition] } }), layerCount), provenanceLines(provenance, layerCount));
+    const numbered = { predicate: { ...provenance.predicate, metadata: { [buildkitKey]: { ...metadata[buildkitKey], source: { ...metadata[buildkitKey].source, infos: [{ filename: 42 }] } } } } };
+    assert.equal(provenanceLines(numbered, layerCount)?.filename, 'Dockerfile');
   });
 
   it('corrects a history match with exact lines, and leaves it where the file changed since', () => {

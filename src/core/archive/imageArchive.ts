@@ -314,13 +314,9 @@ async function imagesFromOciIndex(source: string, contents: ArchiveContents, ind
   const attestations: { ofManifest: string; statements: ArchiveImage['attestations'] }[] = [];
   for (const descriptor of index.manifests ?? []) {
     if (descriptor.annotations?.['vnd.docker.reference.type'] === ATTESTATION_TYPE) {
-      const name = blobName(source, descriptor.digest);
-      const blob = contents.blob(name);
-      const manifest = blob ? await readJson<OciManifest>(source, blob, name) : undefined;
-      const statements = (manifest?.layers ?? [])
-        .filter((layer) => layer.mediaType === IN_TOTO && typeof layer.digest === 'string')
-        .map((layer) => ({ predicateType: layer.annotations?.['in-toto.io/predicate-type'] ?? '', entry: blobName(source, layer.digest) }));
-      attestations.push({ ofManifest: descriptor.annotations['vnd.docker.reference.digest'] ?? '', statements });
+      // Attestations are extras: a broken one is skipped, never the reason an archive cannot open.
+      const statements = await attestationStatements(source, contents, descriptor).catch(() => []);
+      attestations.push({ ofManifest: String(descriptor.annotations['vnd.docker.reference.digest'] ?? ''), statements });
       continue;
     }
     const name = blobName(source, descriptor.digest);
@@ -344,6 +340,22 @@ async function imagesFromOciIndex(source: string, contents: ArchiveContents, ind
     imageManifests.get(ofManifest)?.attestations.push(...statements);
   }
   return images;
+}
+
+/** The in-toto statements an attestation manifest lists, each checked. */
+async function attestationStatements(source: string, contents: ArchiveContents, descriptor: OciDescriptor): Promise<ArchiveImage['attestations']> {
+  const name = blobName(source, descriptor.digest);
+  const blob = contents.blob(name);
+  const manifest = blob ? await readJson<OciManifest>(source, blob, name) : undefined;
+  const layers: unknown[] = Array.isArray(manifest?.layers) ? manifest.layers : [];
+  return layers.flatMap((raw) => {
+    const layer = typeof raw === 'object' && raw !== null ? (raw as OciDescriptor) : undefined;
+    const predicateType = layer?.annotations?.['in-toto.io/predicate-type'];
+    if (layer?.mediaType !== IN_TOTO || typeof layer.digest !== 'string' || !isFullDigest(layer.digest) || typeof predicateType !== 'string') {
+      return [];
+    }
+    return [{ predicateType, entry: blobName(source, layer.digest) }];
+  });
 }
 
 async function imageOf(source: string, contents: ArchiveContents, configName: string, layerEntries: string[], repoTags: string[]): Promise<ArchiveImage> {

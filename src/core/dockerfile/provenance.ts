@@ -37,8 +37,19 @@ interface SourceLocations {
 
 const record = (value: unknown): Record<string, unknown> | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
 
-/** The lines of each layer from a provenance statement, or undefined when it holds none (mode=min, not SLSA, not a Dockerfile build). */
+/**
+ * The lines of each layer from a provenance statement, or undefined when it holds none (mode=min,
+ * not SLSA, not a Dockerfile build) or is not what BuildKit writes: never a throw.
+ */
 export function provenanceLines(statement: unknown, layerCount: number): ProvenanceLines | undefined {
+  try {
+    return readLines(statement, layerCount);
+  } catch {
+    return undefined;
+  }
+}
+
+function readLines(statement: unknown, layerCount: number): ProvenanceLines | undefined {
   const predicate = record(record(statement)?.predicate);
   if (!predicate) {
     return undefined;
@@ -52,25 +63,33 @@ export function provenanceLines(statement: unknown, layerCount: number): Provena
     return undefined;
   }
   const byId = new Map<string, LlbStep>();
-  for (const step of steps as LlbStep[]) {
-    if (typeof step?.id === 'string') {
+  const wellFormed: LlbStep[] = [];
+  for (const raw of steps as unknown[]) {
+    const step = record(raw) as LlbStep | undefined;
+    if (typeof step?.id === 'string' && (step.inputs === undefined || (Array.isArray(step.inputs) && step.inputs.every((input) => typeof input === 'string')))) {
       byId.set(step.id, step);
+      wellFormed.push(step);
     }
   }
-  const chain = layerSteps(steps as LlbStep[], byId);
+  const chain = layerSteps(wellFormed, byId);
   if (!chain || chain.layers.length > layerCount) {
     return undefined;
   }
   let filename: string | undefined;
   const linesOf = (id: string | undefined): [number, number] | undefined => {
-    const location = id ? source.locations?.[id]?.locations?.[0] : undefined;
-    const range = location?.ranges?.[0];
+    const location = id ? record(source.locations?.[id])?.locations : undefined;
+    const first = Array.isArray(location) ? (record(location[0]) as { sourceIndex?: unknown; ranges?: unknown } | undefined) : undefined;
+    const range = Array.isArray(first?.ranges) ? (record(first.ranges[0]) as { start?: { line?: unknown }; end?: { line?: unknown } } | undefined) : undefined;
     const start = range?.start?.line;
-    if (!location || typeof start !== 'number' || start < 1) {
+    if (typeof start !== 'number' || !Number.isInteger(start) || start < 1) {
       return undefined;
     }
-    filename ??= source.infos?.[location.sourceIndex ?? 0]?.filename;
-    const end = typeof range?.end?.line === 'number' && range.end.line >= start ? range.end.line : start;
+    const info = Array.isArray(source.infos) ? record(source.infos[typeof first?.sourceIndex === 'number' ? first.sourceIndex : 0]) : undefined;
+    if (typeof info?.filename === 'string' && info.filename.length <= 4096) {
+      filename ??= info.filename;
+    }
+    const endLine = range?.end?.line;
+    const end = typeof endLine === 'number' && Number.isInteger(endLine) && endLine >= start ? endLine : start;
     return [start - 1, end - 1];
   };
   const layers = new Map<number, [number, number]>();
@@ -94,11 +113,11 @@ export function provenanceLines(statement: unknown, layerCount: number): Provena
  * reader cannot follow (merge and diff steps of COPY --link, a loop, a missing input).
  */
 function layerSteps(steps: readonly LlbStep[], byId: Map<string, LlbStep>): { layers: string[]; base: string | undefined } | undefined {
-  const result = [...steps].reverse().find((step) => step.op && (step.op.Op === null || step.op.Op === undefined));
+  const result = [...steps].reverse().find((step) => record(step.op) && (step.op!.Op === null || step.op!.Op === undefined));
   let current = result && inputStep(result, 0, byId);
   const layers: string[] = [];
   for (let guard = 0; current && guard <= steps.length; guard++) {
-    const op = current.op?.Op ?? {};
+    const op = record(current.op?.Op) ?? {};
     if ('source' in op) {
       return { layers: layers.reverse(), base: current.id };
     }
@@ -117,7 +136,8 @@ function layerSteps(steps: readonly LlbStep[], byId: Map<string, LlbStep>): { la
 
 /** The step an input refers to: `"step3:0"` → step3. */
 function inputStep(step: LlbStep, index: number, byId: Map<string, LlbStep>): LlbStep | undefined {
-  const input = step.inputs?.[index];
+  // -1 is no input (FROM scratch): the chain ends there, in no other stage.
+  const input = index >= 0 ? step.inputs?.[index] : undefined;
   return typeof input === 'string' ? byId.get(input.replace(/:\d+$/, '')) : undefined;
 }
 
@@ -132,7 +152,7 @@ function rootMountInput(exec: unknown): number {
 function firstActionInput(file: unknown): number {
   const actions = record(file)?.actions;
   const first = Array.isArray(actions) ? record(actions[0]) : undefined;
-  return typeof first?.input === 'number' && first.input >= 0 ? first.input : 0;
+  return typeof first?.input === 'number' ? first.input : 0;
 }
 
 /**
