@@ -50,7 +50,7 @@ describe('BuildKit provenance', () => {
     const hostile = (predicate: Record<string, unknown>) => ({ predicate: { ...provenance.predicate, ...predicate } });
     const buildConfig = provenance.predicate.buildConfig as { llbDefinition: unknown[] };
     const metadata = provenance.predicate.metadata as Record<string, { source: { infos: unknown[] } }>;
-    const [buildkitKey] = Object.keys(metadata);
+    const buildkitKey = 'https://mobyproject.org/buildkit@v1#metadata';
     for (const junk of [
       undefined,
       null,
