@@ -11,7 +11,7 @@ import { EngineConnection } from '../connection/engineConnection';
 import { CommandTarget, ImageRef } from '../contracts/commandTargets';
 import { shortId } from '../core/digest';
 import { buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
-import { bestTarget, matchQuality } from '../core/dockerfile/imageForDockerfile';
+import { bestTarget, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
 import { Logger } from '../core/logger';
 import { imageDisplayName } from '../core/model/image';
 import { pickImage } from './pickTargets';
@@ -80,7 +80,7 @@ async function goToDockerfileStep(target: CommandTarget | undefined, deps: Docke
   const files = await vscode.workspace.findFiles(DOCKERFILE_GLOB, '**/node_modules/**', MAX_DOCKERFILES);
   // BuildKit provenance names the file and the lines exactly: a workspace file of that name whose instructions match.
   const lines = await catalog.provenance(image.image.id).catch(() => undefined);
-  const provenanceLines = lines?.layers.get(layerTarget.index) ?? (layerTarget.index < Math.min(...(lines?.layers.keys() ?? [])) ? lines?.fromLines : undefined);
+  const provenanceLines = lines?.layers.get(layerTarget.index) ?? (lines && lines.layers.size > 0 && layerTarget.index < Math.min(...lines.layers.keys()) ? lines.fromLines : undefined);
   if (lines && provenanceLines) {
     const named = files.filter((file) => file.path.endsWith(`/${lines.filename.replace(/^\.?\//, '')}`));
     for (const file of named) {
@@ -95,20 +95,27 @@ async function goToDockerfileStep(target: CommandTarget | undefined, deps: Docke
       }
     }
   }
-  const linkedFirst = [...files].sort((a, b) => Number(deps.dockerfiles.link(b)?.imageId === image.image.id) - Number(deps.dockerfiles.link(a)?.imageId === image.image.id));
-  for (const file of linkedFirst) {
-    const document = await vscode.workspace.openTextDocument(file);
-    const best = bestTarget(buildTargets(parseDockerfile(document.getText())), image.steps);
+  // Every workspace Dockerfile whose instructions match the image, best first (the linked one before any other).
+  const candidates: { file: vscode.Uri; lines: [number, number]; rank: number }[] = [];
+  for (const file of files) {
+    const text = Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8');
+    const best = bestTarget(buildTargets(parseDockerfile(text)), image.steps);
     if (!best || matchQuality(best.match) === 'none') {
       continue;
     }
     const hit = best.match.matches.find(({ step }) => step?.layerIndex === layerTarget.index);
+    const layerIndexes = best.match.matches.flatMap(({ step }) => (step?.layerIndex === undefined ? [] : [step.layerIndex]));
     // A layer below the stage's first one is the base image's: its FROM line.
-    const firstLayer = Math.min(...best.match.matches.flatMap(({ step }) => (step?.layerIndex === undefined ? [] : [step.layerIndex])));
-    const [first, last] = hit ? [hit.instruction.startLine, hit.instruction.endLine] : layerTarget.index < firstLayer ? [best.chain.stage.fromLine, best.chain.stage.fromLine] : [-1, -1];
-    if (first < 0) {
-      continue;
+    const belowStage = layerIndexes.length > 0 && layerTarget.index < Math.min(...layerIndexes);
+    const lines: [number, number] | undefined = hit ? [hit.instruction.startLine, hit.instruction.endLine] : belowStage ? [best.chain.stage.fromLine, best.chain.stage.fromLine] : undefined;
+    if (lines) {
+      candidates.push({ file, lines, rank: matchRank(best.match) + (deps.dockerfiles.link(file)?.imageId === image.image.id ? 1e9 : 0) });
     }
+  }
+  const chosen = candidates.sort((a, b) => b.rank - a.rank)[0];
+  if (chosen) {
+    const document = await vscode.workspace.openTextDocument(chosen.file);
+    const [first, last] = chosen.lines;
     await vscode.window.showTextDocument(document, { selection: new vscode.Range(first, 0, last, document.lineAt(last).text.length), preview: true });
     return;
   }
@@ -134,27 +141,30 @@ async function buildAndExplore(file: vscode.Uri | undefined, deps: DockerfileCom
   if (!tag) {
     return;
   }
+  // The file as the editor shows it is what gets built.
+  const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === file.toString());
+  if (open?.isDirty && !(await open.save())) {
+    return;
+  }
   const { endpoint } = await deps.connection.get();
+  const buildKit = await hasBuildx();
   // The CLI finds the same Engine from the environment or its context; only the setting is ours to pass on.
-  const env: Record<string, string> = { DOCKER_BUILDKIT: (await hasBuildx()) ? '1' : '0', ...(endpoint.source === 'setting' ? { DOCKER_HOST: endpoint.host } : {}) };
+  const env: Record<string, string> = { DOCKER_BUILDKIT: buildKit ? '1' : '0', ...(endpoint.source === 'setting' ? { DOCKER_HOST: endpoint.host } : {}) };
   const task = new vscode.Task(
     { type: 'process', dockerLayersBuild: file.fsPath },
     vscode.TaskScope.Workspace,
     vscode.l10n.t('Build {0}', tag),
     'Docker Layers',
-    new vscode.ProcessExecution('docker', ['build', ...buildArguments(), '-t', tag, '-f', file.fsPath, folder], { cwd: folder, env }),
+    // --load: with a buildx builder other than the Engine's own, the image would stay in the builder.
+    new vscode.ProcessExecution('docker', ['build', ...(buildKit ? ['--load'] : []), ...buildArguments(), '-t', tag, '-f', file.fsPath, folder], { cwd: folder, env }),
   );
-  const execution = await vscode.tasks.executeTask(task);
-  const exitCode = await new Promise<number | undefined>((resolve) => {
-    const listener = vscode.tasks.onDidEndTaskProcess((event) => {
-      if (event.execution === execution) {
-        listener.dispose();
-        resolve(event.exitCode);
-      }
-    });
-  });
+  const exitCode = await runTask(task);
+  if (exitCode === undefined) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('The build of {0} was stopped.', path.basename(file.fsPath)));
+    return;
+  }
   if (exitCode !== 0) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('docker build of {0} failed (exit code {1}): see the task\'s terminal.', path.basename(file.fsPath), String(exitCode)));
+    void vscode.window.showErrorMessage(vscode.l10n.t("docker build of {0} failed (exit code {1}): see the task's terminal.", path.basename(file.fsPath), exitCode));
     return;
   }
   const { engine, catalog } = await deps.connection.get();
@@ -165,6 +175,39 @@ async function buildAndExplore(file: vscode.Uri | undefined, deps: DockerfileCom
   await vscode.commands.executeCommand('dockerLayers.images.refresh');
   await deps.revealImage({ imageId: built.Id, name: tag }).catch((error: Error) => deps.log.warn(`cannot reveal ${tag}: ${error.message}`));
   await vscode.window.showTextDocument(file, { preview: false });
+}
+
+/**
+ * Runs a task to its end: its process's exit code, or undefined when it was stopped or its process
+ * never started (the task then ends without a process end). Listens before starting, so no end is missed.
+ */
+async function runTask(task: vscode.Task): Promise<number | undefined> {
+  let execution: vscode.TaskExecution | undefined;
+  let exitCode: number | undefined;
+  const listeners: vscode.Disposable[] = [];
+  try {
+    const ended = new Promise<void>((resolve) => {
+      listeners.push(
+        vscode.tasks.onDidEndTaskProcess((event) => {
+          if (event.execution === execution) {
+            exitCode = event.exitCode;
+          }
+        }),
+        vscode.tasks.onDidEndTask((event) => {
+          if (event.execution === execution) {
+            resolve();
+          }
+        }),
+      );
+    });
+    execution = await vscode.tasks.executeTask(task);
+    await ended;
+    return exitCode;
+  } finally {
+    for (const listener of listeners) {
+      listener.dispose();
+    }
+  }
 }
 
 /** dockerLayers.dockerfile.buildArguments: strings only (a setting file can hold anything). */

@@ -16,9 +16,13 @@ import { Layer } from '../core/model/imageLayers';
 
 /** The files VS Code shows as Dockerfiles, whatever language id an extension gives them. */
 export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [
-  { language: 'dockerfile' },
+  { language: 'dockerfile', scheme: 'file' },
+  { language: 'dockerfile', scheme: 'untitled' },
   { scheme: 'file', pattern: '**/{Dockerfile,Containerfile,*.dockerfile,*.containerfile,Dockerfile.*,Containerfile.*}' },
 ];
+
+/** `Dockerfile.dockerignore` matches `Dockerfile.*` but is no Dockerfile. */
+const isIgnoreFile = (document: vscode.TextDocument) => /\.dockerignore$/i.test(document.uri.path);
 
 const LARGEST_ADDED = 5;
 
@@ -38,6 +42,9 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (isIgnoreFile(document)) {
+      return [];
+    }
     const found = await this.images.imageOf(document);
     const top = new vscode.Range(0, 0, 0, 0);
     const link = (title: string) => ({ title, command: 'dockerLayers.dockerfile.linkImage', arguments: [document.uri] });
@@ -62,7 +69,9 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
     ];
     if (found.match.differingLines.length) {
       const lines = found.match.differingLines.map(([first, last]) => (first === last ? `${first + 1}` : `${first + 1}–${last + 1}`)).join(', ');
-      lenses.push(new vscode.CodeLens(header, { title: `$(warning) ${vscode.l10n.t('image built from another version of this file: lines {0} differ', lines)}`, command: '' }));
+      const one = found.match.differingLines.length === 1 && found.match.differingLines[0][0] === found.match.differingLines[0][1];
+      const differ = one ? vscode.l10n.t('image built from another version of this file: line {0} differs', lines) : vscode.l10n.t('image built from another version of this file: lines {0} differ', lines);
+      lenses.push(new vscode.CodeLens(header, { title: `$(warning) ${differ}`, command: '' }));
     }
     for (const { instruction, step } of found.match.matches) {
       const range = new vscode.Range(instruction.startLine, 0, instruction.startLine, 0);
@@ -91,6 +100,9 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
   }
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    if (isIgnoreFile(document)) {
+      return undefined;
+    }
     const found = await this.images.imageOf(document);
     const hit = found?.match.matches.find(({ instruction }) => position.line >= instruction.startLine && position.line <= instruction.endLine);
     const layer = hit?.step?.layerIndex === undefined ? undefined : found!.image.layers[hit.step.layerIndex];

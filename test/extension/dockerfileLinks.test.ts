@@ -80,7 +80,7 @@ describe('Dockerfile lenses', function () {
       const found = await lensesByLine(uri);
       return found.get(1)?.some((title) => title.includes('differ')) ? found : undefined;
     });
-    assert.ok(edited.get(1)!.some((title) => title.endsWith('image built from another version of this file: lines 19 differ')), edited.get(1)!.join(' | '));
+    assert.ok(edited.get(1)!.some((title) => title.endsWith('image built from another version of this file: line 19 differs')), edited.get(1)!.join(' | '));
     assert.match(edited.get(18)?.[0] ?? '', /^not in dle-app/);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
@@ -93,6 +93,19 @@ describe('Dockerfile lenses', function () {
     });
     assert.equal(editor.selection.start.line, 15, 'RUN rm /data/doomed.txt …');
     assert.equal(editor.selection.end.line, 16, 'the instruction\'s continuation line too');
+
+    // The base image's layer: the FROM line.
+    await vscode.commands.executeCommand('dockerLayers.layer.goToDockerfileStep', { layerTarget: () => ({ image: { imageId: appId, name: 'dle-app:1.0' }, index: 0 }) });
+    await waitFor('the FROM line to be selected', () => vscode.window.activeTextEditor?.selection.start.line === 1);
+  });
+
+  it("a layer's lens reveals that layer in the Images view", async () => {
+    const uri = vscode.Uri.file(path.join(workspace, 'dle-app', 'Dockerfile'));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
+    const copy = lenses.find((lens) => lens.range.start.line === 12 && lens.command?.command === 'dockerLayers.dockerfile.revealLayer');
+    assert.ok(copy?.command, 'the COPY line has a lens that reveals its layer');
+    await vscode.commands.executeCommand(copy.command.command, ...((copy.command.arguments ?? []) as unknown[]));
+    await waitFor('layer 2 to be selected in the Images view', () => (api.views.images.view.selection[0] as { layer?: { index: number } } | undefined)?.layer?.index === 2);
   });
 
   it('Build Image and Explore builds the file, links it to the image and shows it', async () => {
