@@ -10,6 +10,7 @@ import { DockerfileInstruction, buildTargets, parseDockerfile } from '../core/do
 import { DockerfileMatch } from '../core/dockerfile/historyMatch';
 import { bestTarget, findImageForDockerfile, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
 import { withProvenance } from '../core/dockerfile/provenance';
+import { Debouncer } from '../core/debouncer';
 import { changesImages } from '../core/engine/relevantEvents';
 import { Logger } from '../core/logger';
 import { ImageLayers } from '../core/model/imageLayers';
@@ -17,6 +18,7 @@ import { EngineConnection } from './engineConnection';
 import { EngineEvents } from './engineEvents';
 
 const LINKS_KEY = 'dockerLayers.dockerfileLinks';
+const EVENTS_SETTLE_MS = 500;
 
 
 export interface DockerfileLink {
@@ -45,6 +47,7 @@ export class DockerfileImages implements vscode.Disposable {
   private readonly cache = new Map<string, { version: number; result: Promise<DockerfileImage | undefined> }>();
   private readonly disposables: vscode.Disposable[];
   private subscription: vscode.Disposable | undefined;
+  private readonly settle = new Debouncer(EVENTS_SETTLE_MS, () => this.invalidate());
 
   constructor(
     private readonly connection: EngineConnection,
@@ -52,7 +55,14 @@ export class DockerfileImages implements vscode.Disposable {
     private readonly state: vscode.Memento,
     private readonly log: Logger,
   ) {
-    this.disposables = [this.changed, connection.onDidChange(() => this.invalidate()), vscode.workspace.onDidCloseTextDocument((document) => this.cache.delete(document.uri.toString()))];
+    this.disposables = [
+      this.changed,
+      connection.onDidChange(() => this.invalidate()),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        this.cache.delete(document.uri.toString());
+        this.stopFollowingWhenNoneOpen();
+      }),
+    ];
   }
 
   link(uri: vscode.Uri): DockerfileLink | undefined {
@@ -133,13 +143,24 @@ export class DockerfileImages implements vscode.Disposable {
     return this.state.get<Record<string, DockerfileLink>>(LINKS_KEY, {});
   }
 
-  /** Follows image events once anyone asked: a build or a deletion can change every answer. */
+  /**
+   * Follows image events while a Dockerfile has been asked about and is open: a build or a deletion
+   * can change every answer. A burst of events (a build tags, untags, deletes) settles first.
+   */
   private followEvents(): void {
     this.subscription ??= this.events.subscribe((notice) => {
       if (notice.kind !== 'event' || changesImages(notice.event)) {
-        this.invalidate();
+        this.settle.schedule();
       }
     });
+  }
+
+  private stopFollowingWhenNoneOpen(): void {
+    if (this.cache.size === 0 && this.subscription) {
+      this.subscription.dispose();
+      this.subscription = undefined;
+      this.settle.cancel();
+    }
   }
 
   private invalidate(): void {
@@ -148,6 +169,7 @@ export class DockerfileImages implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.settle.cancel();
     this.subscription?.dispose();
     for (const disposable of this.disposables) {
       disposable.dispose();
