@@ -22,6 +22,7 @@ import { LAYER_SCHEME } from './contracts/layerUri';
 import { SUMMARY_SCHEME } from './contracts/summaryUri';
 import { DimmedItemDecorations } from './providers/dimmedItemDecorations';
 import { DOCKERFILE_SELECTOR, DockerfileLensProvider } from './providers/dockerfileLenses';
+import { EngineStatusBar } from './providers/engineStatusBar';
 import { ImageSummaryProvider } from './providers/imageSummaryProvider';
 import { InspectDocumentProvider } from './providers/inspectDocumentProvider';
 import { LayerChangeDecorations } from './providers/layerChangeDecorations';
@@ -42,6 +43,7 @@ export interface DockerLayersApi {
   archives: OpenedArchives;
   sizeMaps: SizeMapPanels;
   dockerfiles: DockerfileImages;
+  engineStatus: EngineStatusBar;
 }
 
 export function activate(context: vscode.ExtensionContext): DockerLayersApi | undefined {
@@ -54,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   const inspectProvider = new InspectDocumentProvider(connection, archives, events);
   const layerFiles = new LayerFileSystemProvider(connection, archives);
   const changeDecorations = new LayerChangeDecorations(connection, archives);
+  const engineStatus = new EngineStatusBar(connection);
   context.subscriptions.push(
     log,
     connection,
@@ -61,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
     events,
     inspectProvider,
     layerFiles,
+    engineStatus,
     vscode.workspace.registerFileSystemProvider(LAYER_SCHEME, layerFiles, { isReadonly: true, isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectProvider),
     vscode.window.registerFileDecorationProvider(new DimmedItemDecorations()),
@@ -102,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   });
   registerCompareImagesCommand(context, { connection, archives, log, show: (result) => comparison.show(result) });
   // Internals are no API: other extensions get nothing, the tests get a look inside.
-  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives, sizeMaps, dockerfiles } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives, sizeMaps, dockerfiles, engineStatus } : undefined;
 }
 
 export function deactivate(): void {}

@@ -24,6 +24,15 @@ describe('Images view', function () {
     await waitFor('the Images view to become visible', () => api.views.images.view.visible);
   });
 
+  it('names the engine, its version, the storage and the data root in the status bar', async function () {
+    const [version, dataRoot, driver] = (await docker('info', '--format', '{{.ServerVersion}}|{{.DockerRootDir}}|{{.Driver}}')).trim().split('|');
+    const item = api.engineStatus.item;
+    await waitFor('the engine in the status bar', () => item.text.startsWith('$(layers) Docker'));
+    assert.equal(item.text, `$(layers) Docker ${version} · ${driver}`);
+    const tooltip = (item.tooltip as vscode.MarkdownString).value;
+    assert.ok(tooltip.includes(dataRoot.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&')), tooltip);
+  });
+
   it('registers every command the manifest contributes', async function () {
     const extension = vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')!;
     const contributed = ((extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands).map((command) => command.command);
