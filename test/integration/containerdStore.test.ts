@@ -13,6 +13,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { skipBecause } from '../helpers/skip';
+import { EngineClient } from '../../src/core/engine/engineClient';
+import { ImageCatalog } from '../../src/core/imageCatalog';
+import { silentLogger } from '../../src/core/logger';
 import { CLI, TEST_USER, ensureCliBuilt, run } from './helpers/daemon';
 
 const HOST = process.env.DLE_CONTAINERD_DOCKER_HOST;
@@ -88,6 +91,27 @@ describe('the containerd image store (Docker 26): layer files from the Engine ar
     assert.ok(image.layers.every((layer) => layer.diffDir === null), 'no folder this user could open');
     const text = await userCli(['ls', 'dle-app:1.0'], path.join(scratch, 'ls-user'));
     assert.match(text.stdout, /containerd image store: its layer folders are named only in containerd's metadata/, text.stdout);
+  });
+
+  it("names a container's own folders, what it changed and what the Engine prepared, as containerd mounts them", async () => {
+    const name = `dle-d26-container-${process.pid}`;
+    const created = await run('docker', ['-H', HOST!, 'create', '--name', name, 'dle-app:1.0']);
+    assert.equal(created.code, 0, created.stderr);
+    try {
+      const id = created.stdout.trim();
+      const root = path.dirname(path.dirname(HOST!.replace(/^unix:\/\//, '')));
+      // `ctr snapshots mounts` prints the mount of an existing active snapshot: it creates nothing.
+      const mounts = await run(path.join(root, 'pkg', 'usr', 'bin', 'ctr'), ['-a', path.join(root, 'run', 'exec', 'containerd', 'containerd.sock'), '-n', 'moby', 'snapshots', '--snapshotter', 'overlayfs', 'mounts', '/mnt', id]);
+      assert.equal(mounts.code, 0, mounts.stderr);
+      const upper = /upperdir=([^,\s]+)/.exec(mounts.stdout)?.[1];
+      const firstLower = /lowerdir=([^:,\s]+)/.exec(mounts.stdout)?.[1];
+      const engine = await EngineClient.connect({ host: HOST!, source: '--host' }, silentLogger);
+      const layers = await new ImageCatalog(engine, silentLogger).containerLayers(name);
+      assert.equal(layers.readWrite?.diffDir, upper, 'what the container changed: the overlay upper folder');
+      assert.equal(layers.init?.diffDir, firstLower, "the init layer: the first folder below it");
+    } finally {
+      await run('docker', ['-H', HOST!, 'rm', '-f', name]);
+    }
   });
 
   it("diff reads every layer from the Engine's archive for the user, from the snapshot folders for root, with the same changes", async () => {

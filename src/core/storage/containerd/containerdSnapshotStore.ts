@@ -9,7 +9,7 @@
  */
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
-import { ImageConfig } from '../../engine/engineTypes';
+import { ContainerInspect, ImageConfig } from '../../engine/engineTypes';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger } from '../../logger';
@@ -67,31 +67,45 @@ export class ContainerdSnapshotStore implements LayerStore {
   }
 
   async locateLayers(_image: unknown, chainIds: readonly string[]): Promise<LocatedLayer[]> {
+    const locations = await this.locateSnapshots(chainIds);
+    return locations.map((location, index) => {
+      if (location.kind === 'unavailable' && location.limitation.code === 'notReported') {
+        this.log.warn(`containerd has no ${SNAPSHOTTER} snapshot for layer ${chainIds[index]}`);
+      }
+      return { location };
+    });
+  }
+
+  /**
+   * A container's own layers are its active snapshots, which Docker keys by the container's ID
+   * (what it changed) and `<ID>-init` (what the Engine prepared for it): their folders are the
+   * overlay upper folders, from the same metadata.
+   */
+  async locateContainerLayers(inspect: ContainerInspect): Promise<ContainerLayerLocations> {
+    const [readWrite, init] = await this.locateSnapshots([inspect.Id, `${inspect.Id}-init`]);
+    return { readWrite, init: init.kind === 'directory' ? init : undefined };
+  }
+
+  /** The folder of each snapshot key (a chain ID, a container ID), both files read once. */
+  private async locateSnapshots(keys: readonly string[]): Promise<LayerLocation[]> {
     const root = this.containerdRoot;
-    const unavailable = (): LocatedLayer => ({ location: { kind: 'unavailable', limitation: this.unreadable } });
     if (!root) {
-      return chainIds.map(unavailable);
+      return keys.map(() => ({ kind: 'unavailable', limitation: this.unreadable }));
     }
-    // Both files read once for the image; each read is retried once if a commit was in progress.
+    // Each read is retried once if a commit was in progress.
     const meta = await withBoltDatabase(path.join(root, META_DB), (db) => db);
     const snapshots = await withBoltDatabase(path.join(root, SNAPSHOTS_DB), (db) => db);
-    return chainIds.map((chainId) => {
-      const found = snapshotFolder(meta, snapshots, root, chainId, SNAPSHOTTER, this.profile.containerd?.namespace);
+    return keys.map((key): LayerLocation => {
+      const found = snapshotFolder(meta, snapshots, root, key, SNAPSHOTTER, this.profile.containerd?.namespace);
       if (!found) {
-        this.log.warn(`containerd has no ${SNAPSHOTTER} snapshot for layer ${chainId}`);
-        return { location: { kind: 'unavailable', limitation: { code: 'notReported' } } };
+        return { kind: 'unavailable', limitation: { code: 'notReported' } };
       }
-      const layerDir = path.dirname(found.folder);
-      return { location: { kind: 'directory', directory: { cacheId: String(found.id), layerDir, diffDir: found.folder, source: 'containerd metadata' } } };
+      return { kind: 'directory', directory: { cacheId: String(found.id), layerDir: path.dirname(found.folder), diffDir: found.folder, source: 'containerd metadata' } };
     });
   }
 
   async imageConfig(): Promise<ImageConfig | undefined> {
     return undefined;
-  }
-
-  async locateContainerLayers(): Promise<ContainerLayerLocations> {
-    return { readWrite: undefined, init: undefined };
   }
 
   async folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined> {
