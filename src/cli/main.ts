@@ -33,6 +33,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
       'Docker host (unix:///var/run/docker.sock, tcp://…, ssh://…); default as the docker CLI:\n' +
       'DOCKER_HOST, DOCKER_CONTEXT, the current context, then the usual sockets',
   },
+  context: { type: 'string', short: 'c', valueName: 'NAME', description: 'Docker context to use (docker context ls), as the docker CLI\'s --context' },
   'no-cache': { type: 'boolean', description: 'keep no image archives after the run (default: $XDG_CACHE_HOME/docker-layer-explorer)' },
   verbose: { type: 'boolean', short: 'v', description: 'log Engine requests to stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -159,7 +160,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: parsed.options,
       catalog: () =>
         catalog.get(async () => {
-          const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
+          const context = typeof parsed.options.context === 'string' ? parsed.options.context : undefined;
+          if (context !== undefined && parsed.host !== undefined) {
+            throw new UsageError('--host and --context cannot both be given (as with the docker CLI)');
+          }
+          const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, explicitContext: context, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
           return new ImageCatalog(await EngineClient.connect(endpoint, log), log, { archives: await archiveCache() });
         }),
       archives: archiveCache,

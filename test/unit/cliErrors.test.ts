@@ -49,6 +49,21 @@ describe('docker-layers errors', () => {
     assert.match(stderr, new RegExp(`TLS file ${missing.replace(/[.]/g, '\\.')}/ca\\.pem cannot be read`));
   });
 
+  it('refuses --host with --context, as the docker CLI does, and names an unknown context in one line', async () => {
+    const both = await runCli(['ls', '-H', 'unix:///nowhere.sock', '--context', 'remote']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--host and --context cannot both be given/);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-context-'));
+    try {
+      const unknown = await runCli(['ls', '--context', 'no-such-context'], { HOME: home, DOCKER_CONFIG: path.join(home, '.docker'), DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined });
+      assert.equal(unknown.code, 1, unknown.stderr);
+      assert.equal(unknown.stderr.trim().split('\n').length, 1, unknown.stderr);
+      assert.match(unknown.stderr, /no-such-context/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('prints a broken endpoint URL as one line', async () => {
     const { code, stderr } = await runCli(['ls', '-H', 'ftp://example']);
     assert.equal(code, 1);

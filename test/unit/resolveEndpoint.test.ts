@@ -38,6 +38,18 @@ describe('resolveEndpoint', () => {
     assert.equal(endpoint.source, 'DOCKER_HOST');
   });
 
+  it('takes a context named with --context over DOCKER_HOST and DOCKER_CONTEXT; --context default is the default socket', async () => {
+    const configDir = `${HOME}/.docker`;
+    const files = { ...rootfulSocket, ...contextMeta(configDir, 'remote', 'tcp://c:2376'), ...contextMeta(configDir, 'other', 'tcp://d:2376') };
+    const named = await resolveEndpoint({ ...inputs(files, { DOCKER_HOST: 'tcp://a:2375', DOCKER_CONTEXT: 'other' }), explicitContext: 'remote' });
+    assert.equal(named.host, 'tcp://c:2376');
+    assert.equal(named.source, '--context');
+    assert.equal(named.contextName, 'remote');
+    const byDefault = await resolveEndpoint({ ...inputs(files, { DOCKER_HOST: 'tcp://a:2375' }), explicitContext: 'default' });
+    assert.deepEqual(byDefault, { host: 'unix:///var/run/docker.sock', source: '--context' });
+    await assert.rejects(resolveEndpoint({ ...inputs(files), explicitContext: 'nowhere' }), /nowhere/);
+  });
+
   it('lets DOCKER_HOST beat DOCKER_CONTEXT', async () => {
     const endpoint = await resolveEndpoint(inputs(contextMeta(`${HOME}/.docker`, 'remote', 'tcp://c:2376'), { DOCKER_HOST: 'tcp://a:2375', DOCKER_CONTEXT: 'remote' }));
     assert.deepEqual(endpoint, { host: 'tcp://a:2375', source: 'DOCKER_HOST', tls: undefined });

@@ -2,6 +2,7 @@
 export type EndpointSource =
   | 'setting'
   | '--host'
+  | '--context'
   | 'DOCKER_HOST'
   | 'DOCKER_CONTEXT'
   | 'current context'

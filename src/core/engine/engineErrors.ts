@@ -61,6 +61,8 @@ export function describeSource(endpoint: EngineEndpoint): string {
       return 'from setting dockerLayers.host';
     case '--host':
       return 'from --host';
+    case '--context':
+      return endpoint.contextName ? `context "${endpoint.contextName}" from --context` : 'the default context, from --context';
     case 'DOCKER_HOST':
       return 'from DOCKER_HOST';
     case 'DOCKER_CONTEXT':

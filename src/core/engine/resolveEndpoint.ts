@@ -13,6 +13,8 @@ import { EngineEndpoint, TlsFiles } from './engineEndpoint';
 export interface EndpointInputs {
   /** A host the user gave explicitly (setting `dockerLayers.host` or the CLI's --host); empty means unset. */
   explicitHost?: { host: string | undefined; source: 'setting' | '--host' };
+  /** A context the user named explicitly (the CLI's --context): after an explicit host, before the environment. */
+  explicitContext?: string;
   env: NodeJS.ProcessEnv;
   homeDir: string;
   files: HostFiles;
@@ -47,6 +49,14 @@ export async function resolveEndpoint(inputs: EndpointInputs): Promise<EngineEnd
   if (explicit?.host?.trim()) {
     return { host: normalizeHost(explicit.host), source: explicit.source };
   }
+  const named = inputs.explicitContext?.trim();
+  if (named) {
+    // As the docker CLI: `--context default` is the default socket, whatever DOCKER_HOST says.
+    if (named === 'default') {
+      return defaultSocket(env, homeDir, files, '--context');
+    }
+    return { ...(await readContext(dockerConfigDir(env, homeDir), named, files)), source: '--context' };
+  }
   if (env.DOCKER_HOST) {
     return { host: normalizeHost(env.DOCKER_HOST), source: 'DOCKER_HOST', tls: tlsFromEnv(env, homeDir) };
   }
@@ -63,13 +73,18 @@ export async function resolveEndpoint(inputs: EndpointInputs): Promise<EngineEnd
       return { ...context, source: 'current context' };
     }
   }
+  return defaultSocket(env, homeDir, files, 'default socket');
+}
+
+/** The first usual socket that exists, or the rootful one with the list of those tried. */
+async function defaultSocket(env: NodeJS.ProcessEnv, homeDir: string, files: HostFiles, source: 'default socket' | '--context'): Promise<EngineEndpoint> {
   const candidates = defaultSocketCandidates(env, homeDir);
   for (const socket of candidates) {
     if (await files.exists(socket)) {
-      return { host: `unix://${socket}`, source: 'default socket' };
+      return { host: `unix://${socket}`, source };
     }
   }
-  return { host: `unix://${ROOTFUL_SOCKET}`, source: 'default socket', socketsTried: candidates };
+  return { host: `unix://${ROOTFUL_SOCKET}`, source, socketsTried: candidates };
 }
 
 async function currentContextName(configDir: string, files: HostFiles): Promise<string | undefined> {
