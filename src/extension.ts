@@ -10,6 +10,7 @@ import { registerLayerFileCommands } from './commands/layerFileCommands';
 import { registerGeneralCommands } from './commands/registerGeneralCommands';
 import { registerInspectCommands } from './commands/inspectCommands';
 import { registerRevealCommands } from './commands/revealLayerFolder';
+import { registerSwitchEngineCommand } from './commands/switchEngineCommand';
 import { DockerfileImages } from './connection/dockerfileImages';
 import { EngineConnection } from './connection/engineConnection';
 import { OpenedArchives } from './connection/openedArchives';
@@ -72,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
     vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, new ImageSummaryProvider(connection, archives)),
   );
   registerGeneralCommands(context, log);
+  registerSwitchEngineCommand(context, connection, log);
   registerRevealCommands(context, connection, log);
   registerInspectCommands(context, connection, log);
   registerCopyCommands(context, connection, log);

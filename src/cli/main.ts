@@ -164,7 +164,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           if (context !== undefined && parsed.host !== undefined) {
             throw new UsageError('--host and --context cannot both be given (as with the docker CLI)');
           }
-          const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, explicitContext: context, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
+          const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, explicitContext: { name: context, source: '--context' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
           return new ImageCatalog(await EngineClient.connect(endpoint, log), log, { archives: await archiveCache() });
         }),
       archives: archiveCache,

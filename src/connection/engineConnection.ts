@@ -2,12 +2,15 @@
  * The extension's connection to the Docker Engine: resolves the endpoint from the setting and the
  * environment, and starts over when `dockerLayers.host` changes. Views ask it for the catalog.
  */
+import { watch } from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { ArchiveCache } from '../core/archive/archiveCache';
 import { EngineClient } from '../core/engine/engineClient';
 import { EngineEndpoint } from '../core/engine/engineEndpoint';
-import { resolveEndpoint } from '../core/engine/resolveEndpoint';
+import { dockerConfigDir, resolveEndpoint } from '../core/engine/resolveEndpoint';
+import { Debouncer } from '../core/debouncer';
 import { nodeHostFiles } from '../core/engine/hostFiles';
 import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, taggedLogger } from '../core/logger';
@@ -35,11 +38,40 @@ export class EngineConnection implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('dockerLayers.host')) {
+        if (event.affectsConfiguration('dockerLayers.host') || event.affectsConfiguration('dockerLayers.context')) {
           this.reset();
         }
       }),
+      this.followDockerConfig(),
     );
+  }
+
+  /**
+   * Follows `docker context use` in a terminal, as Container Tools does: config.json and
+   * contexts/meta/ are watched, and a change (settled) resolves the endpoint again.
+   */
+  private followDockerConfig(): vscode.Disposable {
+    const configDir = dockerConfigDir(process.env, os.homedir());
+    const settle = new Debouncer(CONFIG_SETTLE_MS, () => {
+      this.recheckEndpoint().catch((error: Error) => this.log.warn(`[engine] cannot recheck the endpoint: ${error.message}`));
+    });
+    const watchers = [configDir, path.join(configDir, 'contexts', 'meta')].flatMap((folder) => {
+      try {
+        // Folders, not files: config.json is replaced, not written in place, by the docker CLI.
+        return [watch(folder, { persistent: false }, () => settle.schedule())];
+      } catch {
+        return []; // Not there (yet): nothing to follow.
+      }
+    });
+    for (const watcher of watchers) {
+      watcher.on('error', () => watcher.close());
+    }
+    return new vscode.Disposable(() => {
+      settle.cancel();
+      for (const watcher of watchers) {
+        watcher.close();
+      }
+    });
   }
 
   /** The current connection (created on first use). Rejects when the endpoint cannot be resolved. */
@@ -73,9 +105,10 @@ export class EngineConnection implements vscode.Disposable {
   }
 
   private resolve(): Promise<EngineEndpoint> {
-    const settingHost = vscode.workspace.getConfiguration('dockerLayers').get<string>('host', '');
+    const settings = vscode.workspace.getConfiguration('dockerLayers');
     return resolveEndpoint({
-      explicitHost: { host: settingHost, source: 'setting' },
+      explicitHost: { host: settings.get<string>('host', ''), source: 'setting' },
+      explicitContext: { name: settings.get<string>('context', ''), source: 'context setting' },
       env: process.env,
       homeDir: os.homedir(),
       files: nodeHostFiles,
@@ -95,6 +128,9 @@ export class EngineConnection implements vscode.Disposable {
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }
+
+/** config.json is written in a few steps: act once the folder is quiet. */
+const CONFIG_SETTLE_MS = 300;
 
 function endpointKey(endpoint: EngineEndpoint): string {
   return JSON.stringify({ host: endpoint.host, tls: endpoint.tls });

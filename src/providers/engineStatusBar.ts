@@ -1,7 +1,7 @@
 /**
  * A status bar item that names the engine and the storage in use (Docker 26.1.5 · overlay2), with
  * the endpoint, API version and data root in its tooltip; it follows the connection. Clicking it
- * shows the log. Nothing is shown until the connection has been asked for (the views ask at once).
+ * opens Switch Engine…. Nothing is shown until the connection has been asked for (the views ask at once).
  */
 import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
@@ -15,7 +15,7 @@ export class EngineStatusBar implements vscode.Disposable {
 
   constructor(private readonly connection: EngineConnection) {
     this.item.name = vscode.l10n.t('Docker Layers: Engine');
-    this.item.command = 'dockerLayers.showLog';
+    this.item.command = 'dockerLayers.switchEngine';
     this.disposables = [this.item, connection.onDidChange(() => void this.update())];
     void this.update();
   }

@@ -33,6 +33,32 @@ describe('Images view', function () {
     assert.ok(tooltip.includes(dataRoot.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&')), tooltip);
   });
 
+  it('Switch Engine… lists this machine\'s sockets, and the choice is followed by the connection and the status bar', async function () {
+    const settings = vscode.workspace.getConfiguration('dockerLayers');
+    const window = vscode.window as { showQuickPick: (...args: unknown[]) => Thenable<unknown> };
+    const original = window.showQuickPick;
+    let offered: (vscode.QuickPickItem & { host?: string })[] = [];
+    window.showQuickPick = async (items: unknown) => {
+      offered = (await Promise.resolve(items)) as typeof offered;
+      return offered.find((item) => item.host === 'unix:///var/run/docker.sock');
+    };
+    try {
+      await vscode.commands.executeCommand('dockerLayers.switchEngine');
+      assert.ok(offered.some((item) => item.label.includes('As the docker CLI does')), offered.map((item) => item.label).join(', '));
+      assert.equal(vscode.workspace.getConfiguration('dockerLayers').get('host'), 'unix:///var/run/docker.sock', 'the socket chosen is the setting now');
+      const { endpoint } = await waitFor('the connection to follow the setting', async () => {
+        const connected = await api.connection.get();
+        return connected.endpoint.source === 'setting' ? connected : undefined;
+      });
+      assert.equal(endpoint.host, 'unix:///var/run/docker.sock');
+      await waitFor('the status bar to name the engine again', () => api.engineStatus.item.text.startsWith('$(layers) Docker'));
+    } finally {
+      window.showQuickPick = original;
+      await settings.update('host', undefined, vscode.ConfigurationTarget.Global);
+      await settings.update('context', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('registers every command the manifest contributes', async function () {
     const extension = vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')!;
     const contributed = ((extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands).map((command) => command.command);

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { contextDirName } from '../../src/core/engine/dockerContexts';
+import { contextDirName, listContexts } from '../../src/core/engine/dockerContexts';
 import { EndpointInputs, defaultSocketCandidates, normalizeHost, resolveEndpoint } from '../../src/core/engine/resolveEndpoint';
 import { memoryHostFiles } from './helpers/fixtures';
 
@@ -41,13 +43,13 @@ describe('resolveEndpoint', () => {
   it('takes a context named with --context over DOCKER_HOST and DOCKER_CONTEXT; --context default is the default socket', async () => {
     const configDir = `${HOME}/.docker`;
     const files = { ...rootfulSocket, ...contextMeta(configDir, 'remote', 'tcp://c:2376'), ...contextMeta(configDir, 'other', 'tcp://d:2376') };
-    const named = await resolveEndpoint({ ...inputs(files, { DOCKER_HOST: 'tcp://a:2375', DOCKER_CONTEXT: 'other' }), explicitContext: 'remote' });
+    const named = await resolveEndpoint({ ...inputs(files, { DOCKER_HOST: 'tcp://a:2375', DOCKER_CONTEXT: 'other' }), explicitContext: { name: 'remote', source: '--context' } });
     assert.equal(named.host, 'tcp://c:2376');
     assert.equal(named.source, '--context');
     assert.equal(named.contextName, 'remote');
-    const byDefault = await resolveEndpoint({ ...inputs(files, { DOCKER_HOST: 'tcp://a:2375' }), explicitContext: 'default' });
+    const byDefault = await resolveEndpoint({ ...inputs(files, { DOCKER_HOST: 'tcp://a:2375' }), explicitContext: { name: 'default', source: '--context' } });
     assert.deepEqual(byDefault, { host: 'unix:///var/run/docker.sock', source: '--context' });
-    await assert.rejects(resolveEndpoint({ ...inputs(files), explicitContext: 'nowhere' }), /nowhere/);
+    await assert.rejects(resolveEndpoint({ ...inputs(files), explicitContext: { name: 'nowhere', source: '--context' } }), /nowhere/);
   });
 
   it('lets DOCKER_HOST beat DOCKER_CONTEXT', async () => {
@@ -181,4 +183,28 @@ describe('endpoint helpers', () => {
     assert.equal(contextDirName('default'), '37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f');
   });
 
+});
+
+describe('listContexts', () => {
+  it('lists the contexts docker context ls shows, by name, skipping broken ones', async () => {
+    const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-contexts-'));
+    try {
+      const write = (name: string, text: string) => {
+        const dir = path.join(configDir, 'contexts', 'meta', sha(name));
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'meta.json'), text);
+      };
+      write('remote', JSON.stringify({ Name: 'remote', Metadata: { Description: 'the build host' }, Endpoints: { docker: { Host: 'ssh://me@builder' } } }));
+      write('desktop', JSON.stringify({ Name: 'desktop', Endpoints: { docker: { Host: 'unix:///home/me/.docker/desktop/docker.sock' } } }));
+      write('broken', '{ not json');
+      write('k8s-only', JSON.stringify({ Name: 'k8s-only', Endpoints: { kubernetes: {} } }));
+      assert.deepEqual(await listContexts(configDir), [
+        { name: 'desktop', host: 'unix:///home/me/.docker/desktop/docker.sock' },
+        { name: 'remote', host: 'ssh://me@builder', description: 'the build host' },
+      ]);
+      assert.deepEqual(await listContexts(path.join(configDir, 'nowhere')), []);
+    } finally {
+      fs.rmSync(configDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,6 +3,7 @@
  * ~/.docker/contexts/tls/<sha256 of name>/docker/{ca,cert,key}.pem the TLS material.
  */
 import { createHash } from 'crypto';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { EngineEndpoint } from './engineEndpoint';
 import { HostFiles } from './hostFiles';
@@ -48,4 +49,45 @@ export async function readContext(
     contextName: name,
     tls: hasTls || docker.SkipTLSVerify ? { caFile: ca, certFile: cert, keyFile: key, verify: !docker.SkipTLSVerify } : undefined,
   };
+}
+
+export interface ContextSummary {
+  name: string;
+  host: string;
+  description?: string;
+}
+
+/**
+ * The contexts `docker context ls` lists (besides `default`): every contexts/meta/<dir>/meta.json
+ * with a docker endpoint, by name. Unreadable or broken ones are left out.
+ */
+export async function listContexts(configDir: string): Promise<ContextSummary[]> {
+  const metaDir = path.join(configDir, 'contexts', 'meta');
+  const dirs = await fs.readdir(metaDir).catch(() => [] as string[]);
+  const found: ContextSummary[] = [];
+  for (const dir of dirs) {
+    const text = await fs.readFile(path.join(metaDir, dir, 'meta.json'), 'utf8').catch(() => undefined);
+    try {
+      const meta = text === undefined ? undefined : (JSON.parse(text) as ContextMeta & { Metadata?: { Description?: unknown } });
+      const host = meta?.Endpoints?.docker?.Host;
+      if (typeof meta?.Name === 'string' && typeof host === 'string') {
+        found.push({ name: meta.Name, host, ...(typeof meta.Metadata?.Description === 'string' && meta.Metadata.Description ? { description: meta.Metadata.Description } : {}) });
+      }
+    } catch {
+      // Not JSON: docker context ls skips it too.
+    }
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The usual sockets of Docker and Podman on this machine that exist now. */
+export async function localEngineSockets(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const candidates = ['/var/run/docker.sock', ...(env.XDG_RUNTIME_DIR ? [path.join(env.XDG_RUNTIME_DIR, 'docker.sock'), path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock')] : []), '/run/podman/podman.sock'];
+  const present: string[] = [];
+  for (const socket of candidates) {
+    if ((await fs.stat(socket).catch(() => undefined))?.isSocket()) {
+      present.push(socket);
+    }
+  }
+  return present;
 }

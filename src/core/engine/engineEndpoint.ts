@@ -3,6 +3,7 @@ export type EndpointSource =
   | 'setting'
   | '--host'
   | '--context'
+  | 'context setting'
   | 'DOCKER_HOST'
   | 'DOCKER_CONTEXT'
   | 'current context'

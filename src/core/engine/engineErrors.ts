@@ -61,6 +61,8 @@ export function describeSource(endpoint: EngineEndpoint): string {
       return 'from setting dockerLayers.host';
     case '--host':
       return 'from --host';
+    case 'context setting':
+      return endpoint.contextName ? `context "${endpoint.contextName}" from setting dockerLayers.context` : 'the default context, from setting dockerLayers.context';
     case '--context':
       return endpoint.contextName ? `context "${endpoint.contextName}" from --context` : 'the default context, from --context';
     case 'DOCKER_HOST':

@@ -13,8 +13,8 @@ import { EngineEndpoint, TlsFiles } from './engineEndpoint';
 export interface EndpointInputs {
   /** A host the user gave explicitly (setting `dockerLayers.host` or the CLI's --host); empty means unset. */
   explicitHost?: { host: string | undefined; source: 'setting' | '--host' };
-  /** A context the user named explicitly (the CLI's --context): after an explicit host, before the environment. */
-  explicitContext?: string;
+  /** A context the user named explicitly (setting `dockerLayers.context`, the CLI's --context): after an explicit host, before the environment. */
+  explicitContext?: { name: string | undefined; source: 'context setting' | '--context' };
   env: NodeJS.ProcessEnv;
   homeDir: string;
   files: HostFiles;
@@ -49,13 +49,14 @@ export async function resolveEndpoint(inputs: EndpointInputs): Promise<EngineEnd
   if (explicit?.host?.trim()) {
     return { host: normalizeHost(explicit.host), source: explicit.source };
   }
-  const named = inputs.explicitContext?.trim();
+  const named = inputs.explicitContext?.name?.trim();
   if (named) {
+    const source = inputs.explicitContext!.source;
     // As the docker CLI: `--context default` is the default socket, whatever DOCKER_HOST says.
     if (named === 'default') {
-      return defaultSocket(env, homeDir, files, '--context');
+      return defaultSocket(env, homeDir, files, source);
     }
-    return { ...(await readContext(dockerConfigDir(env, homeDir), named, files)), source: '--context' };
+    return { ...(await readContext(dockerConfigDir(env, homeDir), named, files)), source };
   }
   if (env.DOCKER_HOST) {
     return { host: normalizeHost(env.DOCKER_HOST), source: 'DOCKER_HOST', tls: tlsFromEnv(env, homeDir) };
@@ -77,7 +78,7 @@ export async function resolveEndpoint(inputs: EndpointInputs): Promise<EngineEnd
 }
 
 /** The first usual socket that exists, or the rootful one with the list of those tried. */
-async function defaultSocket(env: NodeJS.ProcessEnv, homeDir: string, files: HostFiles, source: 'default socket' | '--context'): Promise<EngineEndpoint> {
+async function defaultSocket(env: NodeJS.ProcessEnv, homeDir: string, files: HostFiles, source: 'default socket' | 'context setting' | '--context'): Promise<EngineEndpoint> {
   const candidates = defaultSocketCandidates(env, homeDir);
   for (const socket of candidates) {
     if (await files.exists(socket)) {
