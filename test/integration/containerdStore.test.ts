@@ -82,6 +82,17 @@ describe('the containerd image store (Docker 26): layer files from the Engine ar
     for (const layer of image.layers) {
       assert.equal(layer.diffDir, await containerdsOwnFolder(layer.chainId), layer.chainId);
     }
+    // The exact history, from the image config in containerd's content store: the second,
+    // identical COPY is an empty layer there, and each layer has its own step.
+    const engine = await EngineClient.connect({ host: HOST!, source: '--host' }, silentLogger);
+    const layers = await new ImageCatalog(engine, silentLogger).imageLayers('dle-app:1.0');
+    assert.equal(layers.historySource, 'image config');
+    assert.deepEqual(
+      layers.layers.map((layer) => layer.step?.step.split(' ')[0]),
+      ['dle-base:', 'RUN', 'COPY', 'RUN', 'RUN'],
+    );
+    const text = await cli(['ls', 'dle-app:1.0'], path.join(scratch, 'ls'));
+    assert.doesNotMatch(text.stdout, /note: (the history|steps matched)/, 'no note of a guessed or unmatched history');
   });
 
   it('as the docker-group user, ls names no folders and says why', async () => {

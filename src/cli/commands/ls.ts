@@ -98,7 +98,7 @@ export function formatImagesText(images: readonly ImageLayers[]): string {
       lines.push(
         historySource === 'unmatched'
           ? '  note: the history could not be matched to the layers; steps are unknown'
-          : `  note: steps matched to layers from the Engine history (a guess${storage.kind === 'overlay2' && storage.location === 'local' ? '; run as root for the exact mapping' : ''})`,
+          : `  note: steps matched to layers from the Engine history (a guess${(storage.kind === 'overlay2' || storage.kind === 'containerd-snapshotter') && storage.location === 'local' ? '; run as root for the exact mapping' : ''})`,
       );
     }
     if (folderLimitation) {

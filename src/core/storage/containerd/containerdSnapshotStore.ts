@@ -9,6 +9,7 @@
  */
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
+import { isFullDigest } from '../../digest';
 import { ContainerInspect, ImageConfig } from '../../engine/engineTypes';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
@@ -25,6 +26,9 @@ const META_DB = path.join('io.containerd.metadata.v1.bolt', 'meta.db');
 const SNAPSHOTTER = 'overlayfs';
 const SNAPSHOTS_DB = path.join(`io.containerd.snapshotter.v1.${SNAPSHOTTER}`, 'metadata.db');
 const SYSTEM_CONTAINERD_ROOT = '/var/lib/containerd';
+const CONTENT_BLOBS = path.join('io.containerd.content.v1.content', 'blobs', 'sha256');
+/** Manifests and configs are kilobytes; anything near this is not one. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 export class ContainerdSnapshotStore implements LayerStore {
   readonly kind = 'containerd';
@@ -104,8 +108,38 @@ export class ContainerdSnapshotStore implements LayerStore {
     });
   }
 
-  async imageConfig(): Promise<ImageConfig | undefined> {
-    return undefined;
+  /**
+   * The image config from containerd's content store, for the exact `empty_layer` flags: the
+   * image's ID is its manifest's (or index's) digest; an index gives this machine's platform.
+   */
+  async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
+    const root = this.containerdRoot;
+    if (!root || !isFullDigest(imageId)) {
+      return undefined;
+    }
+    const blob = async <T>(digest: unknown): Promise<T | undefined> => {
+      if (typeof digest !== 'string' || !isFullDigest(digest)) {
+        return undefined;
+      }
+      const file = path.join(root, CONTENT_BLOBS, digest.slice('sha256:'.length));
+      const size = (await fs.stat(file).catch(() => undefined))?.size;
+      if (size === undefined || size > MAX_CONFIG_BYTES) {
+        return undefined;
+      }
+      try {
+        return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+      } catch {
+        return undefined;
+      }
+    };
+    type Descriptor = { digest?: unknown; platform?: { os?: string; architecture?: string }; annotations?: Record<string, string> };
+    let manifest = await blob<{ config?: Descriptor; manifests?: Descriptor[] }>(imageId);
+    if (Array.isArray(manifest?.manifests)) {
+      const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+      const mine = manifest.manifests.find((each) => each.platform?.os === 'linux' && each.platform.architecture === arch && each.annotations?.['vnd.docker.reference.type'] === undefined);
+      manifest = await blob(mine?.digest);
+    }
+    return blob<ImageConfig>(manifest?.config?.digest);
   }
 
   async folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined> {
