@@ -7,9 +7,10 @@ import { EngineConnection } from '../connection/engineConnection';
 import { EngineEndpoint } from '../core/engine/engineEndpoint';
 import { EngineErrorKind, EngineUnreachableError, engineErrorKind } from '../core/engine/engineErrors';
 import { OpenedArchives } from '../connection/openedArchives';
+import { filterImages, sortImages } from '../core/model/imageListOrder';
 import { ArchiveRootNode } from './nodes/archiveRootNode';
 import { ImageNode } from './nodes/imageNode';
-import { errorNode } from './nodes/messageNode';
+import { MessageNode, errorNode } from './nodes/messageNode';
 import { TreeContext, TreeNode } from './nodes/treeNode';
 import { NodeTreeProvider } from './nodeTreeProvider';
 
@@ -25,6 +26,8 @@ export class ImagesTreeProvider extends NodeTreeProvider {
   private readonly statusChanged = new vscode.EventEmitter<EngineStatus>();
   readonly onDidChangeStatus = this.statusChanged.event;
   private loads = 0;
+  /** Filter Images…: the words every listed image must match (imageListOrder.ts). */
+  filter: string | undefined;
 
   constructor(connection: EngineConnection, archives: OpenedArchives, context: TreeContext) {
     super(async (): Promise<TreeNode[]> => {
@@ -43,7 +46,12 @@ export class ImagesTreeProvider extends NodeTreeProvider {
         endpoint = connected.endpoint;
         const images = await connected.catalog.listImages();
         report({ state: images.length > 0 || archiveRoots.length > 0 ? 'ok' : 'empty' });
-        return [...archiveRoots, ...images.map((image) => new ImageNode(image, connected.catalog, context))];
+        const shown = sortImages(filterImages(images, this.filter), context.imageSortKey());
+        const nodes = shown.map((image): TreeNode => new ImageNode(image, connected.catalog, context));
+        if (this.filter && shown.length === 0) {
+          nodes.push(new MessageNode(undefined, 'filtered-out', vscode.l10n.t('No image matches "{0}" ({1} hidden). Clear the filter from the view title.', this.filter, images.length)));
+        }
+        return [...archiveRoots, ...nodes];
       } catch (error) {
         // Without the image list nothing works: the welcome view explains, with Retry and Settings.
         report({

@@ -17,6 +17,8 @@ export const IMAGES_VIEW_ID = 'dockerLayers.images';
 export const CONTAINERS_VIEW_ID = 'dockerLayers.containers';
 /** Context key the welcome views read: loading | ok | empty | unreachable. */
 export const ENGINE_STATE_KEY = 'dockerLayers.engineState';
+/** Context key of the Images view's title: a filter is set (Clear Filter shows). */
+const IMAGES_FILTERED_KEY = 'dockerLayers.imagesFiltered';
 /** Why it is unreachable (missingSocket, permission, refused, host, config, other): picks the welcome text. */
 export const ENGINE_ERROR_KIND_KEY = 'dockerLayers.engineErrorKind';
 
@@ -32,6 +34,10 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     log,
     showEmptyLayers: () => settings().get<boolean>('showEmptyLayers', false),
     fileViewOptions: () => ({ sortBy: settings().get<string>('files.sortBy') === 'size' ? 'size' : 'name', hideUnchanged: settings().get<boolean>('files.hideUnchanged', false) }),
+    imageSortKey: () => {
+      const key = settings().get<string>('images.sortBy', 'created');
+      return key === 'name' || key === 'size' ? key : 'created';
+    },
     // A node shows in one of the two views; the other ignores a node it does not hold.
     refresh: (node) => {
       images.refresh(node);
@@ -55,6 +61,14 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     }
     view.refresh();
   };
+  const filterDescription = () => (images.filter ? vscode.l10n.t('filter: {0}', images.filter) : undefined);
+  /** Filter Images…, or clears the filter: the view's description shows it, a title action clears it. */
+  const setFilter = async (filter: string | undefined) => {
+    images.filter = filter?.trim() || undefined;
+    imagesView.description = filterDescription();
+    await vscode.commands.executeCommand('setContext', IMAGES_FILTERED_KEY, images.filter !== undefined);
+    images.refresh();
+  };
   void vscode.commands.executeCommand('setContext', ENGINE_STATE_KEY, 'loading');
   context.subscriptions.push(
     images,
@@ -66,18 +80,31 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
       void vscode.commands.executeCommand('setContext', ENGINE_ERROR_KIND_KEY, error?.kind);
       // Welcome content is static and VS Code hides it while the view has a message, so the
       // endpoint goes into the view's description, the exact error into the log.
-      imagesView.description = error ? (error.endpoint?.host ?? vscode.l10n.t('no endpoint')) : undefined;
+      imagesView.description = error ? (error.endpoint?.host ?? vscode.l10n.t('no endpoint')) : filterDescription();
       if (error) {
         log.error(`[tree] cannot list images: ${error.message}`);
       }
     }),
     // A manual refresh also looks at the endpoint again; when it changed, onDidChange reloads all.
     vscode.commands.registerCommand('dockerLayers.images.refresh', async () => (await connection.recheckEndpoint()) || reload(images)(true)),
+    vscode.commands.registerCommand('dockerLayers.images.filter', async (filter?: unknown) => {
+      const value =
+        typeof filter === 'string'
+          ? filter
+          : await vscode.window.showInputBox({ title: vscode.l10n.t('Filter Images'), prompt: vscode.l10n.t('Words a repository, tag or ID must contain (perf/ app:1 3f2a)'), value: images.filter ?? '' });
+      if (value !== undefined) {
+        await setFilter(value);
+      }
+    }),
+    vscode.commands.registerCommand('dockerLayers.images.clearFilter', () => setFilter(undefined)),
+    ...(['created', 'name', 'size'] as const).map((key) =>
+      vscode.commands.registerCommand(`dockerLayers.images.sortBy${key[0].toUpperCase()}${key.slice(1)}`, () => settings().update('images.sortBy', key, vscode.ConfigurationTarget.Global)),
+    ),
     vscode.commands.registerCommand('dockerLayers.containers.refresh', async () => (await connection.recheckEndpoint()) || reload(containers)(true)),
     connection.onDidChange(refreshAll),
     archives.onDidChange(() => images.refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('dockerLayers.showEmptyLayers') || event.affectsConfiguration('dockerLayers.files')) {
+      if (event.affectsConfiguration('dockerLayers.showEmptyLayers') || event.affectsConfiguration('dockerLayers.files') || event.affectsConfiguration('dockerLayers.images')) {
         refreshAll();
       }
     }),

@@ -59,6 +59,34 @@ describe('Images view', function () {
     }
   });
 
+  it('filters images by repository, tag or ID (said in the view description), and sorts them by name', async function () {
+    const imageLabels = async () => (await rootNodes(api)).filter((node) => node.id.includes('image/')).map((node) => labelText(node.getTreeItem()));
+    try {
+      await vscode.commands.executeCommand('dockerLayers.images.filter', 'dle-app');
+      const filtered = await waitFor('the filtered list', async () => {
+        const labels = await imageLabels();
+        return labels.length > 0 && labels.every((label) => label.startsWith('dle-app')) ? labels : undefined;
+      });
+      assert.equal(filtered.length, 1, `one image, dle-app:1.0 and :latest: ${filtered.join(', ')}`);
+      assert.equal(api.views.images.view.description, 'filter: dle-app');
+      await vscode.commands.executeCommand('dockerLayers.images.filter', 'no-image-is-called-this');
+      const message = await waitFor('the no-match row', async () => (await rootNodes(api)).find((node) => node.id.includes('filtered-out')));
+      assert.match(labelText(message.getTreeItem()), /No image matches "no-image-is-called-this"/);
+      await vscode.commands.executeCommand('dockerLayers.images.clearFilter');
+      assert.equal(api.views.images.view.description, undefined);
+
+      await vscode.commands.executeCommand('dockerLayers.images.sortByName');
+      const byName = await waitFor('the list by name', async () => {
+        const labels = await imageLabels();
+        return labels.length > 2 && labels.join('\n') === [...labels].sort((a, b) => a.localeCompare(b)).join('\n') ? labels : undefined;
+      });
+      assert.ok(byName.length > 2);
+    } finally {
+      await vscode.commands.executeCommand('dockerLayers.images.clearFilter');
+      await vscode.workspace.getConfiguration('dockerLayers').update('images.sortBy', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('registers every command the manifest contributes', async function () {
     const extension = vscode.extensions.getExtension('docker-layer-explorer.docker-layer-explorer')!;
     const contributed = ((extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands).map((command) => command.command);

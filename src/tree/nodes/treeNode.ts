@@ -3,6 +3,7 @@ import { EngineConnection } from '../../connection/engineConnection';
 import { CommandTarget } from '../../contracts/commandTargets';
 import { Logger } from '../../core/logger';
 import { PromiseCache } from '../../core/promiseCache';
+import { ImageSortKey } from '../../core/model/imageListOrder';
 
 /** How the layer file views list a folder (settings dockerLayers.files.*). */
 export interface FileViewOptions {
@@ -17,6 +18,8 @@ export interface TreeContext {
   log: Logger;
   showEmptyLayers(): boolean;
   fileViewOptions(): FileViewOptions;
+  /** dockerLayers.images.sortBy. */
+  imageSortKey(): ImageSortKey;
   /** Redraws one node (its label and description), e.g. once figures computed in the background are in. */
   refresh(node: TreeNode): void;
 }
