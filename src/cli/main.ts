@@ -65,6 +65,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     throw new UsageError(usageProblem(error as Error & { code?: string }, argv));
   }
   const { values, positionals } = parsed;
+  if (typeof values.host === 'string' && typeof values.context === 'string') {
+    throw new UsageError('--host and --context cannot both be given (as with the docker CLI)');
+  }
   return {
     command,
     operands: positionals.slice(1),
@@ -161,9 +164,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       catalog: () =>
         catalog.get(async () => {
           const context = typeof parsed.options.context === 'string' ? parsed.options.context : undefined;
-          if (context !== undefined && parsed.host !== undefined) {
-            throw new UsageError('--host and --context cannot both be given (as with the docker CLI)');
-          }
           const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, explicitContext: { name: context, source: '--context' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
           return new ImageCatalog(await EngineClient.connect(endpoint, log), log, { archives: await archiveCache() });
         }),

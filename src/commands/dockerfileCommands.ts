@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { DockerfileImages } from '../connection/dockerfileImages';
 import { EngineConnection } from '../connection/engineConnection';
 import { CommandTarget, ImageRef } from '../contracts/commandTargets';
+import { DOCKERFILE_GLOB, isDockerIgnoreFile } from '../contracts/dockerfileFiles';
 import { shortId } from '../core/digest';
 import { buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
 import { bestTarget, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
@@ -17,8 +18,6 @@ import { imageDisplayName } from '../core/model/image';
 import { pickImage } from './pickTargets';
 import { registerCommand } from './registerCommand';
 
-/** Where Go to Dockerfile Step looks: the names Docker and Podman build from. */
-export const DOCKERFILE_GLOB = '**/{Dockerfile,Containerfile,*.dockerfile,*.containerfile,Dockerfile.*,Containerfile.*}';
 const MAX_DOCKERFILES = 200;
 
 export interface DockerfileCommandDeps {
@@ -77,7 +76,7 @@ async function goToDockerfileStep(target: CommandTarget | undefined, deps: Docke
   }
   const { catalog } = await deps.connection.get();
   const image = await catalog.imageLayers(layerTarget.image.imageId);
-  const files = await vscode.workspace.findFiles(DOCKERFILE_GLOB, '**/node_modules/**', MAX_DOCKERFILES);
+  const files = (await vscode.workspace.findFiles(DOCKERFILE_GLOB, '**/node_modules/**', MAX_DOCKERFILES)).filter((file) => !isDockerIgnoreFile(file));
   // BuildKit provenance names the file and the lines exactly: a workspace file of that name whose instructions match.
   const lines = await catalog.provenance(image.image.id).catch(() => undefined);
   const provenanceLines = lines?.layers.get(layerTarget.index) ?? (lines && lines.layers.size > 0 && layerTarget.index < Math.min(...lines.layers.keys()) ? lines.fromLines : undefined);

@@ -108,7 +108,8 @@ export class DockerfileImages implements vscode.Disposable {
       const best = bestTarget(chains, image.steps)!;
       return this.withLines(uri, { image, linked: true, match: best.match, quality: matchQuality(best.match), fromLine: best.chain.stage.fromLine, instructions: best.chain.instructions, provenance: false });
     }
-    const newestFirst = [...(await catalog.listImages())].sort((a, b) => b.created - a.created).map((image) => image.id);
+    // The catalog lists images newest first.
+    const newestFirst = (await catalog.listImages()).map((image) => image.id);
     let best: DockerfileImage | undefined;
     // The last stage first (a plain `docker build`); then each named stage, as `--target` builds it.
     for (const chain of chains) {

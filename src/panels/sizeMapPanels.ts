@@ -141,7 +141,6 @@ export class SizeMapPanels implements vscode.WebviewPanelSerializer<unknown>, vs
 
 /** What a panel has read: enough to build any part of its map and to check what the webview asks for. */
 interface Loaded {
-  imageId: string;
   image: ImageLayers;
   history: FileHistory;
   wasted: WastedPaths;
@@ -152,9 +151,6 @@ export class SizeMapPanel {
   /** The webview's latest report of what it drew, and the status it shows (undefined: the map). */
   rendered: SizeMapRendered | undefined;
   statusShown: 'loading' | 'deleted' | 'error' | undefined;
-  private readonly reported = new vscode.EventEmitter<void>();
-  /** Fires on each report from the webview. */
-  readonly onDidReport = this.reported.event;
   private loaded: Promise<Loaded> | undefined;
   private generation = 0;
   private deleted = false;
@@ -170,7 +166,6 @@ export class SizeMapPanel {
     const webview = webviewPanel.webview;
     webviewPanel.title = panelTitle(state);
     webview.html = webviewHtml(webview, deps.extensionUri);
-    webviewPanel.onDidDispose(() => this.reported.dispose());
     webview.onDidReceiveMessage((raw: unknown) => {
       const request = parseSizeMapRequest(raw);
       if (!request) {
@@ -214,11 +209,9 @@ export class SizeMapPanel {
         this.rendered = request;
         this.state = { ...this.state, zoom: request.zoom };
         this.deps.log.trace(`${this.state.name}: ${request.rectangles} rectangles drawn in ${request.milliseconds} ms`);
-        this.reported.fire();
         return;
       case 'statusShown':
         this.statusShown = request.status === 'none' ? undefined : request.status;
-        this.reported.fire();
         return;
       case 'open': {
         const loaded = await this.current();
@@ -351,7 +344,7 @@ export class SizeMapPanel {
     const [history, efficiency] = await withArchiveProgress(vscode.l10n.t('Reading the image archive from the Docker Engine'), (options) =>
       Promise.all([catalog.fileHistory(imageId, options), catalog.imageEfficiency(imageId, options)]),
     );
-    return { imageId, image, history, wasted: wastedPaths(efficiency.inefficientFiles), steps: image.layers.map(layerStepLabel) };
+    return { image, history, wasted: wastedPaths(efficiency.inefficientFiles), steps: image.layers.map(layerStepLabel) };
   }
 
   /** A status, kept to be shown again if the page reloads. */

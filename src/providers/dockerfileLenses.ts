@@ -5,31 +5,17 @@
  * hover adds the layer's IDs and the largest files it added, once its files are at hand.
  */
 import * as vscode from 'vscode';
-import { DockerfileImage, DockerfileImages } from '../connection/dockerfileImages';
+import { DockerfileImages } from '../connection/dockerfileImages';
 import { EngineConnection } from '../connection/engineConnection';
-import { ImageRef } from '../contracts/commandTargets';
+import { ImageRef, imageRefOf } from '../contracts/commandTargets';
+import { isDockerIgnoreFile } from '../contracts/dockerfileFiles';
 import { escape, markdownTable } from '../contracts/markdown';
 import { shortId } from '../core/digest';
 import { formatBytes, formatShare } from '../core/format';
-import { imageDisplayName } from '../core/model/image';
 import { Layer } from '../core/model/imageLayers';
 
-/** The files VS Code shows as Dockerfiles, whatever language id an extension gives them. */
-export const DOCKERFILE_SELECTOR: vscode.DocumentSelector = [
-  { language: 'dockerfile', scheme: 'file' },
-  { language: 'dockerfile', scheme: 'untitled' },
-  { scheme: 'file', pattern: '**/{Dockerfile,Containerfile,*.dockerfile,*.containerfile,Dockerfile.*,Containerfile.*}' },
-];
-
-/** `Dockerfile.dockerignore` matches `Dockerfile.*` but is no Dockerfile. */
-const isIgnoreFile = (document: vscode.TextDocument) => /\.dockerignore$/i.test(document.uri.path);
 
 const LARGEST_ADDED = 5;
-
-export function imageRefOfLayers(found: DockerfileImage): ImageRef {
-  const image = found.image.image;
-  return { imageId: image.id, name: image.tags.length ? imageDisplayName(image) : shortId(image.id) };
-}
 
 export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
@@ -42,7 +28,7 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (isIgnoreFile(document)) {
+    if (isDockerIgnoreFile(document.uri)) {
       return [];
     }
     const found = await this.images.imageOf(document);
@@ -54,7 +40,7 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
         new vscode.CodeLens(top, { title: vscode.l10n.t('$(play) Build Image and Explore'), command: 'dockerLayers.dockerfile.buildAndExplore', arguments: [document.uri] }),
       ];
     }
-    const ref = imageRefOfLayers(found);
+    const ref = imageRefOf(found.image, undefined);
     const layers = found.image.layers;
     const total = layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0);
     const header = new vscode.Range(found.fromLine, 0, found.fromLine, 0);
@@ -100,7 +86,7 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
   }
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
-    if (isIgnoreFile(document)) {
+    if (isDockerIgnoreFile(document.uri)) {
       return undefined;
     }
     const found = await this.images.imageOf(document);
@@ -109,7 +95,7 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
     if (!found || !layer) {
       return undefined;
     }
-    const ref = imageRefOfLayers(found);
+    const ref = imageRefOf(found.image, undefined);
     const markdown = new vscode.MarkdownString(undefined, true);
     markdown.appendMarkdown(`**${escape(vscode.l10n.t('layer {0} of {1}', layer.index, ref.name))}** · ${formatBytes(layer.size)}\n\n`);
     markdown.appendMarkdown(markdownTable([

@@ -105,7 +105,7 @@ describe('Dockerfile lenses', function () {
     const copy = lenses.find((lens) => lens.range.start.line === 12 && lens.command?.command === 'dockerLayers.dockerfile.revealLayer');
     assert.ok(copy?.command, 'the COPY line has a lens that reveals its layer');
     await vscode.commands.executeCommand(copy.command.command, ...((copy.command.arguments ?? []) as unknown[]));
-    await waitFor('layer 2 to be selected in the Images view', () => (api.views.images.view.selection[0] as { layer?: { index: number } } | undefined)?.layer?.index === 2);
+    await waitFor('layer 2 of dle-app:1.0 to be selected in the Images view', () => api.views.images.view.selection[0]?.id.startsWith(`image/${appId}/layer/2/`));
   });
 
   it('Build Image and Explore builds the file, links it to the image and shows it', async () => {

@@ -51,7 +51,8 @@ describe('Images view', function () {
         return connected.endpoint.source === 'setting' ? connected : undefined;
       });
       assert.equal(endpoint.host, 'unix:///var/run/docker.sock');
-      await waitFor('the status bar to name the engine again', () => api.engineStatus.item.text.startsWith('$(layers) Docker'));
+      await waitFor('the status bar to name the endpoint of the setting', () => (api.engineStatus.item.tooltip as vscode.MarkdownString | undefined)?.value.replace(/\\/g, '').includes('from setting dockerLayers.host'));
+      assert.match(api.engineStatus.item.text, /^\$\(layers\) Docker /);
     } finally {
       window.showQuickPick = original;
       await settings.update('host', undefined, vscode.ConfigurationTarget.Global);

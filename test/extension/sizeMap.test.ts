@@ -89,10 +89,8 @@ describe('Size map', function () {
 
     // Its legend entry reveals the layer in the Images view.
     await panel.press({ legendLayer: layer });
-    await waitFor(`layer ${layer} to be selected in the Images view`, () => {
-      const selected = api.views.images.view.selection[0] as { layer?: { index: number } } | undefined;
-      return selected?.layer?.index === layer;
-    });
+    // Selected now, of this image: a selection left by an earlier test would be another layer or image.
+    await waitFor(`layer ${layer} of dle-app:1.0 to be selected in the Images view`, () => api.views.images.view.selection[0]?.id.startsWith(`image/${appId}/layer/${layer}/`));
   });
 
   it('comes back after a window reload (its serializer), zoomed where it was', async () => {

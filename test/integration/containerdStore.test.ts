@@ -12,14 +12,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { skipBecause } from '../helpers/skip';
 import { EngineClient } from '../../src/core/engine/engineClient';
 import { ImageCatalog } from '../../src/core/imageCatalog';
 import { silentLogger } from '../../src/core/logger';
-import { CLI, TEST_USER, ensureCliBuilt, run } from './helpers/daemon';
+import { CLI, TEST_USER, ensureCliBuilt, requireContainerdDaemon, run } from './helpers/daemon';
 
-const HOST = process.env.DLE_CONTAINERD_DOCKER_HOST;
-const REQUIRE_DOCKER = process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1';
+let HOST: string | undefined;
 
 interface FileJson {
   path: string;
@@ -38,13 +36,7 @@ describe('the containerd image store (Docker 26): layer files from the Engine ar
   let scratch: string;
 
   before(async function () {
-    if (!HOST) {
-      const message = 'DLE_CONTAINERD_DOCKER_HOST is not set: start the second daemon with bash test/setup/start-containerd-daemon.sh (npm test does, as root)';
-      if (REQUIRE_DOCKER) {
-        throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
-      }
-      skipBecause(this, message);
-    }
+    HOST = requireContainerdDaemon(this);
     await ensureCliBuilt();
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-containerd-store-'));
     fs.chmodSync(scratch, 0o755); // The docker-group user's cache folders are made inside.

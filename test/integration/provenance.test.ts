@@ -11,11 +11,9 @@ import { ArchiveCache } from '../../src/core/archive/archiveCache';
 import { EngineClient } from '../../src/core/engine/engineClient';
 import { ImageCatalog } from '../../src/core/imageCatalog';
 import { silentLogger } from '../../src/core/logger';
-import { skipBecause } from '../helpers/skip';
-import { run } from './helpers/daemon';
+import { requireContainerdDaemon, run } from './helpers/daemon';
 
-const HOST = process.env.DLE_CONTAINERD_DOCKER_HOST;
-const REQUIRE_DOCKER = process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1';
+let HOST: string | undefined;
 const CONTEXT = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'dockerfiles', 'multistage');
 const TAG = `dle-provenance:${process.pid}`;
 
@@ -24,13 +22,7 @@ describe('BuildKit provenance from the Engine archive (Docker 26, containerd sto
   let scratch: string;
 
   before(async function () {
-    if (!HOST) {
-      const message = 'DLE_CONTAINERD_DOCKER_HOST is not set: start the second daemon with bash test/setup/start-containerd-daemon.sh (npm test does, as root)';
-      if (REQUIRE_DOCKER) {
-        throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
-      }
-      skipBecause(this, message);
-    }
+    HOST = requireContainerdDaemon(this);
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-provenance-'));
     const build = await run('docker', ['buildx', 'build', '-q', '--network', 'none', '--provenance=mode=max', '--load', '-t', TAG, CONTEXT], { env: { ...process.env, DOCKER_HOST: HOST } });
     assert.equal(build.code, 0, build.stderr);

@@ -50,6 +50,8 @@ const README_SCREENSHOTS = [
   { from: 'layer-changes', to: 'layer-changes.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 620 } },
   // Change marks in a layer's Changes, its counts, and the image summary beside.
   { from: 'change-analysis', to: 'change-analysis.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 760 } },
+  // The Images view filtered, and the engine named in the status bar.
+  { from: 'filter-and-engine', to: 'filter-and-engine.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: VIEWPORT.height } },
   // A Dockerfile with each instruction's layer size in its lenses.
   { from: 'dockerfile-lenses', to: 'dockerfile-lenses.png', clip: { x: 0, y: 0, width: VIEWPORT.width, height: 620 } },
   // The size map of the sample image beside its layers, with its legend.
@@ -419,6 +421,23 @@ async function main() {
       await expectVisible(page.getByRole('tab', { name: title }), `editor tab "layer 1 of ${appLabel}.json"`);
       await expectVisible(page.locator('.part.editor .monaco-editor .view-lines', { hasText: '"chainId"' }), 'JSON with "chainId" in the editor');
       await screenshot('inspect-layer');
+    });
+
+    step('d2', 'filter-and-engine', async () => {
+      // Filter Images… from the view title, the filter in the view's description, and the engine named in the status bar.
+      await images().locator('.pane-header').hover();
+      await images().getByRole('button', { name: 'Filter Images…' }).click();
+      const input = await expectVisible(page.locator('.quick-input-widget .quick-input-box input'), 'the Filter Images input box');
+      await input.fill('dle-app');
+      await page.keyboard.press('Enter');
+      await expectVisible(images().locator('.pane-header .description', { hasText: 'filter: dle-app' }), 'the view description "filter: dle-app"');
+      await expectVisible(images().getByRole('button', { name: 'Clear Image Filter' }), 'the "Clear Image Filter" title action');
+      await expectVisible(treeRow(images(), appLabel), `image row "${appLabel}" still listed`);
+      await expectVisible(page.locator('.statusbar-item', { hasText: /Docker \d+\.\d+.* · overlay2/ }), 'the status bar item "Docker … · overlay2"');
+      await screenshot('filter-and-engine');
+      await images().locator('.pane-header').hover();
+      await images().getByRole('button', { name: 'Clear Image Filter' }).click();
+      await expectVisible(treeRow(images(), 'dle-base'), 'the other images back after clearing');
     });
 
     step('e', 'inspect-image-from-palette', async () => {

@@ -6,6 +6,9 @@
  */
 import { DockerfileParser, From, Instruction } from 'dockerfile-ast';
 
+/** Flags before the arguments (`--chown=app:app`, `--mount=type=cache,target="/a b"`), as builders write them. */
+export const LEADING_FLAGS = /^(?:--[A-Za-z][\w-]*(?:=(?:"[^"]*"|[^\s"]*)*)?\s+)+/;
+
 export interface DockerfileInstruction {
   /** Upper case: `RUN`, `COPY`, … */
   keyword: string;
@@ -72,7 +75,7 @@ function instructionOf(instruction: Instruction, keyword: string): DockerfileIns
   }
   let args = instruction.getArgumentsContent() ?? '';
   // getArgumentsContent keeps the flags of COPY/ADD/RUN: the builders' history does not.
-  args = args.replace(/^(?:--[A-Za-z-]+(?:=(?:"[^"]*"|\S*))?\s+)+/, '');
+  args = args.replace(LEADING_FLAGS, '');
   const withHeredocs = instruction as Instruction & { getHeredocs?: () => { getName(): string }[] };
   const heredocs = (withHeredocs.getHeredocs?.() ?? []).map((heredoc) => heredocBody(args, heredoc.getName())).filter((body): body is string => body !== undefined);
   return { keyword, startLine: range.start.line, endLine: range.end.line, args, flags, execForm: execFormOf(args), heredocs };

@@ -9,7 +9,7 @@
  * from: the file was edited since, or the image is another one.
  */
 import { HistoryStep } from '../model/historySteps';
-import { DockerfileInstruction } from './dockerfileStages';
+import { DockerfileInstruction, LEADING_FLAGS } from './dockerfileStages';
 
 export interface InstructionMatch {
   instruction: DockerfileInstruction;
@@ -30,8 +30,6 @@ export interface DockerfileMatch {
 }
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
-/** The keywords that commit a layer when they change files; the rest change metadata only (WORKDIR may do both). */
-const FILE_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 
 /** What a history step says it ran, builder noise removed. */
 export interface RecordedStep {
@@ -47,8 +45,6 @@ export interface RecordedStep {
   afterArgs?: boolean;
 }
 
-/** Flags before the arguments (`--chown=app:app`, `--mount=type=cache,target="/a b"`), as builders write them. */
-const LEADING_FLAGS = /^(?:--[A-Za-z][\w-]*(?:=(?:"[^"]*"|[^\s"]*)*)?\s+)+/;
 
 export function recordedStep(createdBy: string | undefined): RecordedStep | undefined {
   let text = (createdBy ?? '').trim().replace(/\s+# buildkit$/, '');
@@ -242,9 +238,4 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
     }
   }
   return merged;
-}
-
-/** Whether an instruction can make a layer (the rest only set metadata: "no layer"). */
-export function makesFiles(instruction: DockerfileInstruction): boolean {
-  return FILE_KEYWORDS.has(instruction.keyword);
 }

@@ -82,8 +82,7 @@ export async function findImageForDockerfile<Image extends Pick<ImageLayers, 'st
     if (quality === 'complete') {
       return { image, match };
     }
-    const better = !bestPartial || match.matched > bestPartial.match.matched || (match.matched === bestPartial.match.matched && match.trailing < bestPartial.match.trailing);
-    if (quality === 'partial' && better) {
+    if (quality === 'partial' && (!bestPartial || matchRank(match) > matchRank(bestPartial.match))) {
       bestPartial = { image, match };
     }
   }

@@ -5,6 +5,7 @@
  */
 import { StorageProfile } from '../storage/storageProfile';
 import { EngineEndpoint } from './engineEndpoint';
+import { describeSource } from './engineErrors';
 import { EngineVersion } from './engineTypes';
 
 export interface EngineDescription {
@@ -37,7 +38,7 @@ export function describeEngine(endpoint: EngineEndpoint, version: EngineVersion,
   const short = [product, storageName(profile), ...(profile.rootless ? ['rootless'] : [])].join(' · ');
   const details: [string, string][] = [
     ['Engine', `${product}${version.ApiVersion ? ` (API ${version.ApiVersion})` : ''}`],
-    ['Endpoint', `${endpoint.host}${endpoint.contextName ? ` (context ${endpoint.contextName})` : ''}, from ${endpoint.source}`],
+    ['Endpoint', `${endpoint.host} (${describeSource(endpoint)})`],
     ['Storage', storageName(profile)],
     ['Data root', profile.dataRoot ? `${profile.dataRoot} (on ${where})` : 'not reported'],
     ...(profile.rootless ? ([['Rootless', 'yes']] as [string, string][]) : []),

@@ -3,7 +3,8 @@
  * way every time (images created in the same second keep one order), and filtered by repository,
  * tag or ID, as Filter Images… asks.
  */
-import { ImageSummary, imageDisplayName } from './image';
+import { ImageSummary, compareImages, imageDisplayName } from './image';
+import { digestHex } from '../digest';
 
 export type ImageSortKey = 'created' | 'name' | 'size';
 
@@ -17,7 +18,7 @@ export function sortImages(images: readonly ImageSummary[], by: ImageSortKey): I
       ? (a: ImageSummary, b: ImageSummary) => byName(a, b) || b.created - a.created || byId(a, b)
       : by === 'size'
         ? (a: ImageSummary, b: ImageSummary) => b.size - a.size || byName(a, b) || byId(a, b)
-        : (a: ImageSummary, b: ImageSummary) => b.created - a.created || byName(a, b) || byId(a, b);
+        : compareImages;
   return [...images].sort(compare);
 }
 
@@ -31,7 +32,7 @@ export function filterImages(images: readonly ImageSummary[], filter: string | u
     return [...images];
   }
   return images.filter((image) => {
-    const haystack = [...image.tags, ...image.digests, image.id, image.id.replace(/^sha256:/, ''), ...(image.tags.length ? [] : ['<none>'])].join('\n').toLowerCase();
+    const haystack = [...image.tags, ...image.digests, image.id, digestHex(image.id), ...(image.tags.length ? [] : ['<none>'])].join('\n').toLowerCase();
     return words.every((word) => haystack.includes(word));
   });
 }

@@ -14,6 +14,7 @@ import { EngineInfo, ImageListEntry } from '../../../src/core/engine/engineTypes
 import { nodeHostFiles } from '../../../src/core/engine/hostFiles';
 import { ImageCatalog } from '../../../src/core/imageCatalog';
 import { silentLogger } from '../../../src/core/logger';
+import { skipBecause } from '../../helpers/skip';
 
 /** out/test/integration/helpers → the repository. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -183,4 +184,21 @@ export function dockerfileInstructions(file: string): [string, string][] {
     current = '';
   }
   return instructions;
+}
+
+/**
+ * The socket of the second daemon, Docker 26 with the containerd image store, that
+ * test/setup/start-containerd-daemon.sh starts (DLE_CONTAINERD_DOCKER_HOST). Without it the suite
+ * skips loudly, and with DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails.
+ */
+export function requireContainerdDaemon(context: Mocha.Context): string {
+  const host = process.env.DLE_CONTAINERD_DOCKER_HOST;
+  if (!host) {
+    const message = 'DLE_CONTAINERD_DOCKER_HOST is not set: start the second daemon with bash test/setup/start-containerd-daemon.sh (npm test does, as root)';
+    if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
+      throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
+    }
+    skipBecause(context, message);
+  }
+  return host;
 }

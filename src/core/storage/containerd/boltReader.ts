@@ -289,18 +289,19 @@ function toKey(key: string | Buffer): Buffer {
  * Reads a database and what `read` takes from it; when the file was caught in the middle of a
  * commit (a torn meta page, a page that is not what its parent says), reads it once more.
  */
-export async function withBoltDatabase<T>(file: string, read: (db: BoltDatabase) => T): Promise<T> {
+export async function withBoltDatabase<T>(file: string, read: (db: BoltDatabase) => T | Promise<T>): Promise<T> {
   try {
-    return read(await BoltDatabase.read(file));
+    return await read(await BoltDatabase.read(file));
   } catch (error) {
     if (!(error instanceof BoltFormatError)) {
       throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     try {
-      return read(await BoltDatabase.read(file));
+      return await read(await BoltDatabase.read(file));
     } catch (again) {
-      throw again instanceof BoltFormatError ? new BoltFormatError(file, `${again.message.replace(/^.*?: /, '')} (read twice)`) : again;
+      // Another file's error (a nested read) keeps its own name.
+      throw again instanceof BoltFormatError && again.file === file && !again.message.endsWith('(read twice)') ? new BoltFormatError(file, `${again.message.replace(/^.*?: /, '')} (read twice)`) : again;
     }
   }
 }

@@ -9,7 +9,7 @@
  */
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
-import { isFullDigest } from '../../digest';
+import { digestHex, isFullDigest } from '../../digest';
 import { ContainerInspect, ImageConfig } from '../../engine/engineTypes';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
@@ -19,8 +19,8 @@ import { LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { openLocation } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
-import { withBoltDatabase } from './boltReader';
-import { snapshotFolder } from './snapshotFolders';
+import { BoltFormatError, withBoltDatabase } from './boltReader';
+import { SnapshotMetadataError, snapshotFolder } from './snapshotFolders';
 
 const META_DB = path.join('io.containerd.metadata.v1.bolt', 'meta.db');
 const SNAPSHOTTER = 'overlayfs';
@@ -96,16 +96,28 @@ export class ContainerdSnapshotStore implements LayerStore {
     if (!root) {
       return keys.map(() => ({ kind: 'unavailable', limitation: this.unreadable }));
     }
-    // Each read is retried once if a commit was in progress.
-    const meta = await withBoltDatabase(path.join(root, META_DB), (db) => db);
-    const snapshots = await withBoltDatabase(path.join(root, SNAPSHOTS_DB), (db) => db);
-    return keys.map((key): LayerLocation => {
-      const found = snapshotFolder(meta, snapshots, root, key, SNAPSHOTTER, this.profile.containerd?.namespace);
-      if (!found) {
-        return { kind: 'unavailable', limitation: { code: 'notReported' } };
+    try {
+      // The lookups run inside the reads: a page torn by a commit in progress shows while walking,
+      // and then both files are read again, once.
+      return await withBoltDatabase(path.join(root, SNAPSHOTS_DB), (snapshots) =>
+        withBoltDatabase(path.join(root, META_DB), (meta) =>
+          keys.map((key): LayerLocation => {
+            const found = snapshotFolder(meta, snapshots, root, key, SNAPSHOTTER, this.profile.containerd?.namespace);
+            if (!found) {
+              return { kind: 'unavailable', limitation: { code: 'notReported' } };
+            }
+            return { kind: 'directory', directory: { cacheId: String(found.id), layerDir: path.dirname(found.folder), diffDir: found.folder, source: 'containerd metadata' } };
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof BoltFormatError) && !(error instanceof SnapshotMetadataError)) {
+        throw error;
       }
-      return { kind: 'directory', directory: { cacheId: String(found.id), layerDir: path.dirname(found.folder), diffDir: found.folder, source: 'containerd metadata' } };
-    });
+      // As overlay2 does with a layerdb it cannot read: say why, and let the files come from the archive.
+      this.log.warn(error.message);
+      return keys.map(() => ({ kind: 'unavailable', limitation: this.profile.limitation ?? { code: 'containerdSnapshots' } }));
+    }
   }
 
   /**
@@ -121,7 +133,7 @@ export class ContainerdSnapshotStore implements LayerStore {
       if (typeof digest !== 'string' || !isFullDigest(digest)) {
         return undefined;
       }
-      const file = path.join(root, CONTENT_BLOBS, digest.slice('sha256:'.length));
+      const file = path.join(root, CONTENT_BLOBS, digestHex(digest));
       const size = (await fs.stat(file).catch(() => undefined))?.size;
       if (size === undefined || size > MAX_CONFIG_BYTES) {
         return undefined;
