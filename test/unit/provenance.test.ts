@@ -30,6 +30,22 @@ describe('BuildKit provenance', () => {
     assert.deepEqual(lines.fromLines, [6, 6]);
   });
 
+  it("takes the final stage's FROM when both stages share the base step, whichever order BuildKit lists them in", () => {
+    const { provenance, layerCount } = recording('multistage');
+    const metadata = provenance.predicate.metadata as Record<string, { source: { locations: Record<string, { locations?: unknown[] }> } }>;
+    const buildkitKey = 'https://mobyproject.org/buildkit@v1#metadata';
+    const locations = metadata[buildkitKey].source.locations;
+    const shared = Object.keys(locations).filter((id) => (locations[id].locations?.length ?? 0) > 1);
+    assert.equal(shared.length, 1, 'the recording has one step with two locations: the FROM both stages share');
+    const reversed = Object.fromEntries(Object.entries(locations).map(([id, entry]) => [id, { ...entry, locations: [...(entry.locations ?? [])].reverse() }]));
+    const swapped = { predicate: { ...provenance.predicate, metadata: { [buildkitKey]: { ...metadata[buildkitKey], source: { ...metadata[buildkitKey].source, locations: reversed } } } } };
+    for (const statement of [provenance, swapped]) {
+      const lines = provenanceLines(statement, layerCount)!;
+      assert.deepEqual(lines.fromLines, [6, 6], 'line 7, not the build stage\'s line 3');
+      assert.deepEqual([...lines.layers], [[1, [11, 11]], [2, [12, 12]], [3, [13, 13]], [4, [14, 14]]]);
+    }
+  });
+
   it('places heredoc instructions', () => {
     const { provenance, layerCount } = recording('heredoc');
     assert.deepEqual([...provenanceLines(provenance, layerCount)!.layers], [[1, [2, 2]], [2, [3, 3]], [3, [7, 7]], [4, [11, 11]], [5, [12, 12]], [6, [15, 15]]]);

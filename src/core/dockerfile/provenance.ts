@@ -76,21 +76,30 @@ function readLines(statement: unknown, layerCount: number): ProvenanceLines | un
     return undefined;
   }
   let filename: string | undefined;
+  // A step two stages share (the same base, the same RUN on it) lists one location per stage, in no
+  // set order; the final stage comes last in the file, so its instruction is the latest.
   const linesOf = (id: string | undefined): [number, number] | undefined => {
-    const location = id ? record(source.locations?.[id])?.locations : undefined;
-    const first = Array.isArray(location) ? (record(location[0]) as { sourceIndex?: unknown; ranges?: unknown } | undefined) : undefined;
-    const range = Array.isArray(first?.ranges) ? (record(first.ranges[0]) as { start?: { line?: unknown }; end?: { line?: unknown } } | undefined) : undefined;
-    const start = range?.start?.line;
-    if (typeof start !== 'number' || !Number.isInteger(start) || start < 1) {
+    const locations = id ? record(source.locations?.[id])?.locations : undefined;
+    let best: { lines: [number, number]; sourceIndex: unknown } | undefined;
+    for (const raw of Array.isArray(locations) ? locations : []) {
+      const location = record(raw) as { sourceIndex?: unknown; ranges?: unknown } | undefined;
+      const range = Array.isArray(location?.ranges) ? (record(location.ranges[0]) as { start?: { line?: unknown }; end?: { line?: unknown } } | undefined) : undefined;
+      const start = range?.start?.line;
+      if (typeof start !== 'number' || !Number.isInteger(start) || start < 1 || (best && start - 1 <= best.lines[0])) {
+        continue;
+      }
+      const endLine = range?.end?.line;
+      const end = typeof endLine === 'number' && Number.isInteger(endLine) && endLine >= start ? endLine : start;
+      best = { lines: [start - 1, end - 1], sourceIndex: location?.sourceIndex };
+    }
+    if (!best) {
       return undefined;
     }
-    const info = Array.isArray(source.infos) ? record(source.infos[typeof first?.sourceIndex === 'number' ? first.sourceIndex : 0]) : undefined;
+    const info = Array.isArray(source.infos) ? record(source.infos[typeof best.sourceIndex === 'number' ? best.sourceIndex : 0]) : undefined;
     if (typeof info?.filename === 'string' && info.filename.length <= 4096) {
       filename ??= info.filename;
     }
-    const endLine = range?.end?.line;
-    const end = typeof endLine === 'number' && Number.isInteger(endLine) && endLine >= start ? endLine : start;
-    return [start - 1, end - 1];
+    return best.lines;
   };
   const layers = new Map<number, [number, number]>();
   const below = layerCount - chain.layers.length;
