@@ -15,5 +15,7 @@ export function limitationText(limitation: Limitation): string {
       return `The daemon at ${limitation.host} is on another machine: these paths are on that machine, not this one.`;
     case 'notReported':
       return 'The Engine did not report a folder for every layer of this image.';
+    case 'outsideDriverFolder':
+      return `The Engine reported a layer folder outside its storage folder ${limitation.driverFolder} (${limitation.reported}); it is not shown or read.`;
   }
 }

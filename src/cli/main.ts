@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { ParseArgsConfig, parseArgs } from 'util';
 import { ArchiveCache } from '../core/archive/archiveCache';
-import { EngineClient } from '../core/engine/engineClient';
+import { EngineClient, REQUEST_TIMEOUT_MS } from '../core/engine/engineClient';
+import { stripControlCharacters } from '../core/format';
 import { nodeHostFiles } from '../core/engine/hostFiles';
 import { resolveEndpoint } from '../core/engine/resolveEndpoint';
 import { ImageCatalog } from '../core/imageCatalog';
@@ -34,6 +35,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
       'DOCKER_HOST, DOCKER_CONTEXT, the current context, then the usual sockets',
   },
   context: { type: 'string', short: 'c', valueName: 'NAME', description: 'Docker context to use (docker context ls), as the docker CLI\'s --context' },
+  timeout: { type: 'string', valueName: 'SECONDS', description: `how long each Engine request may take, whole (default ${REQUEST_TIMEOUT_MS / 1000})` },
   'no-cache': { type: 'boolean', description: 'keep no image archives after the run (default: $XDG_CACHE_HOME/docker-layer-explorer)' },
   verbose: { type: 'boolean', short: 'v', description: 'log Engine requests to stderr' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
@@ -44,6 +46,8 @@ export interface ParsedArguments {
   operands: string[];
   options: Record<string, string | boolean | undefined>;
   host: string | undefined;
+  /** --timeout: each Engine request's deadline. */
+  timeoutSeconds: number | undefined;
   verbose: boolean;
   help: boolean;
 }
@@ -68,11 +72,16 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   if (typeof values.host === 'string' && typeof values.context === 'string') {
     throw new UsageError('--host and --context cannot both be given (as with the docker CLI)');
   }
+  const timeoutSeconds = typeof values.timeout === 'string' ? Number(values.timeout) : undefined;
+  if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 && timeoutSeconds <= 86_400)) {
+    throw new UsageError('--timeout takes a number of seconds, more than 0');
+  }
   return {
     command,
     operands: positionals.slice(1),
     options: values,
     host: typeof values.host === 'string' ? values.host : undefined,
+    timeoutSeconds,
     verbose: values.verbose === true,
     help: values.help === true,
   };
@@ -154,6 +163,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return parsed.help ? 0 : 2;
   }
   const log = parsed.verbose ? stderrLogger : silentLogger;
+  const deadlineMs = parsed.timeoutSeconds === undefined ? undefined : parsed.timeoutSeconds * 1000;
   const catalog = new PromiseCache<ImageCatalog>();
   const archives = new PromiseCache<ArchiveCache>();
   const archiveCache = () => archives.get(async () => new ArchiveCache({ dir: await cacheDir(parsed.options['no-cache'] === true), maxBytes: CACHE_MAX_BYTES, log }));
@@ -165,10 +175,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         catalog.get(async () => {
           const context = typeof parsed.options.context === 'string' ? parsed.options.context : undefined;
           const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, explicitContext: { name: context, source: '--context' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
-          return new ImageCatalog(await EngineClient.connect(endpoint, log), log, { archives: await archiveCache() });
+          return new ImageCatalog(await EngineClient.connect(endpoint, log, { deadlineMs }), log, { archives: await archiveCache() });
         }),
       archives: archiveCache,
       stdout: (text) => process.stdout.write(text),
+      warn: (message) => process.stderr.write(`docker-layers: warning: ${stripControlCharacters(message)}\n`),
+      columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     });
   } catch (error) {
     if (error instanceof UsageError) {

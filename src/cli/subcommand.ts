@@ -22,6 +22,10 @@ export interface Invocation {
   /** Where archives go: $XDG_CACHE_HOME/docker-layer-explorer, or a folder removed at exit with --no-cache. */
   archives: () => Promise<ArchiveCache>;
   stdout: (text: string) => void;
+  /** A warning on stderr (`docker-layers: warning: …`): something left out, the run goes on. */
+  warn: (message: string) => void;
+  /** The terminal's width, or undefined when stdout is no terminal (piped output is never cut). */
+  columns: number | undefined;
 }
 
 export interface Subcommand {

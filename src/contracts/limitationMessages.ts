@@ -16,5 +16,7 @@ export function limitationMessage(limitation: Limitation): string {
       return vscode.l10n.t('The daemon at {0} is on another machine: these paths are on that machine, not this one.', limitation.host);
     case 'notReported':
       return vscode.l10n.t('The Engine did not report a folder for every layer of this image.');
+    case 'outsideDriverFolder':
+      return vscode.l10n.t('The Engine reported a layer folder outside its storage folder {0} ({1}); it is not shown or read.', limitation.driverFolder, limitation.reported);
   }
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatImagesText, toImageJson } from '../../src/cli/commands/ls';
+import { fitStep, formatImageLines, formatImagesText, toImageJson } from '../../src/cli/commands/ls';
 import { ParsedArguments, parseArguments } from '../../src/cli/main';
 import { chainIdsOf } from '../../src/core/model/chainIds';
 import { digestHex } from '../../src/core/digest';
@@ -116,9 +116,40 @@ describe('CLI formatImagesText', () => {
     const danglingId = imageFixture('dangling').inspect.Id.slice(7, 19);
     assert.ok(lines.includes(`<none>  ${danglingId}  1.98 MB  2 layers`), 'the dangling image is listed as <none>');
     assert.ok(!text.includes('note:'), 'exact history and all folders: no notes');
-    // Long steps are cut to 60 characters with an ellipsis.
+    // Piped (no terminal width), a long step is shown whole.
     const runLine = lines.find((line) => line.startsWith('  1  RUN mkdir'));
-    assert.ok(runLine?.includes('…'), runLine);
+    assert.ok(runLine?.includes('echo old > /app/old/old.txt '), runLine);
+  });
+
+  it("cuts to a terminal's width, but never a folder, and keeps where a COPY put its files", async () => {
+    const text = formatImagesText([await imageLayersOf('dle-app')], 50);
+    const lines = text.split('\n').filter(Boolean);
+    const folders = lines.filter((line) => line.includes('/overlay2/'));
+    assert.equal(folders.length, 6);
+    for (const line of lines.filter((each) => !folders.includes(each) && !each.includes('note:'))) {
+      assert.ok(line.length <= 50, `${line.length}: ${line}`);
+    }
+    assert.match(lines.find((line) => line.startsWith('  1  RUN mkdir')) ?? '', /…\s+22 B$/);
+    assert.equal(fitStep('COPY file:3e1f0c5e8b2f0c9d5a1b7c3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a in /app/hello.txt', 30), 'COPY → /app/hello.txt');
+    assert.equal(fitStep('COPY src/a src/b /srv/app/', 20), 'COPY → /srv/app/');
+    assert.equal(fitStep('ADD https://example.com/a.tgz /opt/a', 12), 'ADD → /opt/a');
+    assert.equal(fitStep('RUN make && make install', 12), 'RUN make &&…');
+    assert.equal(fitStep('COPY a /b', 40), 'COPY a /b', 'what fits is left alone');
+  });
+
+  it('lists one line per image: names, short ID, size and age, newest first, cut to the width', async () => {
+    const { catalog } = recordedCatalog('user');
+    const images = await catalog.listImages();
+    const now = Date.parse('2026-12-03T12:00:00Z');
+    const lines = formatImageLines(images, undefined, now).trimEnd().split('\n');
+    assert.equal(lines.length, images.length);
+    const app = images.find((image) => image.tags.includes('dle-app:1.0'))!;
+    const appLine = lines.find((line) => line.includes(app.id.slice(7, 19)))!;
+    assert.match(appLine, /^dle-app:1\.0, dle-app:latest +[0-9a-f]{12} +1\.98 MB {2}\d+ \w+ ago$/);
+    assert.ok(lines.some((line) => line.startsWith('<none> ')), 'the untagged image');
+    for (const line of formatImageLines(images, 40, now).trimEnd().split('\n')) {
+      assert.ok(line.length <= 40, line);
+    }
   });
 
   it('says "1 layer" for a one-layer image', async () => {

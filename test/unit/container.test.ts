@@ -77,18 +77,18 @@ describe('container model', () => {
         const { mountId, initId } = fixture.mounts;
         assert.deepEqual(layers.readWrite, {
           cacheId: mountId,
-          layerDir: `/var/lib/docker/overlay2/${mountId}`,
-          diffDir: `/var/lib/docker/overlay2/${mountId}/diff`,
+          layerDir: `${dataRootAs('user')}/overlay2/${mountId}`,
+          diffDir: `${dataRootAs('user')}/overlay2/${mountId}/diff`,
           source: 'GraphDriver',
         });
-        assert.equal(layers.readWrite?.diffDir, data.UpperDir);
+        assert.equal(layers.readWrite?.diffDir, data.UpperDir.replace('/var/lib/docker/', `${dataRootAs('user')}/`));
         assert.deepEqual(layers.init, {
           cacheId: initId,
-          layerDir: `/var/lib/docker/overlay2/${initId}`,
-          diffDir: `/var/lib/docker/overlay2/${initId}/diff`,
+          layerDir: `${dataRootAs('user')}/overlay2/${initId}`,
+          diffDir: `${dataRootAs('user')}/overlay2/${initId}/diff`,
           source: 'GraphDriver',
         });
-        assert.equal(layers.init?.diffDir, data.LowerDir.split(':')[0]);
+        assert.equal(layers.init?.diffDir, data.LowerDir.split(':')[0].replace('/var/lib/docker/', `${dataRootAs('user')}/`));
         assert.equal(layers.container.name, name);
       });
 

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as https from 'https';
 import * as path from 'path';
-import { REQUEST_TIMEOUT_MS, dockerodeOptionsFor } from '../../src/core/engine/dockerodeOptions';
+import { dockerodeOptionsFor } from '../../src/core/engine/dockerodeOptions';
 import { EndpointConfigError } from '../../src/core/engine/engineErrors';
 
 describe('dockerodeOptionsFor', () => {
@@ -26,7 +26,6 @@ describe('dockerodeOptionsFor', () => {
       ca: undefined,
       cert: undefined,
       key: undefined,
-      timeout: REQUEST_TIMEOUT_MS,
     });
     assert.ok('host' in options && 'protocol' in options, 'keys are present, set to undefined');
   });

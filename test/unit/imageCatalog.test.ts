@@ -52,7 +52,7 @@ describe('ImageCatalog (recorded daemon, fake Engine)', () => {
     assert.ok(layers.layers.every((layer) => layer.cacheIdSource === 'GraphDriver' && layer.sizeSource === 'engine history'));
     assert.deepEqual(
       layers.layers.map((layer) => layer.diffDir),
-      recordedCacheIds(imageFixture('dle-app')).map((cacheId) => `/var/lib/docker/overlay2/${cacheId}/diff`),
+      recordedCacheIds(imageFixture('dle-app')).map((cacheId) => `/nonexistent/docker-root/overlay2/${cacheId}/diff`),
     );
     assert.equal(layers.layers[5].step?.createdBy, '/bin/sh -c touch /empty');
   });

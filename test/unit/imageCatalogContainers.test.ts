@@ -86,7 +86,7 @@ describe('ImageCatalog containers (recorded daemon, fake Engine)', () => {
         const layers = await catalog.containerLayers(name);
         assert.equal(layers.readWrite?.source, 'GraphDriver');
         assert.equal(layers.readWrite?.cacheId, mounts.mountId);
-        assert.equal(layers.readWrite?.diffDir, `/var/lib/docker/overlay2/${mounts.mountId}/diff`);
+        assert.equal(layers.readWrite?.diffDir, `/nonexistent/docker-root/overlay2/${mounts.mountId}/diff`, 'as the daemon reports it, under its data root');
         assert.equal(layers.init?.source, 'GraphDriver');
         assert.equal(layers.init?.cacheId, mounts.initId);
       }
@@ -97,7 +97,7 @@ describe('ImageCatalog containers (recorded daemon, fake Engine)', () => {
       const layers = await catalog.containerLayers('dle-exited');
       assert.equal(layers.storage.location, 'remote');
       assert.equal(layers.readWrite?.source, 'GraphDriver');
-      assert.ok(layers.readWrite?.diffDir.startsWith('/var/lib/docker/'), layers.readWrite?.diffDir);
+      assert.ok(layers.readWrite?.diffDir.startsWith(`${DATA_ROOT_FIXTURE}/overlay2/`), layers.readWrite?.diffDir);
     });
 
     it('gives null folders on the containerd image store', async () => {

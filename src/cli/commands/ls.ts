@@ -5,34 +5,64 @@
 import * as path from 'path';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { mapLimited } from '../../core/mapLimited';
-import { formatBytes, stripControlCharacters, truncate } from '../../core/format';
+import { EngineNotFoundError } from '../../core/engine/engineErrors';
+import { formatAge, formatBytes, stripControlCharacters, truncate } from '../../core/format';
 import { shortId } from '../../core/digest';
 import { ImageSummary, imageDisplayName } from '../../core/model/image';
 import { ImageLayers, Layer, layerStepLabel } from '../../core/model/imageLayers';
+import { ImageSortKey, sortImages } from '../../core/model/imageListOrder';
 import { StorageProfile } from '../../core/storage/storageProfile';
 import { imageTargets } from '../imageTargets';
 import { limitationText } from '../limitationText';
-import { Subcommand } from '../subcommand';
+import { Subcommand, UsageError } from '../subcommand';
+
+const SORT_KEYS: readonly ImageSortKey[] = ['created', 'name', 'size'];
 
 export const lsCommand: Subcommand = {
   name: 'ls',
   operands: '[IMAGE|ARCHIVE...]',
   summary:
-    "List Docker images, their layers and each layer's folder (overlay2 cache ID and diff path).\n" +
+    'List Docker images, one line each; with -l, or for the images named, their layers and each\n' +
+    "layer's folder (overlay2 cache ID and diff path).\n" +
     'IMAGE is name[:tag], a full or short image ID; without one, every image is listed.\n' +
     'ARCHIVE is a saved image (docker save / podman save .tar, .tar.gz, an OCI layout folder): no daemon needed.',
   options: {
+    long: { type: 'boolean', short: 'l', description: "with every image's layers, chain IDs and folders" },
+    sort: { type: 'string', valueName: 'KEY', description: 'order images by created (newest first, the default), name or size (largest first)' },
     json: { type: 'boolean', description: 'print JSON: [{ id, tags, layers: [{ index, diffId, chainId, cacheId, diffDir, size, createdBy }] }]' },
   },
-  async run({ operands, options, catalog, archives, stdout }) {
-    const images =
+  async run({ operands, options, catalog, archives, stdout, warn, columns }) {
+    const sortBy = sortKeyOption(options.sort);
+    if (operands.length === 0 && !options.long && !options.json) {
+      const images = sortImages(await (await catalog()).listImages(), sortBy ?? 'created');
+      stdout(formatImageLines(images, columns));
+      return 0;
+    }
+    const loaded =
       operands.length === 0
-        ? await loadImages(await catalog(), [])
+        ? await loadImages(await catalog(), [], { sortBy, onSkipped: (reference, error) => warn(`${shortId(reference)} skipped: ${error.message}`) })
         : await mapLimited(await imageTargets(operands, catalog, async () => path.join((await archives()).dir, 'files')), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
-    stdout(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images));
+    const images = sortBy && operands.length > 0 ? inOrder(loaded, sortBy) : loaded;
+    stdout(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images, columns));
     return 0;
   },
 };
+
+function sortKeyOption(value: string | boolean | undefined): ImageSortKey | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !(SORT_KEYS as readonly string[]).includes(value)) {
+    throw new UsageError(`--sort takes ${SORT_KEYS.join(', ')}`);
+  }
+  return value as ImageSortKey;
+}
+
+/** Loaded images in the order sortImages gives their summaries. */
+function inOrder(images: readonly ImageLayers[], by: ImageSortKey): ImageLayers[] {
+  const byId = new Map(images.map((image) => [image.image.id, image]));
+  return sortImages(images.map((image) => image.image), by).map((summary) => byId.get(summary.id)!);
+}
 
 export interface LayerJson {
   index: number;
@@ -69,10 +99,34 @@ export function toImageJson(image: ImageLayers): ImageJson {
 /** Images loaded at once: each takes two Engine requests (inspect, history) plus layerdb reads. */
 const PARALLEL_IMAGES = 8;
 
+export interface LoadOptions {
+  /** The order of all images (default: newest first); named images keep the order they were named in. */
+  sortBy?: ImageSortKey;
+  /**
+   * When listing all images: one deleted between the list and its inspect (an `rmi` beside the
+   * run) is left out and reported here, instead of failing the run. A named image that is gone fails it.
+   */
+  onSkipped?: (reference: string, error: EngineNotFoundError) => void;
+}
+
 /** Loads the named images (all when none is named), in parallel, keeping the order asked for. */
-export async function loadImages(catalog: ImageCatalog, references: readonly string[]): Promise<ImageLayers[]> {
-  const wanted: string[] = references.length > 0 ? [...references] : (await catalog.listImages()).map((image: ImageSummary) => image.id);
-  return mapLimited(wanted, PARALLEL_IMAGES, (reference) => catalog.imageLayers(reference));
+export async function loadImages(catalog: ImageCatalog, references: readonly string[], options: LoadOptions = {}): Promise<ImageLayers[]> {
+  if (references.length > 0) {
+    return mapLimited(references, PARALLEL_IMAGES, (reference) => catalog.imageLayers(reference));
+  }
+  const all = sortImages(await catalog.listImages(), options.sortBy ?? 'created').map((image: ImageSummary) => image.id);
+  const loaded = await mapLimited(all, PARALLEL_IMAGES, async (reference) => {
+    try {
+      return await catalog.imageLayers(reference);
+    } catch (error) {
+      if (error instanceof EngineNotFoundError && options.onSkipped) {
+        options.onSkipped(reference, error);
+        return undefined;
+      }
+      throw error;
+    }
+  });
+  return loaded.filter((image): image is ImageLayers => image !== undefined);
 }
 
 function folderLine(layer: Layer, storage: StorageProfile): string {
@@ -82,17 +136,63 @@ function folderLine(layer: Layer, storage: StorageProfile): string {
   return layer.diffDir ?? `no folder: ${storage.limitation ? limitationText(storage.limitation) : 'not reported by the Engine'}`;
 }
 
-export function formatImagesText(images: readonly ImageLayers[]): string {
+/** Step text at most this wide where the terminal's width is not known (piped): one column that lines up. */
+const PIPED_STEP_WIDTH = 60;
+
+/**
+ * One line per image: names, short ID, size, age. Lines are cut to `columns` (a terminal's width;
+ * undefined when piped, which cuts nothing).
+ */
+export function formatImageLines(images: readonly ImageSummary[], columns: number | undefined, nowMs = Date.now()): string {
+  const rows = images.map((image) => ({
+    names: stripControlCharacters(image.tags.length > 0 ? image.tags.join(', ') : imageDisplayName(image)),
+    rest: `${shortId(image.id)}  ${formatBytes(image.size).padStart(9)}  ${formatAge(image.created, nowMs)}`,
+  }));
+  const nameWidth = Math.max(0, ...rows.map((row) => row.names.length));
+  return rows
+    .map(({ names, rest }) => {
+      const room = columns === undefined ? nameWidth : Math.max(12, Math.min(nameWidth, columns - rest.length - 2));
+      return `${truncate(names, room).padEnd(room)}  ${rest}`.trimEnd();
+    })
+    .map((line) => (columns === undefined ? line : truncate(line, columns)))
+    .join('\n')
+    .concat(rows.length > 0 ? '\n' : '');
+}
+
+/**
+ * A step cut to `width`, keeping what matters most in a COPY or ADD: where it put its files
+ * (`COPY file:3e1f… in /app` → `COPY → /app`).
+ */
+export function fitStep(step: string, width: number): string {
+  if (step.length <= width) {
+    return step;
+  }
+  const copy = /^(COPY|ADD)\b(.*?)(?: in | )(\S+)$/.exec(step);
+  if (copy) {
+    const destination = `${copy[1]} → ${copy[3]}`;
+    if (destination.length <= width) {
+      return destination;
+    }
+  }
+  return truncate(step, width);
+}
+
+export function formatImagesText(images: readonly ImageLayers[], columns?: number): string {
   const lines: string[] = [];
+  const cut = (line: string) => (columns === undefined ? line : truncate(line, columns));
   for (const { image, layers, storage, historySource, folderLimitation } of images) {
     const names = stripControlCharacters(image.tags.length > 0 ? image.tags.join(', ') : imageDisplayName(image));
-    lines.push(`${names}  ${shortId(image.id)}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
+    lines.push(cut(`${names}  ${shortId(image.id)}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`));
     const indexWidth = String(Math.max(0, layers.length - 1)).length;
+    // indent, index, two spaces, the step, two spaces, the size in nine.
+    const stepWidth = columns === undefined ? PIPED_STEP_WIDTH : Math.max(16, columns - indexWidth - 15);
     for (const layer of layers) {
       const step = stripControlCharacters(layerStepLabel(layer));
-      lines.push(`  ${String(layer.index).padStart(indexWidth)}  ${truncate(step, 60).padEnd(60)}  ${formatBytes(layer.size).padStart(9)}`);
-      lines.push(`  ${' '.repeat(indexWidth)}  chain ${layer.chainId}`);
-      lines.push(`  ${' '.repeat(indexWidth)}  ${folderLine(layer, storage)}`);
+      const shown = columns === undefined && step.length > stepWidth ? step : fitStep(step, stepWidth).padEnd(stepWidth);
+      lines.push(`  ${String(layer.index).padStart(indexWidth)}  ${shown}  ${formatBytes(layer.size).padStart(9)}`);
+      lines.push(cut(`  ${' '.repeat(indexWidth)}  chain ${layer.chainId}`));
+      // A folder is never cut: it is there to be copied (cd, ls), and the whole path is needed.
+      lines.push(`  ${' '.repeat(indexWidth)}  ${stripControlCharacters(folderLine(layer, storage))}`);
     }
     if (historySource !== 'image config' && layers.length > 0) {
       lines.push(

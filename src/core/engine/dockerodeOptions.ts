@@ -4,9 +4,6 @@ import type Dockerode from 'dockerode';
 import { EngineEndpoint } from './engineEndpoint';
 import { EndpointConfigError } from './engineErrors';
 
-/** Requests that take longer than this are abandoned; EngineClient follows events on a client without it. */
-export const REQUEST_TIMEOUT_MS = 30_000;
-
 /**
  * dockerode options for an endpoint. Every connection key is set explicitly, because docker-modem
  * merges DOCKER_HOST and DOCKER_CERT_PATH from the environment into whatever it is given.
@@ -20,7 +17,7 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
       if (!socketPath) {
         throw new EndpointConfigError(`Docker host "${endpoint.host}" names no socket`);
       }
-      return { ...none, socketPath, timeout: REQUEST_TIMEOUT_MS };
+      return { ...none, socketPath };
     }
   }
   const url = parseHost(endpoint.host);
@@ -33,7 +30,6 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
         port: url.port ? Number(url.port) : 22,
         username: url.username ? decodeURIComponent(url.username) : undefined,
         sshOptions: { agent: process.env.SSH_AUTH_SOCK },
-        timeout: REQUEST_TIMEOUT_MS,
       };
     case 'tcp:':
     case 'http:':
@@ -57,7 +53,6 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
         key,
         // SkipTLSVerify / DOCKER_TLS_VERIFY unset: docker-modem has no switch for it, an agent does.
         ...(tls && !tls.verify ? { agent: new https.Agent({ ca, cert, key, rejectUnauthorized: false }) } : {}),
-        timeout: REQUEST_TIMEOUT_MS,
       };
     }
     default:

@@ -39,13 +39,31 @@ export class EngineHttpError extends Error {
   }
 }
 
+/**
+ * The Engine answered, but not with anything usable: no whole answer within the deadline, more
+ * than a response may hold, a redirect, or not the JSON the request asks for. Said in one line.
+ */
+export class EngineResponseError extends Error {
+  constructor(
+    readonly endpoint: EngineEndpoint,
+    /** `GET /images/json` */
+    readonly request: string,
+    readonly reason: 'deadline' | 'too large' | 'redirect' | 'invalid',
+    detail: string,
+  ) {
+    super(`${reason === 'deadline' ? 'No answer' : 'Invalid response'} from the Docker Engine at ${endpoint.host} to ${request}: ${detail}`);
+    this.name = 'EngineResponseError';
+  }
+}
+
 /** The errors that already say what went wrong and where, in one line: shown without a stack. */
 export function isKnownEngineError(error: unknown): error is Error {
   return (
     error instanceof EngineUnreachableError ||
     error instanceof EndpointConfigError ||
     error instanceof EngineNotFoundError ||
-    error instanceof EngineHttpError
+    error instanceof EngineHttpError ||
+    error instanceof EngineResponseError
   );
 }
 

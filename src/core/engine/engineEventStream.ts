@@ -18,6 +18,9 @@ export interface EventStreamOptions {
   maxRetryMs?: number;
 }
 
+/** An event is a few hundred bytes; a "line" longer than this is no event, and the stream is dropped. */
+const MAX_EVENT_BYTES = 1024 * 1024;
+
 export class EngineEventStream {
   private stream: Readable | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -83,6 +86,11 @@ export class EngineEventStream {
       pending = lines.pop() ?? '';
       for (const line of lines) {
         this.dispatch(line);
+      }
+      if (pending.length > MAX_EVENT_BYTES) {
+        this.log.warn(`event stream: ${pending.length} characters without a line end, which is no event; reconnecting`);
+        pending = '';
+        onEnd(new Error('an event longer than 1 MiB'));
       }
     });
     const onEnd = (error?: Error) => {

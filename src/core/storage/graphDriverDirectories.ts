@@ -4,6 +4,10 @@
  */
 import * as path from 'path';
 import { GraphDriverData } from '../engine/engineTypes';
+import { Limitation } from './limitation';
+
+/** A layer folder's name in the driver's folder: a cache or layer ID (`-init` for an init layer). */
+const FOLDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 export interface MappedDirectory {
   cacheId: string;
@@ -39,4 +43,29 @@ export function containerDirectoriesFromGraphDriver(graphDriver: GraphDriverData
   }
   const firstLower = data.LowerDir?.split(':')[0];
   return { readWrite: directoryOfDiff(data.UpperDir), init: firstLower && /-init\/diff$/.test(firstLower) ? directoryOfDiff(firstLower) : undefined };
+}
+
+/**
+ * The daemon's paths are not trusted: a folder is taken only as `<driver folder>/<name>/diff`,
+ * where the driver folder is `<DockerRootDir>/<driver>` from /info. Otherwise (`UpperDir:
+ * /etc/diff`) the first stray folder, as a limitation: the tree would list it, Reveal would open it.
+ */
+export function outsideDriverFolder(directories: readonly (MappedDirectory | undefined)[], dataRoot: string | undefined, driver: string): Limitation | undefined {
+  const driverFolder = dataRoot && path.posix.isAbsolute(dataRoot) ? path.posix.join(dataRoot, driver) : undefined;
+  for (const directory of directories) {
+    if (!directory) {
+      continue;
+    }
+    const { diffDir, layerDir, cacheId } = directory;
+    const inside =
+      driverFolder !== undefined &&
+      path.posix.normalize(diffDir) === diffDir &&
+      path.posix.basename(diffDir) === 'diff' &&
+      path.posix.dirname(layerDir) === driverFolder &&
+      FOLDER_NAME.test(cacheId);
+    if (!inside) {
+      return { code: 'outsideDriverFolder', reported: diffDir.slice(0, 300), driverFolder: driverFolder ?? `${driver} (the Engine reports no data root)` };
+    }
+  }
+  return undefined;
 }

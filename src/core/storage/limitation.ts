@@ -14,6 +14,8 @@ export type Limitation =
   /** Docker Desktop keeps its data inside its virtual machine. */
   | { code: 'desktopVm' }
   /** The Engine did not report a folder for every layer of the image. */
-  | { code: 'notReported' };
+  | { code: 'notReported' }
+  /** The Engine reported a layer folder outside its storage driver's folder: not shown, never read. */
+  | { code: 'outsideDriverFolder'; reported: string; driverFolder: string };
 
 export type LimitationCode = Limitation['code'];

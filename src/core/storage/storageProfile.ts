@@ -34,7 +34,8 @@ export interface StorageProfile {
 }
 
 export function storageProfileOf(info: EngineInfo, endpoint: EngineEndpoint): StorageProfile {
-  const driver = info.Driver ?? 'unknown';
+  // The driver's name becomes part of paths (image/<driver>/layerdb): only a plain name is taken.
+  const driver = info.Driver && /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(info.Driver) ? info.Driver : 'unknown';
   const driverType = (info.DriverStatus ?? []).find(([key]) => key === 'driver-type')?.[1];
   const kind: StorageKind =
     driverType === 'io.containerd.snapshotter.v1'

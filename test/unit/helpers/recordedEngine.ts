@@ -43,14 +43,17 @@ export class RecordedEngine implements EngineApi {
   failNextContainerList = false;
   private readonly images: ImageFixture[];
   private readonly containers: ContainerFixture[];
+  private readonly dataRoot: string;
 
   constructor(
     readonly endpoint: EngineEndpoint,
     private readonly infoAnswer: EngineInfo,
     private readonly answers: RecordedAnswers = {},
   ) {
-    this.images = answers.images ?? IMAGE_FIXTURE_NAMES.map(imageFixture);
-    this.containers = answers.containers ?? CONTAINER_FIXTURE_NAMES.map(containerFixture);
+    // A daemon reports its folders under its own data root: the recording's paths move with it.
+    this.dataRoot = infoAnswer.DockerRootDir ?? RECORDED_DATA_ROOT;
+    this.images = (answers.images ?? IMAGE_FIXTURE_NAMES.map(imageFixture)).map((fixture) => ({ ...fixture, inspect: rebased(fixture.inspect, this.dataRoot) }));
+    this.containers = (answers.containers ?? CONTAINER_FIXTURE_NAMES.map(containerFixture)).map((fixture) => ({ ...fixture, inspect: rebased(fixture.inspect, this.dataRoot) }));
   }
 
   async info(): Promise<EngineInfo> {
@@ -87,7 +90,7 @@ export class RecordedEngine implements EngineApi {
     if (!found) {
       throw new EngineNotFoundError(reference, `No such container: ${reference}`);
     }
-    return this.answers.inspectContainerAs ? this.answers.inspectContainerAs(found) : found.inspect;
+    return this.answers.inspectContainerAs ? rebased(this.answers.inspectContainerAs(found), this.dataRoot) : found.inspect;
   }
   /** The archive this test gave for an image, or a 404 as a daemon without it answers. */
   async saveImage(reference: string, file: string, options: SaveImageOptions = {}): Promise<number> {
@@ -175,7 +178,7 @@ export function dataRootAs(as: 'root' | 'user'): string {
 }
 
 /** GraphDriver paths of a daemon whose data root is `dataRoot` (the recording's, moved). */
-function rebased<T extends { GraphDriver?: { Name?: string; Data?: Record<string, string> | null } | null }>(inspect: T, dataRoot: string): T {
+export function rebased<T extends { GraphDriver?: { Name?: string; Data?: Record<string, string> | null } | null }>(inspect: T, dataRoot: string): T {
   const data = inspect.GraphDriver?.Data;
   if (!data) {
     return inspect;
@@ -191,9 +194,7 @@ function rebased<T extends { GraphDriver?: { Name?: string; Data?: Record<string
  */
 export function recordedCatalog(as: 'root' | 'user', info: EngineInfo = infoFixture(), endpoint = LOCAL_SOCKET_ENDPOINT, answers: RecordedAnswers = {}) {
   const dataRoot = dataRootAs(as);
-  const images = (answers.images ?? IMAGE_FIXTURE_NAMES.map(imageFixture)).map((fixture) => ({ ...fixture, inspect: rebased(fixture.inspect, dataRoot) }));
-  const containers = (answers.containers ?? CONTAINER_FIXTURE_NAMES.map(containerFixture)).map((fixture) => ({ ...fixture, inspect: rebased(fixture.inspect, dataRoot) }));
-  const engine = new RecordedEngine(endpoint, { ...info, DockerRootDir: dataRoot }, { ...answers, images, containers });
+  const engine = new RecordedEngine(endpoint, { ...info, DockerRootDir: dataRoot }, answers);
   return { engine, catalog: new ImageCatalog(engine, silentLogger) };
 }
 

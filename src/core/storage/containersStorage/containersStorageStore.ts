@@ -6,7 +6,7 @@
 import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engineTypes';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
-import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory } from '../graphDriverDirectories';
+import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory, outsideDriverFolder } from '../graphDriverDirectories';
 import { LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { locationOfDirectory, openLocation } from '../openLocation';
@@ -19,7 +19,8 @@ export class ContainersStorageStore implements LayerStore {
 
   async locateLayers(image: ImageInspect, chainIds: readonly string[]): Promise<LocatedLayer[]> {
     const mapped = layerDirectoriesFromGraphDriver(image.GraphDriver, chainIds.length);
-    return chainIds.map((_, index) => ({ location: this.fromGraphDriver(mapped?.[index]) }));
+    const stray = outsideDriverFolder(mapped ?? [], this.profile.dataRoot, this.profile.driver);
+    return chainIds.map((_, index) => ({ location: stray ? { kind: 'unavailable', limitation: stray } : this.fromGraphDriver(mapped?.[index]) }));
   }
 
   async imageConfig(): Promise<ImageConfig | undefined> {
@@ -28,6 +29,10 @@ export class ContainersStorageStore implements LayerStore {
 
   async locateContainerLayers(inspect: ContainerInspect): Promise<ContainerLayerLocations> {
     const { readWrite, init } = containerDirectoriesFromGraphDriver(inspect.GraphDriver);
+    const stray = outsideDriverFolder([readWrite, init], this.profile.dataRoot, this.profile.driver);
+    if (stray) {
+      return { readWrite: { kind: 'unavailable', limitation: stray }, init: undefined };
+    }
     return { readWrite: readWrite && this.fromGraphDriver(readWrite), init: init && this.fromGraphDriver(init) };
   }
 

@@ -8,8 +8,9 @@ import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engine
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger } from '../../logger';
-import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory } from '../graphDriverDirectories';
+import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory, outsideDriverFolder } from '../graphDriverDirectories';
 import { LayerDirectory, LayerLocation } from '../layerLocation';
+import { Limitation } from '../limitation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { locationOfDirectory, openLocation } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
@@ -49,7 +50,8 @@ export class Overlay2Store implements LayerStore {
       }
     }
     const mapped = layerDirectoriesFromGraphDriver(image.GraphDriver, chainIds.length);
-    return chainIds.map((_, index) => ({ location: this.fromGraphDriver(mapped?.[index]) }));
+    const stray = this.stray(mapped ?? [], image.Id);
+    return chainIds.map((_, index) => ({ location: stray ? { kind: 'unavailable', limitation: stray } : this.fromGraphDriver(mapped?.[index]) }));
   }
 
   async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
@@ -65,7 +67,20 @@ export class Overlay2Store implements LayerStore {
       };
     }
     const { readWrite, init } = containerDirectoriesFromGraphDriver(inspect.GraphDriver);
+    const stray = this.stray([readWrite, init], inspect.Id);
+    if (stray) {
+      return { readWrite: { kind: 'unavailable', limitation: stray }, init: undefined };
+    }
     return { readWrite: readWrite && this.fromGraphDriver(readWrite), init: init && this.fromGraphDriver(init) };
+  }
+
+  /** Why GraphDriver folders are refused (one outside the driver's folder), logged once per answer. */
+  private stray(directories: readonly (MappedDirectory | undefined)[], owner: string): Limitation | undefined {
+    const stray = outsideDriverFolder(directories, this.profile.dataRoot, this.profile.driver);
+    if (stray?.code === 'outsideDriverFolder') {
+      this.log.warn(`GraphDriver data of ${owner} names ${stray.reported}, outside ${stray.driverFolder}: not used`);
+    }
+    return stray;
   }
 
   async folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined> {
