@@ -11,7 +11,7 @@
 import type Dockerode from 'dockerode';
 import { createWriteStream } from 'fs';
 import type { IncomingMessage } from 'http';
-import { Readable, Transform } from 'stream';
+import { Readable, Transform, addAbortSignal } from 'stream';
 import { pipeline } from 'stream/promises';
 import { Logger } from '../logger';
 import { EngineApi, SaveImageOptions } from './engineApi';
@@ -170,7 +170,7 @@ export class EngineClient implements EngineApi {
     const response = await this.withDeadline(request, signal, started, (either) => requestEngine(this.connection, request.path, either));
     if (response.statusCode === 200) {
       this.log.trace(`${request.what} ${Date.now() - started} ms`);
-      return response;
+      return signal ? addAbortSignal(signal, response) : response;
     }
     const body = await this.withDeadline(request, signal, started, (either) => this.readCapped(response, request, either));
     return this.interpret<never>(request, () => undefined, { status: response.statusCode ?? 0, location: response.headers.location, body });

@@ -12,25 +12,40 @@ import * as https from 'https';
 
 type SshAgentFactory = (options: Record<string, unknown>) => http.Agent;
 
-/** The response, headers read and body not; rejects when the connection fails or `signal` fires first. */
+/**
+ * The response, headers read and body not; rejects when the connection fails or `signal` fires
+ * first. The signal ends with the headers: whoever reads the body watches it (or another) from there.
+ */
 export function requestEngine(connection: Dockerode.DockerOptions, path: string, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   return new Promise<http.IncomingMessage>((resolve, reject) => {
-    const base: http.RequestOptions = { method: 'GET', path, signal, headers: { Accept: 'application/json' } };
+    if (signal?.aborted) {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      return;
+    }
+    const base: http.RequestOptions = { method: 'GET', path, headers: { Accept: 'application/json' } };
     let request: http.ClientRequest;
     try {
       request = connection.socketPath
-        ? http.request({ ...base, socketPath: connection.socketPath as string })
+        ? http.request({ ...base, socketPath: connection.socketPath })
         : connection.protocol === 'https'
           ? https.request({ ...base, host: connection.host, port: connection.port, ca: connection.ca, cert: connection.cert, key: connection.key, agent: (connection as { agent?: https.Agent }).agent })
           : connection.protocol === 'ssh'
             ? http.request({ ...base, host: connection.host, agent: sshAgent(connection) })
             : http.request({ ...base, host: connection.host, port: connection.port });
     } catch (error) {
-      reject(error as Error);
+      reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    request.on('response', resolve);
-    request.on('error', reject);
+    const onAbort = () => request.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('response', (response) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(response);
+    });
+    request.on('error', (error) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
     request.end();
   });
 }

@@ -39,8 +39,8 @@ export class FakeEngine {
       engine = new FakeEngine(server, `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`);
     }
     server.on('connection', (socket) => {
-      engine!.sockets.add(socket);
-      socket.on('close', () => engine!.sockets.delete(socket));
+      engine.sockets.add(socket);
+      socket.on('close', () => engine.sockets.delete(socket));
     });
     return engine;
   }
