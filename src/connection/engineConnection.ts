@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ArchiveCache } from '../core/archive/archiveCache';
-import { EngineClient } from '../core/engine/engineClient';
+import { EngineClient, REQUEST_TIMEOUT_MS } from '../core/engine/engineClient';
 import { EngineEndpoint } from '../core/engine/engineEndpoint';
 import { dockerConfigDir, resolveEndpoint } from '../core/engine/resolveEndpoint';
 import { Debouncer } from '../core/debouncer';
@@ -38,7 +38,7 @@ export class EngineConnection implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('dockerLayers.host') || event.affectsConfiguration('dockerLayers.context')) {
+        if (event.affectsConfiguration('dockerLayers.host') || event.affectsConfiguration('dockerLayers.context') || event.affectsConfiguration('dockerLayers.requestTimeout')) {
           this.reset();
         }
       }),
@@ -120,7 +120,9 @@ export class EngineConnection implements vscode.Disposable {
     this.connectedTo = endpointKey(endpoint);
     this.log.info(`[engine] endpoint ${endpoint.host} (${endpoint.source}${endpoint.contextName ? ` "${endpoint.contextName}"` : ''})`);
     const engineLog = taggedLogger(this.log, 'engine');
-    const engine = await EngineClient.connect(endpoint, engineLog);
+    const seconds = vscode.workspace.getConfiguration('dockerLayers').get<number>('requestTimeout', REQUEST_TIMEOUT_MS / 1000);
+    const deadlineMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : REQUEST_TIMEOUT_MS;
+    const engine = await EngineClient.connect(endpoint, engineLog, { deadlineMs });
     return { endpoint, engine, catalog: new ImageCatalog(engine, taggedLogger(this.log, 'catalog'), { archives: this.archives }) };
   }
 

@@ -100,6 +100,8 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     ...(['created', 'name', 'size'] as const).map((key) =>
       vscode.commands.registerCommand(`dockerLayers.images.sortBy${key[0].toUpperCase()}${key.slice(1)}`, () => settings().update('images.sortBy', key, vscode.ConfigurationTarget.Global)),
     ),
+    // An error row's Retry loads its level again: the catalog keeps no failure, so this asks the Engine anew.
+    vscode.commands.registerCommand('dockerLayers.retry', (node?: TreeNode) => (node?.parent ? treeContext.refresh(node.parent) : refreshAll())),
     vscode.commands.registerCommand('dockerLayers.containers.refresh', async () => (await connection.recheckEndpoint()) || reload(containers)(true)),
     connection.onDidChange(refreshAll),
     archives.onDidChange(() => images.refresh()),

@@ -4,13 +4,14 @@
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
 import type { EngineStatus } from '../../src/tree/imagesTreeProvider';
 import type { TreeNode } from '../../src/tree/nodes/treeNode';
-import { assertUnreadableMessage, diffDirsOf, docker, inspectImage, isRoot, labelOf, labelText, openView, rootNodes, skipUnless, waitFor } from './support';
+import { assertUnreadableMessage, diffDirsOf, docker, findImageNode, inspectImage, isRoot, labelOf, labelText, openView, rootNodes, skipUnless, waitFor } from './support';
 
 describe('Images view', function () {
   let api: DockerLayersApi;
@@ -358,5 +359,60 @@ describe('Images view', function () {
     }
     await waitFor('the images back after restoring the setting', async () => (await rootNodes(api)).length > 0);
     await waitFor('the endpoint note cleared', () => !api.views.images.view.description);
+  });
+
+  it('shows an Engine that never answers as an error row with Retry, and Retry loads the level once it does', async function () {
+    this.timeout(60_000);
+    const app = await inspectImage('dle-app:1.0');
+    // A proxy in front of the real daemon that holds the inspect of one image: headers, then nothing.
+    let stalling = true;
+    let listed = 0;
+    const held = new Set<http.ServerResponse>();
+    const proxySocket = path.join(os.tmpdir(), `dle-stalling-${process.pid}.sock`);
+    const proxy = http.createServer((request, response) => {
+      listed += request.url?.endsWith('/images/json') ? 1 : 0;
+      if (stalling && request.url?.includes(`/images/${app.Id}/json`)) {
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.flushHeaders();
+        held.add(response);
+        return;
+      }
+      const upstream = http.request({ socketPath: '/var/run/docker.sock', path: request.url, method: request.method, headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    });
+    await fs.rm(proxySocket, { force: true });
+    await new Promise<void>((resolve) => proxy.listen(proxySocket, resolve));
+    const configuration = vscode.workspace.getConfiguration('dockerLayers');
+    try {
+      await configuration.update('requestTimeout', 2, vscode.ConfigurationTarget.Global);
+      await configuration.update('host', `unix://${proxySocket}`, vscode.ConfigurationTarget.Global);
+      const image = await waitFor('the images through the proxy', async () => (listed > 0 ? findImageNode(api, app.Id) : undefined));
+      const started = Date.now();
+      const [row] = await image.getChildren();
+      const item = row.getTreeItem() as vscode.TreeItem;
+      assert.equal(item.contextValue, 'message:error', 'an error row, which carries the Retry action');
+      assert.match(labelText(item), new RegExp(`No answer from the Docker Engine at unix://${proxySocket.replace(/[.]/g, '\\.')} to GET /images/${app.Id}/json: no whole answer within 2 s`));
+      assert.ok(Date.now() - started < 15_000, 'at the deadline, not a node loading forever');
+      stalling = false;
+      await vscode.commands.executeCommand('dockerLayers.retry', row);
+      const layers = await waitFor('the layers after Retry', async () => {
+        const children = await image.getChildren();
+        return children.length === app.RootFS.Layers.length ? children : undefined;
+      });
+      assert.equal(layers.length, 6);
+    } finally {
+      for (const response of held) {
+        response.destroy();
+      }
+      await configuration.update('host', undefined, vscode.ConfigurationTarget.Global);
+      await configuration.update('requestTimeout', undefined, vscode.ConfigurationTarget.Global);
+      await new Promise((resolve) => proxy.close(resolve));
+      await fs.rm(proxySocket, { force: true });
+    }
+    await waitFor('the images back after restoring the setting', async () => (await rootNodes(api)).length > 0 && !api.views.images.view.description);
   });
 });

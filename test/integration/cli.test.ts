@@ -84,8 +84,21 @@ describe('docker-layers CLI against the real dockerd', function () {
     assert.match(result.stderr, /ENOENT/);
   });
 
-  it('text output lists the images with their layers and folders', async () => {
+  it('ls lists one line per image, every image the Engine lists, and --sort orders them', async () => {
     const result = await runCli(['ls']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    const listed = (await daemon.catalog().listImages()).map((image) => shortId(image.id));
+    assert.deepEqual(lines.map((line) => /\b([0-9a-f]{12})\b/.exec(line)?.[1]), listed, 'newest first, as the catalog lists them');
+    assert.match(lines.find((line) => line.includes(shortId(daemon.images.app.Id))) ?? '', /^dle-app:(1\.0|latest), dle-app:(1\.0|latest) +[0-9a-f]{12} +\S+ \S+ {2}\S.* ago$/);
+    const bySize = await runCli(['ls', '--sort', 'size']);
+    const sizes = (await daemon.catalog().listImages()).sort((a, b) => b.size - a.size);
+    assert.equal(bySize.stdout.split('\n')[0].includes(shortId(sizes[0].id)), true, bySize.stdout);
+    assert.equal((await runCli(['ls', '--sort', 'age'])).code, 2);
+  });
+
+  it('ls -l lists the images with their layers and folders', async () => {
+    const result = await runCli(['ls', '-l']);
     assert.equal(result.code, 0, result.stderr);
     const { images } = daemon;
     const lines = result.stdout.split('\n');
