@@ -393,7 +393,7 @@ describe('Images view', function () {
       const image = await waitFor('the images through the proxy', async () => (listed > 0 ? findImageNode(api, app.Id) : undefined));
       const started = Date.now();
       const [row] = await image.getChildren();
-      const item = row.getTreeItem() as vscode.TreeItem;
+      const item = row.getTreeItem();
       assert.equal(item.contextValue, 'message:error', 'an error row, which carries the Retry action');
       assert.match(labelText(item), new RegExp(`No answer from the Docker Engine at unix://${proxySocket.replace(/[.]/g, '\\.')} to GET /images/${app.Id}/json: no whole answer within 2 s`));
       assert.ok(Date.now() - started < 15_000, 'at the deadline, not a node loading forever');
