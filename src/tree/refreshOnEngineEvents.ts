@@ -10,6 +10,8 @@ import { Debouncer } from '../core/debouncer';
 import { EngineEvent } from '../core/engine/engineTypes';
 
 const DEBOUNCE_MS = 500;
+/** A storm (a build making an image a second) refreshes the view at most this often, and at least. */
+const STORM_REFRESH_MS = 2000;
 
 export function refreshOnEngineEvents(
   view: vscode.TreeView<unknown>,
@@ -19,11 +21,15 @@ export function refreshOnEngineEvents(
 ): vscode.Disposable {
   let subscription: vscode.Disposable | undefined;
   let daemonRestarted = false;
-  const debouncer = new Debouncer(DEBOUNCE_MS, () => {
-    const restarted = daemonRestarted;
-    daemonRestarted = false;
-    refresh(restarted);
-  });
+  const debouncer = new Debouncer(
+    DEBOUNCE_MS,
+    () => {
+      const restarted = daemonRestarted;
+      daemonRestarted = false;
+      refresh(restarted);
+    },
+    { maxWaitMs: STORM_REFRESH_MS },
+  );
   const scheduleRefresh = (restarted: boolean) => {
     daemonRestarted ||= restarted;
     debouncer.schedule();

@@ -415,4 +415,34 @@ describe('Images view', function () {
     }
     await waitFor('the images back after restoring the setting', async () => (await rootNodes(api)).length > 0 && !api.views.images.view.description);
   });
+
+  it('a storm of 100 new tags (what a build loop makes) refreshes the view a bounded number of times, the last with them all', async function () {
+    this.timeout(180_000);
+    const base = await inspectImage('dle-base:latest');
+    const tags = Array.from({ length: 100 }, (_, index) => `dle-storm:${index}`);
+    const loads: number[] = [];
+    const listener = api.views.images.provider.onDidChangeStatus(() => loads.push(Date.now()));
+    const started = Date.now();
+    try {
+      // Paced to last a few seconds, as a build loop's tags do: longer than the view's 2 s refresh bound.
+      for (const tag of tags) {
+        await docker('tag', base.Id, tag);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const stormMs = Date.now() - started;
+      await waitFor('every new tag in the view', async () => {
+        const node = (await findImageNode(api, base.Id)) as { image?: { tags: string[] } } | undefined;
+        return tags.every((tag) => node?.image?.tags.includes(`${tag}`)) ? true : undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const bound = Math.ceil(stormMs / 2000) + 2;
+      process.stdout.write(`      storm: 100 tags in ${stormMs} ms, ${loads.length} refreshes of the view (bound ${bound})\n`);
+      assert.ok(stormMs > 3000, `the storm lasted ${stormMs} ms`);
+      assert.ok(loads.some((at) => at < started + stormMs), 'the view refreshed during the storm, not only after it');
+      assert.ok(loads.length <= bound, `${loads.length} refreshes for 100 events in ${stormMs} ms`);
+    } finally {
+      listener.dispose();
+      await docker('rmi', ...tags);
+    }
+  });
 });
