@@ -13,6 +13,7 @@ const MESSAGE_KINDS: readonly MessageKind[] = ['info', 'warning', 'error'];
 
 export const contextValues = {
   archive: () => 'archive',
+  repositoryGroup: () => 'repositoryGroup',
   image: (tagged: boolean) => (tagged ? 'image' : 'image:untagged'),
   layer: (folder: 'none' | 'remote' | 'local') => (folder === 'none' ? 'layer' : folder === 'remote' ? 'layer:folder' : 'layer:folder:local'),
   layerDirectory: (owner: 'image' | 'container', local: boolean) => `layerDirectory:${owner}${local ? ':local' : ''}`,
@@ -30,6 +31,7 @@ export const contextValues = {
 /** Every value the functions above can give (container states as the Engine reports them). */
 export const ALL_CONTEXT_VALUES: readonly string[] = [
   contextValues.archive(),
+  contextValues.repositoryGroup(),
   ...[true, false].map(contextValues.image),
   ...(['none', 'remote', 'local'] as const).map(contextValues.layer),
   ...(['image', 'container'] as const).flatMap((owner) => [false, true].map((local) => contextValues.layerDirectory(owner, local))),

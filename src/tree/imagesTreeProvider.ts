@@ -7,10 +7,12 @@ import { EngineConnection } from '../connection/engineConnection';
 import { EngineEndpoint } from '../core/engine/engineEndpoint';
 import { EngineErrorKind, EngineUnreachableError, engineErrorKind } from '../core/engine/engineErrors';
 import { OpenedArchives } from '../connection/openedArchives';
+import { groupImages, isImageGroup } from '../core/model/imageGroups';
 import { filterImages, sortImages } from '../core/model/imageListOrder';
 import { ArchiveRootNode } from './nodes/archiveRootNode';
 import { ImageNode } from './nodes/imageNode';
 import { MessageNode, errorNode } from './nodes/messageNode';
+import { RepositoryGroupNode } from './nodes/repositoryGroupNode';
 import { TreeContext, TreeNode } from './nodes/treeNode';
 import { NodeTreeProvider } from './nodeTreeProvider';
 
@@ -47,7 +49,9 @@ export class ImagesTreeProvider extends NodeTreeProvider {
         const images = await connected.catalog.listImages();
         report({ state: images.length > 0 || archiveRoots.length > 0 ? 'ok' : 'empty' });
         const shown = sortImages(filterImages(images, this.filter), context.imageSortKey());
-        const nodes = shown.map((image): TreeNode => new ImageNode(image, connected.catalog, context));
+        const nodes = context.groupByRepository()
+          ? groupImages(shown).map((entry): TreeNode => (isImageGroup(entry) ? new RepositoryGroupNode(entry, connected.catalog, context) : new ImageNode(entry, connected.catalog, context)))
+          : shown.map((image): TreeNode => new ImageNode(image, connected.catalog, context));
         if (this.filter && shown.length === 0) {
           nodes.push(new MessageNode(undefined, 'filtered-out', vscode.l10n.t('No image matches "{0}" ({1} hidden). Clear the filter from the view title.', this.filter, images.length)));
         }

@@ -38,6 +38,7 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
       const key = settings().get<string>('images.sortBy', 'created');
       return key === 'name' || key === 'size' ? key : 'created';
     },
+    groupByRepository: () => settings().get<boolean>('images.groupByRepository', false),
     // A node shows in one of the two views; the other ignores a node it does not hold.
     refresh: (node) => {
       images.refresh(node);
@@ -102,6 +103,9 @@ export function registerTreeViews(context: vscode.ExtensionContext, connection: 
     ),
     // An error row's Retry loads its level again: the catalog keeps no failure, so this asks the Engine anew.
     vscode.commands.registerCommand('dockerLayers.retry', (node?: TreeNode) => (node?.parent ? treeContext.refresh(node.parent) : refreshAll())),
+    ...[true, false].map((grouped) =>
+      vscode.commands.registerCommand(grouped ? 'dockerLayers.images.groupByRepository' : 'dockerLayers.images.ungroup', () => settings().update('images.groupByRepository', grouped, vscode.ConfigurationTarget.Global)),
+    ),
     vscode.commands.registerCommand('dockerLayers.containers.refresh', async () => (await connection.recheckEndpoint()) || reload(containers)(true)),
     connection.onDidChange(refreshAll),
     archives.onDidChange(() => images.refresh()),

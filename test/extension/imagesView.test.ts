@@ -445,4 +445,37 @@ describe('Images view', function () {
       await docker('rmi', ...tags);
     }
   });
+
+  it('groups the images of a namespace under one row with their count and total size, when asked', async function () {
+    this.timeout(120_000);
+    const context = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-group-'));
+    const names = ['dle-group/a:1', 'dle-group/b:1'];
+    const configuration = vscode.workspace.getConfiguration('dockerLayers');
+    try {
+      for (const [index, name] of names.entries()) {
+        await fs.writeFile(path.join(context, 'Dockerfile'), `FROM dle-base:latest\nLABEL dle.group.member=${index}\n`);
+        await docker('build', '--network', 'none', '-q', '-t', name, context);
+      }
+      const members = await Promise.all(names.map((name) => inspectImage(name)));
+      await vscode.commands.executeCommand('dockerLayers.images.groupByRepository');
+      const group = await waitFor('the dle-group/* row', async () => (await rootNodes(api)).find((node) => node.id === 'repository/dle-group/*'));
+      const item = group.getTreeItem() as vscode.TreeItem;
+      assert.equal(labelText(item), 'dle-group/*');
+      assert.match(String(item.description), /^2 images · \S+ \S+$/);
+      const children = await group.getChildren();
+      assert.deepEqual(children.map((child) => child.id.split('/image/')[1]).sort(), members.map((member) => member.Id).sort());
+      const roots = await rootNodes(api);
+      const app = await inspectImage('dle-app:1.0');
+      assert.ok(roots.some((node) => node.id === `image/${app.Id}`), 'an image alone in its repository stays a row of its own');
+      assert.ok(!roots.some((node) => members.some((member) => node.id === `image/${member.Id}`)), 'the members are in the group only');
+      // The layers of a grouped image open as anywhere else.
+      assert.equal((await children[0].getChildren()).length, 1);
+      await vscode.commands.executeCommand('dockerLayers.images.ungroup');
+      await waitFor('the rows back, ungrouped', async () => ((await rootNodes(api)).some((node) => node.id === `image/${members[0].Id}`) ? true : undefined));
+    } finally {
+      await configuration.update('images.groupByRepository', undefined, vscode.ConfigurationTarget.Global);
+      await docker('rmi', ...names).catch(() => undefined);
+      await fs.rm(context, { recursive: true, force: true });
+    }
+  });
 });

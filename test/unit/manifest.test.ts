@@ -88,7 +88,7 @@ describe('manifest menus', () => {
     'comparedPath:changed': [],
     archive: ['dockerLayers.archive.close'],
     emptyStep: [],
-    'message:error': [],
+    'message:error': ['dockerLayers.retry'],
   };
   for (const [contextValue, actions] of Object.entries(expected)) {
     it(`offers ${contextValue} exactly the actions that work on it`, () => {

@@ -18,7 +18,7 @@ export class ImageNode implements TreeNode {
   private readonly children = new ChildrenCache();
   private layerNodes: LayerNode[] = [];
 
-  /** `parent` is set when the image shows under a container. */
+  /** `parent` is set when the image shows under a container, an archive or a repository group. */
   constructor(
     readonly image: ImageSummary,
     readonly catalog: ImageCatalog,

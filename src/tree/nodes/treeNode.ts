@@ -20,6 +20,8 @@ export interface TreeContext {
   fileViewOptions(): FileViewOptions;
   /** dockerLayers.images.sortBy. */
   imageSortKey(): ImageSortKey;
+  /** dockerLayers.images.groupByRepository. */
+  groupByRepository(): boolean;
   /** Redraws one node (its label and description), e.g. once figures computed in the background are in. */
   refresh(node: TreeNode): void;
 }
