@@ -459,7 +459,7 @@ describe('Images view', function () {
       const members = await Promise.all(names.map((name) => inspectImage(name)));
       await vscode.commands.executeCommand('dockerLayers.images.groupByRepository');
       const group = await waitFor('the dle-group/* row', async () => (await rootNodes(api)).find((node) => node.id === 'repository/dle-group/*'));
-      const item = group.getTreeItem() as vscode.TreeItem;
+      const item = group.getTreeItem();
       assert.equal(labelText(item), 'dle-group/*');
       assert.match(String(item.description), /^2 images · \S+ \S+$/);
       const children = await group.getChildren();
