@@ -63,6 +63,10 @@ if [ "$(id -u)" -eq 0 ]; then
   step "unprivileged test user" bash test/setup/ensure-test-user.sh
 fi
 step "integration tests (real dockerd)" npx mocha --config test/integration/.mocharc.json
+# The benchmark on 20 images, once: it must keep working (the real run is npm run bench).
+if [ "$(id -u)" -eq 0 ]; then
+  step "benchmark smoke run (bench --smoke)" node out/test/bench/bench.js --smoke
+fi
 step "VS Code server (install/cache)" bash scripts/vscode-server/install.sh
 step "extension-host tests (VS Code)" node test/extension/run-in-server.mjs
 

@@ -15,6 +15,7 @@ import { isFullDigest } from './digest';
 import { ProvenanceLines, provenanceLines } from './dockerfile/provenance';
 import { EngineApi } from './engine/engineApi';
 import { EngineNotFoundError } from './engine/engineErrors';
+import { ImageInspect, ImageListEntry } from './engine/engineTypes';
 import { LayerFileSystem } from './layerfs/layerFileSystem';
 import { LayerRef, LayerRoot, layerRefKey } from './layerfs/layerRef';
 import { Logger } from './logger';
@@ -58,6 +59,8 @@ export class ImageCatalog {
   private readonly provenances = new Map<string, { lines: ProvenanceLines | undefined }>();
   /** Bumped by invalidate(), so a load begun before it cannot put its result into the new cache. */
   private generation = 0;
+  /** The latest list's entries by ID: with the image config on disk, they make inspect and history unneeded. */
+  private listed = new Map<string, ImageListEntry>();
 
   constructor(
     readonly engine: EngineApi,
@@ -75,6 +78,7 @@ export class ImageCatalog {
     this.settledHistories.clear();
     this.settledEfficiencies.clear();
     this.provenances.clear();
+    this.listed.clear();
     this.store.clear();
   }
 
@@ -84,7 +88,9 @@ export class ImageCatalog {
 
   /** Every image (untagged ones included), newest first. */
   async listImages(signal?: AbortSignal): Promise<ImageSummary[]> {
-    return (await this.engine.listImages(signal)).map(imageSummaryFromList).sort(compareImages);
+    const entries = await this.engine.listImages(signal);
+    this.listed = new Map(entries.map((entry) => [entry.Id, entry]));
+    return entries.map(imageSummaryFromList).sort(compareImages);
   }
 
   /** Every container, running or not, newest first. */
@@ -283,6 +289,10 @@ export class ImageCatalog {
   }
 
   private async loadImageLayers(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
+    const fromDisk = await this.loadFromDisk(reference, signal);
+    if (fromDisk) {
+      return fromDisk;
+    }
     const [inspect, engineHistory, store] = await Promise.all([
       this.engine.inspectImage(reference, signal),
       this.engine.imageHistory(reference, signal),
@@ -293,6 +303,44 @@ export class ImageCatalog {
     let history: LayerHistory | undefined = config ? layerHistoryFromConfig(config, diffIds.length) : undefined;
     if (!history || history.source === 'unmatched') {
       history = layerHistoryFromEngine(engineHistory, diffIds.length);
+    }
+    return buildImageLayers({ inspect, history, storage: store.profile, located });
+  }
+
+  /**
+   * Root's fast path: an image just listed, whose config and layerdb this process can read, needs no
+   * Engine request at all. The list gives its names, size and age; the config on disk its diff IDs
+   * and exact history; the layerdb its folders. Undefined (ask the Engine) when any of it is missing.
+   */
+  private async loadFromDisk(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers | undefined> {
+    const entry = this.listed.get(reference);
+    if (!entry) {
+      return undefined;
+    }
+    const store = await this.layerStore(signal);
+    const config = await store.imageConfig(reference, signal);
+    const diffIds = config?.rootfs?.diff_ids;
+    if (!config || !Array.isArray(diffIds) || !diffIds.every(isFullDigest)) {
+      return undefined;
+    }
+    const history = layerHistoryFromConfig(config, diffIds.length);
+    if (history.source === 'unmatched') {
+      return undefined;
+    }
+    const inspect: ImageInspect = {
+      Id: entry.Id,
+      RepoTags: entry.RepoTags,
+      RepoDigests: entry.RepoDigests,
+      Created: config.created ?? new Date(entry.Created * 1000).toISOString(),
+      Size: entry.Size,
+      Architecture: config.architecture,
+      Os: config.os,
+      RootFS: { Type: 'layers', Layers: diffIds },
+    };
+    const located = await store.locateLayers(inspect, chainIdsOf(diffIds), signal);
+    // A layer the layerdb did not give would need GraphDriver data, which only inspect has.
+    if (located.some(({ location }) => location.kind !== 'directory')) {
+      return undefined;
     }
     return buildImageLayers({ inspect, history, storage: store.profile, located });
   }

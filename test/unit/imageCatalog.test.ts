@@ -4,8 +4,8 @@ import { EngineInfo } from '../../src/core/engine/engineTypes';
 import { ImageCatalog } from '../../src/core/imageCatalog';
 import { silentLogger } from '../../src/core/logger';
 import { skipBecause } from '../helpers/skip';
-import { RecordedEngine } from './helpers/recordedEngine';
-import { DATA_ROOT_FIXTURE, LOCAL_SOCKET_ENDPOINT, dataRootManifest, imageFixture, imagesListFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
+import { RecordedEngine, recordedCatalog } from './helpers/recordedEngine';
+import { DATA_ROOT_FIXTURE, IMAGE_FIXTURE_NAMES, LOCAL_SOCKET_ENDPOINT, dataRootManifest, imageFixture, imagesListFixture, infoFixture, recordedCacheIds } from './helpers/fixtures';
 
 function catalogFor(info: EngineInfo, endpoint = LOCAL_SOCKET_ENDPOINT) {
   const engine = new RecordedEngine(endpoint, info);
@@ -79,5 +79,30 @@ describe('ImageCatalog (recorded daemon, fake Engine)', () => {
     catalog.invalidate();
     assert.notEqual(await catalog.imageLayers(first.image.id), byId);
     assert.equal(engine.requests.filter((request) => request === 'info').length, 2);
+  });
+});
+
+describe('ImageCatalog as root: images just listed come from disk, with no Engine request each', () => {
+  it('gives every recorded image exactly what inspect and history give, without asking for them', async () => {
+    for (const name of IMAGE_FIXTURE_NAMES) {
+      const id = imageFixture(name).inspect.Id;
+      const fromEngine = await recordedCatalog('root').catalog.imageLayers(id);
+      const { engine, catalog } = recordedCatalog('root');
+      await catalog.listImages();
+      const fromDisk = await catalog.imageLayers(id);
+      assert.deepEqual(engine.requests.filter((request) => request.startsWith('inspect') || request.startsWith('history')), [], `${name}: no inspect or history`);
+      assert.deepEqual(fromDisk, fromEngine, name);
+    }
+  });
+
+  it('asks the Engine for an image not in the last list, and as a docker-group user', async () => {
+    const id = imageFixture('dle-app').inspect.Id;
+    const unlisted = recordedCatalog('root');
+    await unlisted.catalog.imageLayers(id);
+    assert.deepEqual(unlisted.engine.requests.filter((request) => request.endsWith(id)), [`inspect ${id}`, `history ${id}`]);
+    const user = recordedCatalog('user');
+    await user.catalog.listImages();
+    await user.catalog.imageLayers(id);
+    assert.deepEqual(user.engine.requests.filter((request) => request.endsWith(id)), [`inspect ${id}`, `history ${id}`]);
   });
 });
