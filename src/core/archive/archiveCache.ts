@@ -46,8 +46,11 @@ export class ArchiveCache {
     }
     const existing = this.opened.get(imageId);
     if (existing) {
-      void this.touch(imageId);
-      return existing;
+      // Awaited with the archive: a write still running when the caller is done could land in a folder being removed.
+      return existing.then(async (archive) => {
+        await this.touch(imageId);
+        return archive;
+      });
     }
     const opening = this.load(engine, imageId, options);
     this.opened.set(imageId, opening);
