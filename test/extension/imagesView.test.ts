@@ -285,31 +285,49 @@ describe('Images view', function () {
   it('keeps the layers of an expanded image across event refreshes, and reloads them on a manual refresh', async function () {
     this.timeout(60_000);
     const app = await inspectImage('dle-app:1.0');
-    const { engine } = await api.connection.get();
+    const { engine, catalog } = await api.connection.get();
     const asked: string[] = [];
+    const loads: Promise<unknown>[] = [];
     const inspect = engine.inspectImage.bind(engine);
-    // A spy on the real client: counts the requests, passes them on to the daemon.
-    engine.inspectImage = (reference: string) => {
+    const imageLayers = catalog.imageLayers.bind(catalog);
+    // Spies on the real client and catalog: they count the Engine requests and keep the load each
+    // expansion gets (the catalog caches loads by image ID), and pass every call on.
+    engine.inspectImage = (reference: string, signal?: AbortSignal) => {
       asked.push(reference);
-      return inspect(reference);
+      return inspect(reference, signal);
+    };
+    catalog.imageLayers = (reference: string, signal?: AbortSignal) => {
+      const load = imageLayers(reference, signal);
+      if (reference === app.Id) {
+        loads.push(load);
+      }
+      return load;
     };
     const tag = `dle-cache-probe:${Date.now()}`;
     const changes: (TreeNode | undefined)[] = [];
     const listener = api.views.images.provider.onDidChangeTreeData((node) => changes.push(node));
     try {
       const expandApp = async () => (await rootNodes(api)).find((node) => node.id === `image/${app.Id}`)!.getChildren();
+      // From a clean start: earlier tests left the image's layers cached in its node and the catalog.
+      await vscode.commands.executeCommand('dockerLayers.images.refresh');
       await expandApp();
+      const first = loads.at(-1);
+      assert.ok(first, 'expanding the image loads its layers');
       asked.length = 0;
       await docker('tag', 'dle-base:latest', tag);
       await waitFor('the refresh the tag event causes', () => changes.includes(undefined), 10_000);
       assert.equal((await expandApp()).length, app.RootFS.Layers.length);
-      assert.deepEqual(asked, [], 'an event refresh reloads the list, not the layers of an unchanged image');
+      assert.equal(loads.at(-1), first, 'an event refresh reloads the list, not the layers of an unchanged image');
+      assert.deepEqual(asked, [], 'no Engine request for the layers of an unchanged image');
       await vscode.commands.executeCommand('dockerLayers.images.refresh');
-      await expandApp();
-      assert.deepEqual(asked, [app.Id], 'a manual refresh asks again');
+      assert.equal((await expandApp()).length, app.RootFS.Layers.length);
+      assert.notEqual(loads.at(-1), first, 'a manual refresh loads the layers again');
+      // Root reads a listed image's config and layerdb from disk (no request); others ask the Engine.
+      assert.deepEqual(asked, isRoot ? [] : [app.Id], isRoot ? 'root loads them from disk' : 'a manual refresh asks the Engine again');
     } finally {
       listener.dispose();
       engine.inspectImage = inspect;
+      catalog.imageLayers = imageLayers;
       await docker('rmi', tag).catch(() => undefined);
     }
   });
@@ -363,15 +381,18 @@ describe('Images view', function () {
 
   it('shows an Engine that never answers as an error row with Retry, and Retry loads the level once it does', async function () {
     this.timeout(60_000);
-    const app = await inspectImage('dle-app:1.0');
-    // A proxy in front of the real daemon that holds the inspect of one image: headers, then nothing.
+    // A container's layers always come from its inspect (root reads a listed image's layers from
+    // disk, with no request to hold), so the level that hangs is a container's.
+    const exited = JSON.parse(await docker('container', 'inspect', 'dle-exited')) as { Id: string }[];
+    const containerId = exited[0].Id;
+    // A proxy in front of the real daemon that holds the inspect of one container: headers, then nothing.
     let stalling = true;
     let listed = 0;
     const held = new Set<http.ServerResponse>();
     const proxySocket = path.join(os.tmpdir(), `dle-stalling-${process.pid}.sock`);
     const proxy = http.createServer((request, response) => {
-      listed += request.url?.endsWith('/images/json') ? 1 : 0;
-      if (stalling && request.url?.includes(`/images/${app.Id}/json`)) {
+      listed += request.url?.includes('/containers/json') ? 1 : 0;
+      if (stalling && request.url?.includes(`/containers/${containerId}/json`)) {
         response.writeHead(200, { 'Content-Type': 'application/json' });
         response.flushHeaders();
         held.add(response);
@@ -390,20 +411,21 @@ describe('Images view', function () {
     try {
       await configuration.update('requestTimeout', 2, vscode.ConfigurationTarget.Global);
       await configuration.update('host', `unix://${proxySocket}`, vscode.ConfigurationTarget.Global);
-      const image = await waitFor('the images through the proxy', async () => (listed > 0 ? findImageNode(api, app.Id) : undefined));
+      const findContainer = async () => (await api.views.containers.provider.getChildren()).find((node) => node.id === `container/${containerId}`);
+      const container = await waitFor('the containers through the proxy', async () => (listed > 0 ? findContainer() : undefined));
       const started = Date.now();
-      const [row] = await image.getChildren();
+      const [row] = await container.getChildren();
       const item = row.getTreeItem();
       assert.equal(item.contextValue, 'message:error', 'an error row, which carries the Retry action');
-      assert.match(labelText(item), new RegExp(`No answer from the Docker Engine at unix://${proxySocket.replace(/[.]/g, '\\.')} to GET /images/${app.Id}/json: no whole answer within 2 s`));
+      assert.match(labelText(item), new RegExp(`No answer from the Docker Engine at unix://${proxySocket.replace(/[.]/g, '\\.')} to GET /containers/${containerId}/json: no whole answer within 2 s`));
       assert.ok(Date.now() - started < 15_000, 'at the deadline, not a node loading forever');
       stalling = false;
       await vscode.commands.executeCommand('dockerLayers.retry', row);
-      const layers = await waitFor('the layers after Retry', async () => {
-        const children = await image.getChildren();
-        return children.length === app.RootFS.Layers.length ? children : undefined;
+      const children = await waitFor('the layers after Retry', async () => {
+        const loaded = await container.getChildren();
+        return loaded[0]?.getTreeItem().contextValue?.startsWith('message:') ? undefined : loaded;
       });
-      assert.equal(layers.length, 6);
+      assert.deepEqual(await Promise.all(children.map(labelOf)), ['read-write layer', 'init layer', 'dle-app:1.0']);
     } finally {
       for (const response of held) {
         response.destroy();
