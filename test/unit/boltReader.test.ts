@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { BoltDatabase, BoltFormatError, fnv1a64, withBoltDatabase } from '../../src/core/storage/containerd/boltReader';
 import { ContainerdSnapshotStore } from '../../src/core/storage/containerd/containerdSnapshotStore';
-import { metadataSchema, readUvarint, snapshotFolder } from '../../src/core/storage/containerd/snapshotFolders';
+import { metadataSchema, readUvarint, readVarint, snapshotFolder } from '../../src/core/storage/containerd/snapshotFolders';
 import { silentLogger } from '../../src/core/logger';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'containerd');
@@ -49,7 +49,8 @@ describe('bolt reader', () => {
 
   it("reads the schema version, nested buckets, and every key of a bucket in order", () => {
     const meta = BoltDatabase.fromBuffer('meta.db', metaBytes);
-    assert.equal(metadataSchema(meta), 6, "containerd 1.7's schema");
+    // containerd 1.7 writes dbVersion 3 with binary.PutVarint: the byte 0x06.
+    assert.equal(metadataSchema(meta), 3, "containerd 1.7's schema");
     const overlay = meta.bucketAt('v1', 'moby', 'snapshots', 'overlayfs')!;
     const keys = [...overlay.entries()].map((entry) => entry.key.toString());
     assert.deepEqual(keys, [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), 'in key order');
@@ -59,6 +60,22 @@ describe('bolt reader', () => {
     }
     assert.equal(overlay.get(keys[0]), undefined, 'a bucket is not a value');
     assert.equal(meta.bucketAt('v1', 'nowhere'), undefined);
+  });
+
+  it("reads containerd 2.x's meta.db (schema 4) the same way, and refuses a file with no schema", () => {
+    // In a leaf page a key's value follows the key: v1/version's one byte, 0x06 (3) in 1.7, 0x08 (4) in 2.x.
+    const at = metaBytes.indexOf(Buffer.from('version')) + 'version'.length;
+    assert.equal(metaBytes[at], 0x06, 'the recorded schema byte');
+    const snapshots = BoltDatabase.fromBuffer('metadata.db', snapshotBytes);
+    const [chainId, folder] = Object.entries(truth.snapshotFolders)[0];
+    const two = Buffer.from(metaBytes);
+    two[at] = 0x08;
+    const meta2 = BoltDatabase.fromBuffer('meta.db', two);
+    assert.equal(metadataSchema(meta2), 4);
+    assert.equal(snapshotFolder(meta2, snapshots, ROOT, chainId)?.folder, path.join(ROOT, folder));
+    const none = Buffer.from(metaBytes);
+    none[at] = 0x00; // Version 0: what a file containerd never initialised would hold.
+    assert.throws(() => snapshotFolder(BoltDatabase.fromBuffer('meta.db', none), snapshots, ROOT, chainId), /no v1 schema version/);
   });
 
   it('takes the newer meta page, and the older when the newer is torn', () => {
@@ -101,7 +118,7 @@ describe('bolt reader', () => {
     // The "commit" finishes while the reader waits to read again.
     setTimeout(() => fs.writeFileSync(file, metaBytes), 10);
     const schema = await withBoltDatabase(file, (db) => metadataSchema(db));
-    assert.equal(schema, 6);
+    assert.equal(schema, 3);
     fs.writeFileSync(file, torn);
     await assert.rejects(withBoltDatabase(file, (db) => metadataSchema(db)), /\(read twice\)/);
   });
@@ -142,5 +159,14 @@ describe('bolt reader', () => {
     assert.deepEqual(readUvarint(Buffer.from([0x2c])), { value: 44, length: 1 });
     assert.deepEqual(readUvarint(Buffer.from([0xac, 0x02])), { value: 300, length: 2 });
     assert.equal(readUvarint(Buffer.from([0x80])), undefined, 'unfinished');
+  });
+
+  it("reads Go's signed varints (zigzag), as containerd's encodeInt writes them", () => {
+    // binary.PutVarint: 3 → 0x06 (containerd 1.7's schema), 4 → 0x08 (2.x), -1 → 0x01, 150 → 0xac 0x02.
+    assert.deepEqual(readVarint(Buffer.from([0x06])), { value: 3, length: 1 });
+    assert.deepEqual(readVarint(Buffer.from([0x08])), { value: 4, length: 1 });
+    assert.deepEqual(readVarint(Buffer.from([0x01])), { value: -1, length: 1 });
+    assert.deepEqual(readVarint(Buffer.from([0xac, 0x02])), { value: 150, length: 2 });
+    assert.equal(readVarint(Buffer.from([0xff])), undefined, 'unfinished');
   });
 });

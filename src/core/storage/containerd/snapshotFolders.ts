@@ -11,8 +11,12 @@ import * as path from 'path';
 import { BoltDatabase } from './boltReader';
 
 export const DOCKER_NAMESPACE = 'moby';
-/** containerd 1.x and 2.x write schema versions up to this; a newer one may mean a layout this reader does not know. */
-const KNOWN_SCHEMA = 7;
+/**
+ * The schema this reader knows: the `v1` bucket. containerd bumps the number under v1/version
+ * (3 in 1.7, 4 in 2.x) only for additions compatible with the same layout, and a new layout gets
+ * a new top bucket; so any version under v1 is read.
+ */
+const SCHEMA_BUCKET = 'v1';
 
 export interface SnapshotFolder {
   /** The snapshotter's key (`moby/12/sha256:…`). */
@@ -25,19 +29,19 @@ export interface SnapshotFolder {
 
 export class SnapshotMetadataError extends Error {}
 
-/** meta.db's schema version (v1/version), or undefined when it has none. */
+/** meta.db's schema version (v1/version, a Go varint: containerd's encodeInt), or undefined when it has none. */
 export function metadataSchema(meta: BoltDatabase): number | undefined {
-  const value = meta.bucketAt('v1')?.get('version');
-  return value ? readUvarint(value)?.value : undefined;
+  const value = meta.bucketAt(SCHEMA_BUCKET)?.get('version');
+  return value ? readVarint(value)?.value : undefined;
 }
 
 /** The folder of a committed layer, by chain ID; undefined when containerd has no such snapshot. */
 export function snapshotFolder(meta: BoltDatabase, snapshots: BoltDatabase, containerdRoot: string, chainId: string, snapshotter = 'overlayfs', namespace = DOCKER_NAMESPACE): SnapshotFolder | undefined {
   const schema = metadataSchema(meta);
-  if (schema === undefined || schema > KNOWN_SCHEMA) {
-    throw new SnapshotMetadataError(`${meta.file} has schema version ${schema ?? '(none)'}, not one this reader knows (1–${KNOWN_SCHEMA})`);
+  if (schema === undefined || schema < 1) {
+    throw new SnapshotMetadataError(`${meta.file} has no ${SCHEMA_BUCKET} schema version (${schema ?? 'none'}): not containerd metadata this reader knows`);
   }
-  const name = meta.bucketAt('v1', namespace, 'snapshots', snapshotter, chainId)?.get('name');
+  const name = meta.bucketAt(SCHEMA_BUCKET, namespace, 'snapshots', snapshotter, chainId)?.get('name');
   if (!name) {
     return undefined;
   }
@@ -48,6 +52,16 @@ export function snapshotFolder(meta: BoltDatabase, snapshots: BoltDatabase, cont
     return undefined;
   }
   return { key, id, folder: path.join(containerdRoot, `io.containerd.snapshotter.v1.${snapshotter}`, 'snapshots', String(id), 'fs') };
+}
+
+/** Go's binary.Varint: a Uvarint holding the number zigzag-encoded (0, -1, 1, -2, … as 0, 1, 2, 3, …). */
+export function readVarint(bytes: Buffer): { value: number; length: number } | undefined {
+  const unsigned = readUvarint(bytes);
+  if (!unsigned) {
+    return undefined;
+  }
+  const half = Math.floor(unsigned.value / 2);
+  return { value: unsigned.value % 2 === 0 ? half : -half - 1, length: unsigned.length };
 }
 
 /** Go's binary.Uvarint: 7 bits a byte, low first. Undefined when the bytes do not end a number. */
