@@ -29,6 +29,7 @@ import { layerDocument } from './model/layerDocument';
 import { Limitation } from './storage/limitation';
 import { LayerLocation, reportedDirectory } from './storage/layerLocation';
 import { checkFolderAccess } from './storage/folderAccess';
+import { OpaqueMarksUnreadableError } from './storage/opaqueXattrs';
 import { LayerStore } from './storage/layerStore';
 import { selectLayerStore } from './storage/selectLayerStore';
 import { StorageProfile } from './storage/storageProfile';
@@ -139,7 +140,16 @@ export class ImageCatalog {
       if (ref.owner === 'image' && root === 'files' && this.options.archives && !(await this.readableHere(location, store))) {
         return this.archiveLayer(ref.imageId, ref.index, options);
       }
-      return store.open(location, root, options.signal);
+      try {
+        return await store.open(location, root, options.signal);
+      } catch (error) {
+        // A folder whose opaque marks cannot be read would show lower files its layer hid.
+        if (error instanceof OpaqueMarksUnreadableError && ref.owner === 'image' && root === 'files' && this.options.archives) {
+          this.log.warn(`${error.message}; layer ${ref.index} of ${ref.imageId} is read from the image archive instead`);
+          return this.archiveLayer(ref.imageId, ref.index, options);
+        }
+        throw error;
+      }
     });
   }
 

@@ -144,4 +144,33 @@ describe('the containerd image store (Docker 26): layer files from the Engine ar
     assert.equal(fromFolders.stdout, diff.stdout, 'the snapshot folders hold exactly what the archive does');
     assert.equal(fs.existsSync(path.join(scratch, 'diff-root', 'docker-layer-explorer', 'images')), false, 'root downloaded no archive');
   });
+  it("reads an opaque folder's mark from its snapshot folder (getfattr), as root, where the archive has .wh..wh..opq", async () => {
+    // dle-app from the overlay2 daemon, whose layer tars carry an opaque marker; containerd unpacks
+    // it into a folder with trusted.overlay.opaque=y, which only the xattr tells.
+    const tag = `dle-opaque-${process.pid}:1`;
+    const saved = path.join(scratch, 'opaque.tar');
+    try {
+      assert.equal((await run('docker', ['tag', 'dle-app:1.0', tag])).code, 0);
+      assert.equal((await run('docker', ['save', '-o', saved, tag])).code, 0);
+      const loaded = await run('docker', ['-H', HOST!, 'load', '-i', saved]);
+      assert.equal(loaded.code, 0, loaded.stderr);
+      const fromFolders = await cli(['diff', tag, '--json'], path.join(scratch, 'opaque-root'));
+      assert.equal(fromFolders.code, 0, fromFolders.stderr);
+      const removing = (JSON.parse(fromFolders.stdout) as { layers: LayerDiffJson[] }).layers[4];
+      assert.deepEqual(removing.deleted, [{ path: '/app/old', opaque: true }, { path: '/data/doomed.txt' }]);
+      assert.equal(fs.existsSync(path.join(scratch, 'opaque-root', 'docker-layer-explorer', 'images')), false, 'root read the folders, no archive');
+      const fromArchive = await userCli(['diff', tag, '--json'], path.join(scratch, 'opaque-user'));
+      assert.equal(fromArchive.code, 0, fromArchive.stderr);
+      assert.equal(fromFolders.stdout, fromArchive.stdout, 'the snapshot folders and the Engine archive agree');
+      // Without getfattr the folder cannot tell its opaque folders: root reads the archive instead.
+      const noGetfattr = path.join(scratch, 'opaque-no-getfattr');
+      const blind = await run(process.execPath, [CLI, 'diff', tag, '--json', '-H', HOST!], { env: { ...process.env, PATH: '/nonexistent', XDG_CACHE_HOME: noGetfattr } });
+      assert.equal(blind.code, 0, blind.stderr);
+      assert.equal(blind.stdout, fromFolders.stdout);
+      assert.equal(fs.existsSync(path.join(noGetfattr, 'docker-layer-explorer', 'images')), true, 'the layers came from the archive');
+    } finally {
+      await run('docker', ['-H', HOST!, 'rmi', tag]);
+      await run('docker', ['rmi', tag]);
+    }
+  });
 });

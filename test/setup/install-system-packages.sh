@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: a real Docker daemon, busybox for offline test images, Chromium
-# for the VS Code workbench, and libkrb5-dev for code-server's native "kerberos" module.
+# for the VS Code workbench, libkrb5-dev for code-server's native "kerberos" module, and attr
+# (getfattr) for the opaque marks of Podman's and containerd's snapshot folders.
 # Installs only what is missing, and only as root; otherwise says what to install.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ needed=()
 command -v dockerd >/dev/null 2>&1 || needed+=(docker.io)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || needed+=(busybox-static)
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
+command -v getfattr >/dev/null 2>&1 || needed+=(attr)
 [ -f /usr/include/gssapi/gssapi.h ] || [ -f /usr/include/krb5.h ] || needed+=(libkrb5-dev)
 
 if [ ${#needed[@]} -eq 0 ]; then

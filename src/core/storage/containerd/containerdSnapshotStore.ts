@@ -17,7 +17,7 @@ import { Logger } from '../../logger';
 import { Limitation } from '../limitation';
 import { LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
-import { openLocation } from '../openLocation';
+import { openOverlayFolder } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
 import { BoltFormatError, withBoltDatabase } from './boltReader';
 import { SnapshotMetadataError, snapshotFolder } from './snapshotFolders';
@@ -165,8 +165,9 @@ export class ContainerdSnapshotStore implements LayerStore {
     };
   }
 
-  async open(location: LayerLocation, root: StoredRoot): Promise<LayerFileSystem> {
-    return openLocation(location, root);
+  /** A snapshot folder marks opaque folders only with xattrs (a layer unpacked from a tar with `.wh..wh..opq`). */
+  open(location: LayerLocation, root: StoredRoot, signal?: AbortSignal): Promise<LayerFileSystem> {
+    return openOverlayFolder(location, root, signal);
   }
 }
 

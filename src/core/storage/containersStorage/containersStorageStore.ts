@@ -9,7 +9,7 @@ import { StoredRoot } from '../../layerfs/layerRef';
 import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory, outsideDriverFolder } from '../graphDriverDirectories';
 import { LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
-import { locationOfDirectory, openLocation } from '../openLocation';
+import { locationOfDirectory, openOverlayFolder } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
 
 export class ContainersStorageStore implements LayerStore {
@@ -42,8 +42,9 @@ export class ContainersStorageStore implements LayerStore {
       : undefined;
   }
 
-  async open(location: LayerLocation, root: StoredRoot): Promise<LayerFileSystem> {
-    return openLocation(location, root);
+  /** Podman keeps no tar-split where this reads: opaque folders come from the folder's xattrs. */
+  open(location: LayerLocation, root: StoredRoot, signal?: AbortSignal): Promise<LayerFileSystem> {
+    return openOverlayFolder(location, root, signal);
   }
 
   private fromGraphDriver(mapped: MappedDirectory | undefined): LayerLocation {
