@@ -6,6 +6,7 @@ import { isKnownEngineError } from '../core/engine/engineErrors';
 import { LayerFsError } from '../core/layerfs/layerFileSystem';
 import { BoltFormatError } from '../core/storage/containerd/boltReader';
 import { SnapshotMetadataError } from '../core/storage/containerd/snapshotFolders';
+import { OpaqueMarksUnreadableError } from '../core/storage/opaqueXattrs';
 import { LayerUnavailableError } from '../core/storage/openLocation';
 import { limitationText } from './limitationText';
 
@@ -20,7 +21,8 @@ export function knownErrorMessage(error: unknown): string | undefined {
     error instanceof LayerFsError ||
     error instanceof DiveRuleError ||
     error instanceof BoltFormatError ||
-    error instanceof SnapshotMetadataError
+    error instanceof SnapshotMetadataError ||
+    error instanceof OpaqueMarksUnreadableError
   ) {
     return error.message;
   }

@@ -188,7 +188,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     // Errors the core knows already say what and where, in one line; anything else is a bug: show its stack.
-    process.stderr.write(`docker-layers: ${knownErrorMessage(error) ?? (error as Error).stack ?? String(error)}\n`);
+    // What an Engine or an archive says reaches the terminal without its control characters.
+    const known = knownErrorMessage(error);
+    const text = known !== undefined ? stripControlCharacters(known) : ((error as Error).stack ?? String(error)).split('\n').map(stripControlCharacters).join('\n');
+    process.stderr.write(`docker-layers: ${text}\n`);
     return command.errorExitCode ?? 1;
   }
 }

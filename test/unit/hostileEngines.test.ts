@@ -206,6 +206,23 @@ describe('broken and hostile Engines (fake daemons on loopback)', function () {
     }
   });
 
+  it("strips them from the notes and errors too: a folder outside the data root, an Engine's error message", async () => {
+    const escapes = '\u001b]0;owned\u0007\u001b[2J\u009b31m';
+    const base = recordedAnswer('/info') as { DockerRootDir: string };
+    const lower = (APP.GraphDriver?.Data?.LowerDir ?? '').split('/var/lib/docker').join(base.DockerRootDir);
+    const hostile = { ...APP, GraphDriver: { Name: 'overlay2', Data: { UpperDir: `/etc/diff${escapes}`, LowerDir: lower } } };
+    engine.misbehave = (request, response) => (isPath(request, new RegExp(`/images/${APP.Id}/json$`)) ? (json(response, hostile), true) : false);
+    const noted = await runCli(['ls', '-H', engine.host, APP.Id], env());
+    assert.equal(noted.code, 0, noted.stderr);
+    assert.match(noted.stdout, new RegExp(`note: .*${base.DockerRootDir.replace(/[/.]/g, '\\$&')}.*\\(/etc/diff\\]0;owned`), noted.stdout);
+    assert.doesNotMatch(noted.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    engine.misbehave = (request, response) => (isPath(request, new RegExp(`/images/${APP.Id}/json$`)) ? (json(response, { message: `broken${escapes}` }, 500), true) : false);
+    const failed = await runCli(['ls', '-H', engine.host, APP.Id], env());
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /broken\]0;owned/);
+    assert.doesNotMatch(failed.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
   it('an archive download that stalls fails after the deadline without data, and leaves no half-read answer', async () => {
     engine.misbehave = (request, response) => {
       if (isPath(request, /\/get$/)) {

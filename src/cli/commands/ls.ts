@@ -202,7 +202,7 @@ export function formatImagesText(images: readonly ImageLayers[], columns?: numbe
       );
     }
     if (folderLimitation) {
-      lines.push(`  note: ${limitationText(folderLimitation)}`);
+      lines.push(`  note: ${stripControlCharacters(limitationText(folderLimitation))}`);
     }
     lines.push('');
   }
