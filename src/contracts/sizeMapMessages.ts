@@ -60,6 +60,10 @@ export interface SizeMapText {
   legendLayer: string;
   /** {0} size. */
   legendWasted: string;
+  /** Appended to the entry of a layer that shares the last colour. */
+  legendSharedColour: string;
+  /** {0} the layers that share the last colour ("3, 5, 9"): what the legend says of them. */
+  legendOtherLayers: string;
   hatchMeaning: string;
   empty: string;
   /** Files are there, but every one is too small to draw at this size. */
@@ -137,13 +141,26 @@ export function parseSizeMapRequest(raw: unknown): SizeMapRequest | undefined {
   }
 }
 
-/** A restored panel's state, or undefined when VS Code kept something else. */
+/**
+ * Whether a panel may read the image it names: an Engine image, or an image of an archive the user
+ * opened (Open Image Archive…), named exactly as the opened archives remember it. A restored
+ * panel's archive is only a path its webview kept: anything else is never opened.
+ */
+export function isArchiveOpened(state: Pick<SizeMapPanelState, 'archive'>, openedArchives: readonly string[]): boolean {
+  return state.archive === undefined || openedArchives.includes(state.archive);
+}
+
+/** A restored panel's state, or undefined when VS Code kept something else. The archive is checked apart (isArchiveOpened). */
 export function parseSizeMapPanelState(raw: unknown): SizeMapPanelState | undefined {
   if (typeof raw !== 'object' || raw === null) {
     return undefined;
   }
   const state = raw as Record<string, unknown>;
   if (typeof state.imageId !== 'string' || !/^[A-Za-z0-9:._-]{1,200}$/.test(state.imageId) || typeof state.name !== 'string') {
+    return undefined;
+  }
+  // An archive that is no path string: not an Engine image either (the ID alone would name one).
+  if (state.archive !== undefined && !(typeof state.archive === 'string' && state.archive.length > 0 && state.archive.length <= MAX_PATH && !state.archive.includes('\0'))) {
     return undefined;
   }
   return {

@@ -4,7 +4,8 @@
  * downloaded), sends the map to the webview as messages and acts only on requests that
  * parseSizeMapRequest accepts and that name files the map really has. It follows the Engine's
  * events: a rebuilt tag reloads the map, a deleted image is said so. A serializer restores the
- * panels after a reload of the window.
+ * panels after a reload of the window; a map of an archive reads it only while the user has it
+ * open (the path in a restored panel's state is only what its webview kept).
  */
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
@@ -21,6 +22,7 @@ import {
   SizeMapRendered,
   SizeMapRequest,
   SizeMapText,
+  isArchiveOpened,
   parseSizeMapPanelState,
   parseSizeMapRequest,
 } from '../contracts/sizeMapMessages';
@@ -71,6 +73,12 @@ export class SizeMapPanels implements vscode.WebviewPanelSerializer<unknown>, vs
           panel.load().catch((error: Error) => deps.log.warn(`cannot reload the map of ${panel.state.name}: ${error.message}`));
         }
       }),
+      // An archive opened again shows its maps; one closed stops being read.
+      deps.archives.onDidChange(() => {
+        for (const panel of this.open) {
+          panel.followArchive().catch((error: Error) => deps.log.warn(`cannot reload the map of ${panel.state.name}: ${error.message}`));
+        }
+      }),
     ];
   }
 
@@ -97,6 +105,10 @@ export class SizeMapPanels implements vscode.WebviewPanelSerializer<unknown>, vs
       return;
     }
     webviewPanel.webview.options = webviewOptions(this.deps.extensionUri);
+    if (!isArchiveOpened(state, this.deps.archives.paths)) {
+      this.deps.log.warn(`restored a size map of ${state.name} from ${state.archive}, an archive that is not open: not reading it`);
+    }
+    // Adopted either way: the panel itself says when its archive is not open (load()), and reads nothing then.
     this.adopt(webviewPanel, state);
   }
 
@@ -154,6 +166,8 @@ export class SizeMapPanel {
   private loaded: Promise<Loaded> | undefined;
   private generation = 0;
   private deleted = false;
+  /** The last load found the map's archive not open (closed, or never opened: a restored state). */
+  private archiveClosed = false;
   /** What the webview was last sent, sent again when it reloads (a hidden panel's page is dropped). */
   private lastMap: Extract<SizeMapMessage, { type: 'map' }> | undefined;
   private lastStatus: Extract<SizeMapMessage, { type: 'status' }> | undefined;
@@ -248,12 +262,22 @@ export class SizeMapPanel {
     }
   }
 
-  /** Reads the image (again) and sends the map. */
+  /** What the status line says now (undefined: the map is shown), for the extension-host tests. */
+  get statusMessage(): string | undefined {
+    return this.lastStatus?.message;
+  }
+
+  /** Reads the image (again) and sends the map; a map of an archive that is not open says so instead. */
   async load(): Promise<void> {
     const generation = ++this.generation;
     this.loaded = undefined;
     this.deleted = false;
     this.lastMap = undefined;
+    this.archiveClosed = !isArchiveOpened(this.state, this.deps.archives.paths);
+    if (this.archiveClosed) {
+      await this.postStatus({ type: 'status', status: 'error', message: archiveNotOpenMessage(this.state.archive!) });
+      return;
+    }
     await this.postStatus({ type: 'status', status: 'loading', message: vscode.l10n.t('Reading the files of {0}…', this.state.name) });
     try {
       const loaded = await this.current();
@@ -321,6 +345,13 @@ export class SizeMapPanel {
     }
   }
 
+  /** After archives were opened or closed: loads again when that changed whether this map's archive is open. */
+  async followArchive(): Promise<void> {
+    if (this.state.archive && isArchiveOpened(this.state, this.deps.archives.paths) === this.archiveClosed) {
+      await this.load();
+    }
+  }
+
   private current(): Promise<Loaded> {
     if (!this.loaded) {
       const imageId = this.state.imageId;
@@ -336,6 +367,9 @@ export class SizeMapPanel {
   }
 
   private async read(imageId: string): Promise<Loaded> {
+    if (!isArchiveOpened(this.state, this.deps.archives.paths)) {
+      throw new Error(archiveNotOpenMessage(this.state.archive!));
+    }
     const catalog = await this.deps.archives.catalogFor(layerRefOfImage(this.imageRef, 0), this.deps.connection);
     const image = await catalog.imageLayers(imageId);
     if (this.state.layer !== undefined && this.state.layer >= image.layers.length) {
@@ -357,6 +391,9 @@ export class SizeMapPanel {
     return this.webviewPanel.webview.postMessage(message);
   }
 }
+
+const archiveNotOpenMessage = (archive: string) =>
+  vscode.l10n.t('The image archive {0} is not open in the Docker Layers view, so this map is not shown. Open it again (Open Image Archive…) to see the map.', archive);
 
 const isTag = (state: SizeMapPanelState) => state.name !== shortId(state.imageId) && !state.name.startsWith('sha256:');
 
@@ -415,6 +452,8 @@ function webviewText(): SizeMapText {
     revealLayer: t('Reveal layer {0} in the Images view'),
     legendLayer: t('layer {0} · {1} · {2}{3}'),
     legendWasted: t(' ({0} wasted)'),
+    legendSharedColour: t(" · other layers' colour"),
+    legendOtherLayers: t('other layers ({0}) share this colour: hover a rectangle to see its layer'),
     hatchMeaning: t("hatched: wasted, by dive's count"),
     empty: t('No file here has any bytes.'),
     tooSmall: t('Every file here is too small to draw at this size: widen the panel or zoom in.'),

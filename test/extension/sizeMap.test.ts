@@ -106,6 +106,30 @@ describe('Size map', function () {
     assert.ok(disposed, 'a panel whose saved state names no image is closed, not left empty');
   });
 
+  it('reads no archive a restored state names unless the user has it open, and says so', async () => {
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-sizemap-archive-'));
+    const archive = path.join(scratch, 'never-opened.tar');
+    await docker('save', '-o', archive, 'dle-app:1.0');
+    try {
+      const webviewPanel = vscode.window.createWebviewPanel(SIZE_MAP_VIEW_TYPE, 'restored', vscode.ViewColumn.Active);
+      await api.sizeMaps.deserializeWebviewPanel(webviewPanel, { imageId: appId, name: 'dle-app:1.0', archive });
+      const panel = await waitFor('the restored panel to say its archive is not open', () =>
+        api.sizeMaps.panels().find((candidate) => candidate.state.archive === archive && candidate.statusShown === 'error'),
+      );
+      assert.match(panel.statusMessage ?? '', /is not open in the Docker Layers view/);
+      assert.ok(panel.statusMessage?.includes(archive), 'it names the archive');
+      assert.equal(panel.rendered, undefined, 'nothing was drawn from it');
+      assert.equal(api.archives.paths.includes(archive), false, 'the archive was not opened (opening remembers it)');
+
+      // Opened by the user (Open Image Archive…), the same panel shows its map.
+      await api.archives.open(archive);
+      await waitFor('the map of the archive, once it is open', () => panel.rendered?.largest.length, 60_000);
+    } finally {
+      await api.archives.close(archive).catch(() => undefined);
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('shows the new image when its tag is rebuilt, and says so when its image is deleted', async () => {
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'dle-sizemap-'));
     const name = `dle-sizemap-doomed:${process.pid}`;

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { imageEfficiency } from '../../src/core/analysis/efficiency';
 import { FileHistory } from '../../src/core/analysis/fileHistory';
-import { PALETTE_SLOTS, SizeMap, SizeMapError, SizeMapFolder, SizeMapItem, buildSizeMap, layerSlots, mapFileAt, wastedPaths } from '../../src/core/analysis/sizeMap';
+import { PALETTE_SLOTS, SizeMap, SizeMapError, SizeMapFolder, SizeMapItem, buildSizeMap, layerSlots, mapFileAt, sharedSlotLayers, wastedPaths } from '../../src/core/analysis/sizeMap';
 import { LayerFileSystem } from '../../src/core/layerfs/layerFileSystem';
 import { tarLayer } from './helpers/tarLayer';
 
@@ -185,6 +185,23 @@ describe('size map data', () => {
       [0, 1, 2, 3, 4, 6, 7],
     );
     assert.equal([...slots.values()].filter((slot) => slot === own).length, 12 - own);
+  });
+
+  it('tells the legend which layers share the last colour, and files keep their own layer', async () => {
+    // Ten layers, one file each, layer i writing 100 + i bytes except layer 2, the smallest.
+    const sizes = Array.from({ length: 10 }, (_, index) => (index === 2 ? 1 : 100 + index));
+    const stack = await Promise.all(sizes.map((size, index) => tarLayer(scratch, [{ name: `f${index}`, content: bytes(size) }])));
+    const map = buildSizeMap(await FileHistory.build(stack), sizes.map((_, index) => `RUN step ${index}`), { kind: 'image' }, new Map());
+    const own = PALETTE_SLOTS - 1;
+    assert.deepEqual(
+      map.layers.filter((layer) => layer.sharedColour).map((layer) => layer.index),
+      [0, 1, 2],
+      'the three smallest of ten: eight slots, seven of them own',
+    );
+    assert.ok(map.layers.every((layer) => layer.sharedColour === (layer.slot === own)));
+    assert.deepEqual(byName(map.root).get('f2'), { kind: 'file', name: 'f2', bytes: 1, layer: 2, wasted: false }, 'a file in the shared colour still names its layer');
+    assert.deepEqual(sharedSlotLayers(layerSlots(new Map(sizes.slice(0, PALETTE_SLOTS).map((size, index) => [index, size])))), [], 'eight layers: each its own colour');
+    assert.ok(buildSizeMap(history, STEPS, { kind: 'image' }, wasted).layers.every((layer) => !layer.sharedColour));
   });
 
   it('finds the file a click names in the history, and nothing for folders, other layers or made-up paths', () => {

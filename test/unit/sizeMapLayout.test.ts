@@ -73,4 +73,15 @@ describe('size map layout', () => {
     assert.equal(layout.folderAt(root, '/usr', '/etc'), undefined);
     assert.equal(layout.folderAt(root, '/usr', '/usrx'), undefined);
   });
+
+  it("zooms where the host says, else where the page saved (getState) for the same map, else at the root", () => {
+    const root = folder('/', [folder('usr', [folder('lib', [file('a', 1)])]), file('b', 1)]);
+    const image = { imageId: 'sha256:1', name: 'app:1' };
+    assert.equal(layout.zoomToShow(root, '/', { ...image, zoom: '/usr' }, { ...image, zoom: '/usr/lib' }), '/usr', 'the host is told every zoom');
+    assert.equal(layout.zoomToShow(root, '/', image, { ...image, zoom: '/usr/lib' }), '/usr/lib', 'the saved zoom, at once');
+    assert.equal(layout.zoomToShow(root, '/', image, undefined), '/');
+    assert.equal(layout.zoomToShow(root, '/', { imageId: 'sha256:2', name: 'app:1' }, { ...image, zoom: '/usr' }), '/', 'a rebuilt tag: another map');
+    assert.equal(layout.zoomToShow(root, '/', image, { ...image, layer: 1, zoom: '/usr' }), '/', "a layer's map is another map");
+    assert.equal(layout.zoomToShow(root, '/', image, { ...image, zoom: '/gone' }), '/', 'a folder the map does not hold');
+  });
 });

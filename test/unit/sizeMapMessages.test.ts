@@ -1,6 +1,6 @@
 /** What the size map webview may ask for: requests are checked before anything acts on them. */
 import * as assert from 'node:assert/strict';
-import { parseSizeMapPanelState, parseSizeMapRequest } from '../../src/contracts/sizeMapMessages';
+import { isArchiveOpened, parseSizeMapPanelState, parseSizeMapRequest } from '../../src/contracts/sizeMapMessages';
 
 const ID = `sha256:${'ab'.repeat(32)}`;
 
@@ -51,5 +51,16 @@ describe('size map messages', () => {
     assert.equal(parseSizeMapPanelState(undefined), undefined);
     assert.equal(parseSizeMapPanelState({ name: 'app:1' }), undefined);
     assert.equal(parseSizeMapPanelState({ imageId: '../../etc', name: 'x' }), undefined);
+    assert.equal(parseSizeMapPanelState({ imageId: ID, name: 'x', archive: 42 }), undefined, 'an archive that is no path: not the Engine image of that ID either');
+    assert.equal(parseSizeMapPanelState({ imageId: ID, name: 'x', archive: '' }), undefined);
+  });
+
+  it('lets a restored panel read an archive only when the user has it open, named exactly as remembered', () => {
+    const opened = ['/home/me/images/app.tar'];
+    assert.equal(isArchiveOpened({ archive: '/home/me/images/app.tar' }, opened), true);
+    assert.equal(isArchiveOpened({}, opened), true, 'an Engine image');
+    assert.equal(isArchiveOpened({ archive: '/etc/shadow' }, opened), false);
+    assert.equal(isArchiveOpened({ archive: '/home/me/images/../images/app.tar' }, opened), false, 'no path resolution of what a webview kept');
+    assert.equal(isArchiveOpened({ archive: '/home/me/images/app.tar' }, []), false, 'closed since');
   });
 });

@@ -59,8 +59,9 @@ export function buildSizeMap(history: FileHistory, steps: readonly string[], sco
   const root = walk.folder(node, path, path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1));
   prune(root, Math.max(1, options.maxChildren ?? MAX_CHILDREN), root.bytes / Math.max(1, options.detail ?? DETAIL));
   const slots = layerSlots(new Map([...perLayer].map(([index, figures]) => [index, figures.bytes])));
+  const shared = sharedSlotLayers(slots);
   const layers = [...perLayer]
-    .map(([index, figures]) => ({ index, step: steps[index] ?? '', ...figures, slot: slots.get(index)! }))
+    .map(([index, figures]) => ({ index, step: steps[index] ?? '', ...figures, slot: slots.get(index)!, sharedColour: shared.includes(index) }))
     .sort((a, b) => a.index - b.index);
   return { scope, path, root, layers, wastedBytes: layers.reduce((sum, layer) => sum + layer.wastedBytes, 0) };
 }
@@ -177,6 +178,12 @@ export function layerSlots(bytesByLayer: ReadonlyMap<number, number>): Map<numbe
     }
   }
   return slots;
+}
+
+/** The layers (by index, ascending) that share the last slot's colour: none when every layer has its own. */
+export function sharedSlotLayers(slots: ReadonlyMap<number, number>): number[] {
+  const last = [...slots].filter(([, slot]) => slot === PALETTE_SLOTS - 1).map(([index]) => index);
+  return last.length > 1 ? last.sort((a, b) => a - b) : [];
 }
 
 /**

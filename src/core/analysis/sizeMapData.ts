@@ -57,6 +57,8 @@ export interface SizeMapLayer {
   wastedBytes: number;
   /** The layer's colour: PALETTE_SLOTS − 1 is shared by the smaller layers ("other layers"). */
   slot: number;
+  /** The layer has no colour of its own: it shares the last one with the other small layers. */
+  sharedColour: boolean;
 }
 
 export interface SizeMap {

@@ -5,7 +5,7 @@
  * before children (a folder's frame is drawn under its contents).
  */
 import { HierarchyRectangularNode, hierarchy, treemap, treemapSquarify } from 'd3-hierarchy';
-import type { SizeMapFolder, SizeMapItem } from '../../contracts/sizeMapMessages';
+import type { SizeMapFolder, SizeMapItem, SizeMapPanelState } from '../../contracts/sizeMapMessages';
 
 export interface Tile {
   item: SizeMapItem;
@@ -76,4 +76,15 @@ export function folderAt(root: SizeMapFolder, rootPath: string, path: string): S
     folder = next;
   }
   return folder;
+}
+
+/**
+ * The folder to draw when a map arrives: the zoom the host sent (it is told every zoom), else the
+ * one the webview saved with setState for this same map (getState, after the page was made anew),
+ * else the map's root. A folder the map does not hold (the image changed) is the root too.
+ */
+export function zoomToShow(root: SizeMapFolder, rootPath: string, host: SizeMapPanelState, saved: SizeMapPanelState | undefined): string {
+  const sameMap = saved !== undefined && saved.imageId === host.imageId && saved.layer === host.layer && saved.archive === host.archive;
+  const wanted = host.zoom ?? (sameMap ? saved.zoom : undefined) ?? rootPath;
+  return folderAt(root, rootPath, wanted) ? wanted : rootPath;
 }

@@ -3,18 +3,22 @@
  * file or folder, coloured by layer and hatched where dive counts a copy as wasted. Click or Enter
  * opens a file, zooms into a folder (asking the panel for detail where the map was folded);
  * Backspace or the breadcrumb zooms out; arrow keys move between rectangles. The only state is the
- * zoom, kept with setState so VS Code restores it.
+ * zoom, kept with setState so VS Code restores it, and read back with getState when the page is
+ * made anew (the host sends the zoom too). Layers beyond the palette share its last colour: the
+ * legend says which, and a rectangle's description names its own layer.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import { parseSizeMapPanelState } from '../../contracts/sizeMapMessages';
 import type { SizeMap, SizeMapFile, SizeMapFolder, SizeMapLayer, SizeMapMessage, SizeMapPanelState, SizeMapRendered, SizeMapRequest, SizeMapText } from '../../contracts/sizeMapMessages';
 import { formatBytes } from '../../core/format';
-import { Tile, folderAt, layoutTiles } from './layout';
+import { Tile, folderAt, layoutTiles, zoomToShow } from './layout';
 import './sizeMap.css';
 
 interface VsCodeApi {
   postMessage(message: SizeMapRequest): void;
   setState(state: SizeMapPanelState): void;
+  getState(): unknown;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -31,6 +35,11 @@ const upButton = element<HTMLElement>('up');
 const revealButton = element<HTMLElement>('reveal');
 
 let current: { map: SizeMap; state: SizeMapPanelState; text: SizeMapText } | undefined;
+/**
+ * What this page saved before it was dropped (hidden, or the window reloaded), checked like any
+ * saved state: its zoom is where the first map is drawn, with no wait for the host's word on it.
+ */
+let saved = parseSizeMapPanelState(vscode.getState());
 let zoom = '/';
 let tiles: Tile[] = [];
 /** The rectangle that has (or last had) the keyboard focus. */
@@ -211,6 +220,7 @@ function drawBreadcrumb(): void {
 function drawLegend(): void {
   const map = current!.map;
   const text = current!.text;
+  const shared = map.layers.filter((layer) => layer.sharedColour);
   legend.replaceChildren(
     ...map.layers.map((layer) => {
       const entry = document.createElement('li');
@@ -221,7 +231,9 @@ function drawLegend(): void {
       const swatch = document.createElement('span');
       swatch.className = `swatch slot-${layer.slot}`;
       const label = document.createElement('span');
-      label.textContent = format(text.legendLayer, layer.index, layer.step, formatBytes(layer.bytes), layer.wastedBytes ? format(text.legendWasted, formatBytes(layer.wastedBytes)) : '');
+      label.textContent =
+        format(text.legendLayer, layer.index, layer.step, formatBytes(layer.bytes), layer.wastedBytes ? format(text.legendWasted, formatBytes(layer.wastedBytes)) : '') +
+        (layer.sharedColour ? text.legendSharedColour : '');
       button.append(swatch, label);
       button.title = format(text.revealLayer, layer.index);
       button.addEventListener('click', () => vscode.postMessage({ type: 'revealLayer', layer: layer.index }));
@@ -229,6 +241,17 @@ function drawLegend(): void {
       return entry;
     }),
   );
+  if (shared.length > 0) {
+    // One colour for several layers: which ones, said once (the rectangles' descriptions name each file's own layer).
+    const others = document.createElement('li');
+    others.className = 'legend-note';
+    const swatch = document.createElement('span');
+    swatch.className = `swatch slot-${shared[0].slot}`;
+    const label = document.createElement('span');
+    label.textContent = format(text.legendOtherLayers, shared.map((layer) => layer.index).join(', '));
+    others.append(swatch, label);
+    legend.append(others);
+  }
   const hatch = document.createElement('li');
   hatch.className = 'legend-hatch';
   const swatch = document.createElement('span');
@@ -348,9 +371,9 @@ window.addEventListener('message', (event: MessageEvent<SizeMapMessage>) => {
       subtitleArea.textContent = message.subtitle;
       upButton.textContent = message.text.up;
       revealButton.textContent = message.text.revealLayerButton;
-      // The host knows the zoom (the webview reports each one): after a reload, a restore or a rebuild.
-      const wanted = message.state.zoom ?? message.map.path;
-      zoom = folderAt(message.map.root, message.map.path, wanted) ? wanted : message.map.path;
+      // The host knows the zoom (the webview reports each one); else the zoom this page saved, for the same map.
+      zoom = zoomToShow(message.map.root, message.map.path, message.state, saved);
+      saved = undefined;
       setStatus(undefined);
       drawLegend();
       saveState();
