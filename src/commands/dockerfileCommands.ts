@@ -11,6 +11,7 @@ import { EngineConnection } from '../connection/engineConnection';
 import { CommandTarget, ImageRef } from '../contracts/commandTargets';
 import { DOCKERFILE_GLOB, isDockerIgnoreFile } from '../contracts/dockerfileFiles';
 import { shortId } from '../core/digest';
+import { dockerCliEnvironment } from '../core/dockerfile/buildEnvironment';
 import { buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
 import { bestTarget, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
 import { Logger } from '../core/logger';
@@ -146,9 +147,11 @@ async function buildAndExplore(file: vscode.Uri | undefined, deps: DockerfileCom
     return;
   }
   const { endpoint } = await deps.connection.get();
-  const buildKit = await hasBuildx();
-  // The CLI finds the same Engine from the environment or its context; only the setting is ours to pass on.
-  const env: Record<string, string> = { DOCKER_BUILDKIT: buildKit ? '1' : '0', ...(endpoint.source === 'setting' ? { DOCKER_HOST: endpoint.host } : {}) };
+  // The Engine the view shows, whichever way it was chosen (setting, context, environment, a socket found).
+  const engineEnv = dockerCliEnvironment(endpoint, process.env);
+  const buildKit = await hasBuildx(engineEnv);
+  const env: Record<string, string> = { ...engineEnv, DOCKER_BUILDKIT: buildKit ? '1' : '0' };
+  deps.log.info(`[dockerfile] building ${tag} against ${endpoint.host} (${endpoint.source}${endpoint.contextName ? ` ${endpoint.contextName}` : ''})`);
   const task = new vscode.Task(
     { type: 'process', dockerLayersBuild: file.fsPath },
     vscode.TaskScope.Workspace,
@@ -215,7 +218,7 @@ function buildArguments(): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-/** Whether the docker CLI has the buildx plugin (BuildKit builds), as `docker buildx version` tells. */
-function hasBuildx(): Promise<boolean> {
-  return new Promise((resolve) => execFile('docker', ['buildx', 'version'], { timeout: 10_000 }, (error) => resolve(!error)));
+/** Whether the docker CLI has the buildx plugin (BuildKit builds), as `docker buildx version` tells, with the build's endpoint. */
+function hasBuildx(engineEnv: Record<string, string | undefined>): Promise<boolean> {
+  return new Promise((resolve) => execFile('docker', ['buildx', 'version'], { timeout: 10_000, env: { ...process.env, ...engineEnv } }, (error) => resolve(!error)));
 }

@@ -2,17 +2,21 @@
  * Which image each Dockerfile was built into, and which history step each of its instructions
  * made: the link the user chose (Link Dockerfile to Image…, remembered per workspace), else the
  * newest local image whose history matches (findImageForDockerfile). Results are cached per
- * document version and dropped when images change (the Engine's events) or a link changes.
+ * document version and dropped when images change (the Engine's events) or a link changes; the
+ * chain IDs that filter candidates by the FROM image are kept per image ID (an ID names fixed
+ * layers) until the connection changes.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { DockerfileInstruction, buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
 import { DockerfileMatch } from '../core/dockerfile/historyMatch';
-import { bestTarget, findImageForDockerfile, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
+import { CANDIDATE_IMAGES, bestTarget, findImageForDockerfile, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
 import { withProvenance } from '../core/dockerfile/provenance';
 import { Debouncer } from '../core/debouncer';
+import type { ImageInspect } from '../core/engine/engineTypes';
 import { changesImages } from '../core/engine/relevantEvents';
 import { Logger } from '../core/logger';
+import { chainIdsOf } from '../core/model/chainIds';
 import { ImageLayers } from '../core/model/imageLayers';
 import { EngineConnection } from './engineConnection';
 import { EngineEvents } from './engineEvents';
@@ -40,11 +44,19 @@ export interface DockerfileImage {
   provenance: boolean;
 }
 
+/** A Dockerfile's image, or none found: then whether only the newest images were looked at. */
+export type DockerfileSearch =
+  | { found: DockerfileImage }
+  /** `newestSearched`: only that many of the newest images were read (no FROM image here to filter all of them by). */
+  | { found: undefined; newestSearched?: number };
+
 export class DockerfileImages implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when any answer may have changed (images, links, the connection). */
   readonly onDidChange = this.changed.event;
-  private readonly cache = new Map<string, { version: number; result: Promise<DockerfileImage | undefined> }>();
+  private readonly cache = new Map<string, { version: number; result: Promise<DockerfileSearch> }>();
+  /** Each image's chain IDs, by image ID: what filters candidates by the FROM image, one inspect each. */
+  private readonly chainIds = new Map<string, Promise<readonly string[]>>();
   private readonly disposables: vscode.Disposable[];
   private subscription: vscode.Disposable | undefined;
   private readonly settle = new Debouncer(EVENTS_SETTLE_MS, () => this.invalidate());
@@ -57,7 +69,10 @@ export class DockerfileImages implements vscode.Disposable {
   ) {
     this.disposables = [
       this.changed,
-      connection.onDidChange(() => this.invalidate()),
+      connection.onDidChange(() => {
+        this.chainIds.clear();
+        this.invalidate();
+      }),
       vscode.workspace.onDidCloseTextDocument((document) => {
         this.cache.delete(document.uri.toString());
         this.stopFollowingWhenNoneOpen();
@@ -81,41 +96,57 @@ export class DockerfileImages implements vscode.Disposable {
   }
 
   /** The image of a Dockerfile and the match of its instructions, or undefined when none is found. */
-  imageOf(document: vscode.TextDocument): Promise<DockerfileImage | undefined> {
+  async imageOf(document: vscode.TextDocument): Promise<DockerfileImage | undefined> {
+    return (await this.search(document)).found;
+  }
+
+  /** The image of a Dockerfile, or none found and how far the search went. */
+  search(document: vscode.TextDocument): Promise<DockerfileSearch> {
     this.followEvents();
     const key = document.uri.toString();
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) {
       return cached.result;
     }
-    const result = this.resolve(document.uri, document.getText()).catch((error: Error) => {
+    const result = this.resolve(document.uri, document.getText()).catch((error: Error): DockerfileSearch => {
       this.log.warn(`cannot match ${document.uri.fsPath} with an image: ${error.message}`);
-      return undefined;
+      return { found: undefined };
     });
     this.cache.set(key, { version: document.version, result });
     return result;
   }
 
-  private async resolve(uri: vscode.Uri, text: string): Promise<DockerfileImage | undefined> {
+  private async resolve(uri: vscode.Uri, text: string): Promise<DockerfileSearch> {
     const chains = buildTargets(parseDockerfile(text));
     if (chains.length === 0) {
-      return undefined;
+      return { found: undefined };
     }
     const { catalog } = await this.connection.get();
     const link = this.link(uri);
     if (link) {
       const image = await catalog.imageLayers(link.imageId);
       const best = bestTarget(chains, image.steps)!;
-      return this.withLines(uri, { image, linked: true, match: best.match, quality: matchQuality(best.match), fromLine: best.chain.stage.fromLine, instructions: best.chain.instructions, provenance: false });
+      return { found: await this.withLines(uri, { image, linked: true, match: best.match, quality: matchQuality(best.match), fromLine: best.chain.stage.fromLine, instructions: best.chain.instructions, provenance: false }) };
     }
     // The catalog lists images newest first.
     const newestFirst = (await catalog.listImages()).map((image) => image.id);
+    const listed = new Set(newestFirst);
+    for (const id of this.chainIds.keys()) {
+      if (!listed.has(id)) {
+        this.chainIds.delete(id); // Deleted images: their chain IDs are not needed again.
+      }
+    }
+    const chainIds = (id: string) => this.chainIdsOf(id, (reference) => catalog.engine.inspectImage(reference));
     let best: DockerfileImage | undefined;
+    let skipped = 0;
     // The last stage first (a plain `docker build`); then each named stage, as `--target` builds it.
     for (const chain of chains) {
-      // The FROM image, when it is local: a candidate must be built on it. Not local (or `scratch`): no check.
+      // The FROM image, when it is local: a candidate must be built on it, and every image is looked at.
+      // Not local (or `scratch`): no check, and only the newest images are read.
       const base = chain.base && chain.base !== 'scratch' ? await catalog.imageLayers(chain.base).catch(() => undefined) : undefined;
-      const found = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id), { base });
+      const search = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id), { base, chainIds });
+      skipped = Math.max(skipped, search.skipped);
+      const found = search.found;
       if (found && (!best || matchRank(found.match) > matchRank(best.match))) {
         best = { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions, provenance: false };
       }
@@ -123,7 +154,22 @@ export class DockerfileImages implements vscode.Disposable {
         break;
       }
     }
-    return best && this.withLines(uri, best);
+    if (!best) {
+      return { found: undefined, ...(skipped > 0 ? { newestSearched: CANDIDATE_IMAGES } : {}) };
+    }
+    return { found: await this.withLines(uri, best) };
+  }
+
+  /** An image's chain IDs from its inspect (no history: much cheaper than its layers), kept per image ID. */
+  private chainIdsOf(id: string, inspect: (id: string) => Promise<ImageInspect>): Promise<readonly string[]> {
+    let known = this.chainIds.get(id);
+    if (!known) {
+      const loading = inspect(id).then((found) => chainIdsOf(found.RootFS?.Layers ?? []));
+      loading.catch(() => this.chainIds.delete(id));
+      this.chainIds.set(id, loading);
+      known = loading;
+    }
+    return known;
   }
 
   /** The match corrected by the image's provenance, when it has one for a file of this name. */

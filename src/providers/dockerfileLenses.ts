@@ -31,12 +31,22 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
     if (isDockerIgnoreFile(document.uri)) {
       return [];
     }
-    const found = await this.images.imageOf(document);
+    const search = await this.images.search(document);
+    const found = search.found;
     const top = new vscode.Range(0, 0, 0, 0);
     const link = (title: string) => ({ title, command: 'dockerLayers.dockerfile.linkImage', arguments: [document.uri] });
     if (!found) {
+      const noMatch =
+        search.newestSearched === undefined
+          ? vscode.l10n.t('$(search) No local image matches this Dockerfile: Link Dockerfile to Image…')
+          : vscode.l10n.t('$(search) None of the {0} newest local images matches this Dockerfile: Link Dockerfile to Image…', search.newestSearched);
       return [
-        new vscode.CodeLens(top, link(vscode.l10n.t('$(search) No local image matches this Dockerfile: Link Dockerfile to Image…'))),
+        new vscode.CodeLens(top, {
+          ...link(noMatch),
+          ...(search.newestSearched === undefined
+            ? {}
+            : { tooltip: vscode.l10n.t('Without its FROM image here to filter them by, only the {0} newest images are compared with this file. Link it to an older image yourself.', search.newestSearched) }),
+        }),
         new vscode.CodeLens(top, { title: vscode.l10n.t('$(play) Build Image and Explore'), command: 'dockerLayers.dockerfile.buildAndExplore', arguments: [document.uri] }),
       ];
     }

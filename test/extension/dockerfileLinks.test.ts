@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DockerLayersApi } from '../../src/extension';
 import { formatBytes, formatShare } from '../../src/core/format';
-import { docker, findImageNode, inspectImage, openView, waitFor } from './support';
+import { docker, findImageNode, inspectImage, isRoot, openView, waitFor } from './support';
 
 /** Lens titles by 0-based line, as VS Code resolves them. */
 async function lensesByLine(uri: vscode.Uri): Promise<Map<number, string[]>> {
@@ -69,9 +69,26 @@ describe('Dockerfile lenses', function () {
     assert.ok(!lenses.get(1)?.some((title) => title.includes('differ')), 'a complete match');
 
     // The hover adds the layer's IDs.
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(12, 2));
-    const text = hovers.flatMap((hover) => hover.contents.map((content) => (content as vscode.MarkdownString).value)).join('\n');
+    const hoverText = async (line: number) => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 2));
+      return hovers.flatMap((hover) => hover.contents.map((content) => (content as vscode.MarkdownString).value)).join('\n');
+    };
+    const text = await hoverText(12);
     assert.ok(text.includes(layers[2].diffId) && text.includes(layers[2].chainId), text);
+
+    // And the largest files the layer added: the RUN on line 7 writes four (hello\n, doomed\n, keep\n, old\n: 22 B).
+    const largestAdded = ['**Largest files added**', '', '- `/data/doomed.txt` 7 B', '- `/app/hello.txt` 6 B', '- `/data/keep.txt` 5 B', '- `/app/old/old.txt` 4 B'].join('\n');
+    let runHover = await hoverText(6);
+    if (!runHover.includes('Largest files added')) {
+      // Read only when at hand: as root from the layer folders; else from the image's archive, once it is in the cache.
+      assert.ok(!isRoot, `as root the layer folders are readable, so the hover lists the files: ${runHover}`);
+      assert.ok(runHover.includes("The layer's files are not read yet: expand it in the Images view, or run Show Image Summary, to see the largest files it added."), runHover);
+      assert.equal(await catalog.filesAtHand(appId), false, 'the hover says "not read yet" only while they are not at hand');
+      await catalog.fileHistory(appId); // What Show Image Summary does: the archive is downloaded into the cache.
+      runHover = await hoverText(6);
+    }
+    assert.ok(runHover.includes(largestAdded), `the five largest added files, largest first:\n${runHover}`);
+    assert.ok((await hoverText(12)).includes('- `/payload.txt` '), 'the COPY adds the payload');
 
     // An edit the image was not built from is called out, with its lines.
     const editor = await vscode.window.showTextDocument(uri);

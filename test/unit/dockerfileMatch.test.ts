@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildTargets, parseDockerfile, stageChain } from '../../src/core/dockerfile/dockerfileStages';
 import { matchHistory, recordedStep, sameStep } from '../../src/core/dockerfile/historyMatch';
-import { bestTarget, findImageForDockerfile, isBuiltOn, matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
+import { CANDIDATE_IMAGES, bestTarget, findImageForDockerfile, isBuiltOn, matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
 import type { ImageConfig, ImageHistoryEntry } from '../../src/core/engine/engineTypes';
 import { HistoryStep, layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
 
@@ -227,7 +227,7 @@ describe('Dockerfile ↔ history matching', () => {
 
     it('takes the newest image that matches completely, skipping images that fail to load', async () => {
       const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
-      const found = await findImageForDockerfile(chain.instructions, ['deleted-meanwhile', 'child-of-base', 'target-build', 'multistage-new', 'multistage-old'], load);
+      const { found } = await findImageForDockerfile(chain.instructions, ['deleted-meanwhile', 'child-of-base', 'target-build', 'multistage-new', 'multistage-old'], load);
       assert.equal(found?.image.id, 'multistage-new');
     });
 
@@ -240,22 +240,68 @@ describe('Dockerfile ↔ history matching', () => {
       };
       const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
       assert.equal(chain.base, 'dle-base:latest', 'FROM ${BASE}, from the global ARG default');
-      const found = await findImageForDockerfile(chain.instructions, ['impostor', 'genuine'], async (id) => ({ id, ...candidates[id] }), { base: { layers: [{ chainId: 'sha256:dle-base' }] } });
+      const { found } = await findImageForDockerfile(chain.instructions, ['impostor', 'genuine'], async (id) => ({ id, ...candidates[id] }), { base: { layers: [{ chainId: 'sha256:dle-base' }] } });
       assert.equal(found?.image.id, 'genuine');
       assert.equal(isBuiltOn({ layers: layers('x') }, { layers: [] }), true, 'FROM scratch: anything');
     });
 
     it('takes no image when none matches most of the file', async () => {
       const chain = stageChain(parseDockerfile(dockerfile('heredoc')))!;
-      assert.equal(await findImageForDockerfile(chain.instructions, Object.keys(images), load), undefined);
+      assert.deepEqual(await findImageForDockerfile(chain.instructions, Object.keys(images), load), { found: undefined, skipped: 0 });
     });
 
     it('takes a partial match when nothing matches completely, and says it is partial', async () => {
       const edited = dockerfile('multistage').replace('USER nobody', 'USER root');
       const chain = stageChain(parseDockerfile(edited))!;
-      const found = await findImageForDockerfile(chain.instructions, ['multistage-old', 'target-build'], load);
+      const { found } = await findImageForDockerfile(chain.instructions, ['multistage-old', 'target-build'], load);
       assert.equal(found?.image.id, 'multistage-old');
       assert.equal(matchQuality(found.match), 'partial');
+    });
+
+    describe('among many images', () => {
+      const base = { layers: [{ chainId: 'sha256:dle-base' }] };
+      // 100 images newer than the one the file was built into: 99 on another base, one on dle-base that matches nothing.
+      const newer = Array.from({ length: 100 }, (_, i) => `newer-${i}`);
+      const ids = [...newer, 'genuine'];
+      const chainsOf = (id: string) => (id === 'newer-50' || id === 'genuine' ? ['sha256:dle-base', `sha256:${id}-top`] : [`sha256:other-${id}`, `sha256:${id}-top`]);
+
+      it('filters every image by the FROM image\'s chain IDs and reads only those built on it, however old', async () => {
+        const read: string[] = [];
+        const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
+        const search = await findImageForDockerfile(
+          chain.instructions,
+          ids,
+          async (id) => {
+            read.push(id);
+            return { id, steps: id === 'genuine' ? images['multistage-new'] : images['child-of-base'], layers: chainsOf(id).map((chainId) => ({ chainId })) };
+          },
+          { base, chainIds: async (id) => chainsOf(id) },
+        );
+        assert.equal(search.found?.image.id, 'genuine', `the 101st newest image, beyond the newest ${CANDIDATE_IMAGES}`);
+        assert.equal(search.skipped, 0);
+        assert.deepEqual(read, ['newer-50', 'genuine'], 'the history of no image on another base is read');
+      });
+
+      it('reads only the newest CANDIDATE_IMAGES without a FROM image to filter by, and says how many it left', async () => {
+        const read: string[] = [];
+        const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
+        const search = await findImageForDockerfile(chain.instructions, ids, async (id) => {
+          read.push(id);
+          return { id, steps: id === 'genuine' ? images['multistage-new'] : images['child-of-base'] };
+        });
+        assert.equal(search.found, undefined);
+        assert.equal(read.length, CANDIDATE_IMAGES);
+        assert.equal(search.skipped, ids.length - CANDIDATE_IMAGES);
+      });
+
+      it('skips an image whose chain IDs cannot be read (deleted meanwhile)', async () => {
+        const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
+        const search = await findImageForDockerfile(chain.instructions, ['gone', 'genuine'], async (id) => ({ id, steps: images['multistage-new'], layers: chainsOf(id).map((chainId) => ({ chainId })) }), {
+          base,
+          chainIds: async (id) => (id === 'gone' ? Promise.reject(new Error('No such image: gone')) : chainsOf(id)),
+        });
+        assert.equal(search.found?.image.id, 'genuine');
+      });
     });
   });
 

@@ -3,19 +3,34 @@
  * holds the Dockerfile's instructions in order. A full match wins over a newer partial one; a
  * partial one counts only when most of the file matches, so an unrelated image is never taken;
  * and when the FROM image is here, only images built on it count.
+ *
+ * Reading an image's history costs the Engine an inspect and a history request. When the FROM
+ * image is here, every image is looked at: its chain IDs (one inspect, or none when known) say
+ * first whether it is built on the FROM image, and only those are read. Otherwise (`FROM scratch`,
+ * a FROM image not pulled) only the newest CANDIDATE_IMAGES are, and the search says so.
  */
+import { mapLimited } from '../mapLimited';
 import { ImageLayers } from '../model/imageLayers';
 import { DockerfileInstruction, StageChain } from './dockerfileStages';
 import { DockerfileMatch, matchHistory } from './historyMatch';
 
-/** How many of the newest images are looked at: each costs the Engine an inspect and a history. */
+/** How many of the newest images are read when they cannot be filtered by the FROM image first. */
 export const CANDIDATE_IMAGES = 40;
+/** Chain ID requests in flight at once while filtering. */
+const FILTER_CONCURRENCY = 8;
 /** Below this share of the file's instructions, an image is not taken for it. */
 const PARTIAL_SHARE = 0.6;
 
 export interface ImageMatch<Image extends Pick<ImageLayers, 'steps'> = ImageLayers> {
   image: Image;
   match: DockerfileMatch;
+}
+
+/** What a search found, and how many candidates it left unread (beyond the newest CANDIDATE_IMAGES). */
+export interface ImageSearch<Image extends Pick<ImageLayers, 'steps'> = ImageLayers> {
+  found: ImageMatch<Image> | undefined;
+  /** Candidates not looked at: 0 when the FROM image's chain IDs filtered them all. */
+  skipped: number;
 }
 
 /**
@@ -47,10 +62,6 @@ export function bestTarget(chains: readonly StageChain[], steps: ImageLayers['st
   return best;
 }
 
-/**
- * The image to show for the instructions, from candidates newest first (`load` gives an image's
- * layers and steps; one that fails to load is skipped). Stops at the first complete match.
- */
 /** What isBuiltOn needs of an image: its layers' chain IDs, bottom first. */
 export interface ChainedLayers {
   layers: readonly { chainId: string }[];
@@ -61,15 +72,50 @@ export function isBuiltOn(image: ChainedLayers, base: ChainedLayers): boolean {
   return base.layers.length <= image.layers.length && base.layers.every((layer, index) => image.layers[index].chainId === layer.chainId);
 }
 
+export interface SearchOptions {
+  signal?: AbortSignal;
+  /** The FROM image's layers, when it is here: only images built on it count. */
+  base?: ChainedLayers;
+  /** An image's chain IDs, bottom first, cheaper than `load`: with `base`, every candidate is filtered by it and none is left out. */
+  chainIds?: (id: string) => Promise<readonly string[]>;
+}
+
+/**
+ * The image to show for the instructions, from candidates newest first (`load` gives an image's
+ * layers and steps; one that fails to load is skipped). Stops at the first complete match.
+ */
 export async function findImageForDockerfile<Image extends Pick<ImageLayers, 'steps'> & Partial<ChainedLayers>>(
   instructions: readonly DockerfileInstruction[],
   candidateIds: readonly string[],
   load: (id: string) => Promise<Image>,
-  options: { signal?: AbortSignal; base?: ChainedLayers } = {},
+  options: SearchOptions = {},
+): Promise<ImageSearch<Image>> {
+  const { signal, base, chainIds } = options;
+  let candidates: readonly string[];
+  let skipped = 0;
+  if (base && chainIds) {
+    const builtOn = await mapLimited(candidateIds, FILTER_CONCURRENCY, async (id) => {
+      signal?.throwIfAborted();
+      const ids = await chainIds(id).catch(() => undefined); // Gone meanwhile: not a candidate.
+      return ids !== undefined && isBuiltOn({ layers: ids.map((chainId) => ({ chainId })) }, base);
+    });
+    candidates = candidateIds.filter((_, index) => builtOn[index]);
+  } else {
+    candidates = candidateIds.slice(0, CANDIDATE_IMAGES);
+    skipped = candidateIds.length - candidates.length;
+  }
+  return { found: await firstMatch(instructions, candidates, load, signal, base), skipped };
+}
+
+async function firstMatch<Image extends Pick<ImageLayers, 'steps'> & Partial<ChainedLayers>>(
+  instructions: readonly DockerfileInstruction[],
+  candidates: readonly string[],
+  load: (id: string) => Promise<Image>,
+  signal: AbortSignal | undefined,
+  base: ChainedLayers | undefined,
 ): Promise<ImageMatch<Image> | undefined> {
-  const { signal, base } = options;
   let bestPartial: ImageMatch<Image> | undefined;
-  for (const id of candidateIds.slice(0, CANDIDATE_IMAGES)) {
+  for (const id of candidates) {
     signal?.throwIfAborted();
     const image = await load(id).catch(() => undefined);
     // Built FROM another image than the file's (when that one is here to compare): not its image,
