@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   const cacheDir = path.join(context.globalStorageUri.fsPath, 'archives');
   const archiveCache = new ArchiveCache({ dir: cacheDir, maxBytes: archiveCacheBytes, log: taggedLogger(log, 'archives') });
   const connection = new EngineConnection(log, archiveCache);
-  const archives = new OpenedArchives(context.globalState, cacheDir, log);
+  const archives = new OpenedArchives(context.globalState, archiveCache, log);
   const events = new EngineEvents(connection, log);
   const inspectProvider = new InspectDocumentProvider(connection, archives, events);
   const layerFiles = new LayerFileSystemProvider(connection, archives);

@@ -1,6 +1,7 @@
 /**
  * The extension's connection to the Docker Engine: resolves the endpoint from the setting and the
  * environment, and starts over when `dockerLayers.host` changes. Views ask it for the catalog.
+ * It owns the archive cache too: a change of `dockerLayers.archiveCacheSizeMB` evicts at once.
  */
 import { watch } from 'fs';
 import * as os from 'os';
@@ -40,6 +41,10 @@ export class EngineConnection implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('dockerLayers.host') || event.affectsConfiguration('dockerLayers.context') || event.affectsConfiguration('dockerLayers.requestTimeout')) {
           this.reset();
+        }
+        if (event.affectsConfiguration('dockerLayers.archiveCacheSizeMB')) {
+          // A lower limit applies now, not after the next download.
+          this.archives.evictToLimit().catch((error: Error) => this.log.warn(`[archives] cannot evict: ${error.message}`));
         }
       }),
       this.followDockerConfig(),

@@ -1,9 +1,12 @@
 /**
  * Saved image archives the user opened (Open Image Archive…): each is read through its own
  * catalog, with no daemon, and shows as a root of the Images view. Remembered across reloads.
+ * Decompressed copies live in the archive cache, under its size limit; closing an archive
+ * deletes them.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { ArchiveCache } from '../core/archive/archiveCache';
 import { ArchiveEngine } from '../core/archive/archiveEngine';
 import { ImageArchive } from '../core/archive/imageArchive';
 import { ImageCatalog } from '../core/imageCatalog';
@@ -28,8 +31,8 @@ export class OpenedArchives implements vscode.Disposable {
 
   constructor(
     private readonly memento: vscode.Memento,
-    /** Decompressed copies of compressed archives go here. */
-    private readonly cacheDir: string,
+    /** Decompressed copies of compressed archives and blobs go to its filesDir. */
+    private readonly cache: ArchiveCache,
     private readonly log: Logger,
   ) {}
 
@@ -46,7 +49,7 @@ export class OpenedArchives implements vscode.Disposable {
       return existing;
     }
     const opening = (async () => {
-      const archive = await ImageArchive.open(key, { cacheDir: path.join(this.cacheDir, 'files'), signal });
+      const archive = await this.cache.openSavedArchive(key, { signal });
       const catalog = new ImageCatalog(new ArchiveEngine(archive), taggedLogger(this.log, 'archive'), { store: new ArchiveStore(archive) });
       if (!this.paths.includes(key)) {
         await this.memento.update(REMEMBERED, [...this.paths, key]);
@@ -59,14 +62,19 @@ export class OpenedArchives implements vscode.Disposable {
     return opening;
   }
 
+  /** Forgets the archive and deletes its decompressed copies (those no other open archive reads). */
   async close(archivePath: string): Promise<void> {
     const key = path.resolve(archivePath);
+    const opening = this.opened.get(key);
     this.opened.delete(key);
+    // Settled first: an open still running would remember the archive again once it is done.
+    const opened = await opening?.catch(() => undefined);
     await this.memento.update(
       REMEMBERED,
       this.paths.filter((candidate) => candidate !== key),
     );
     this.changed.fire();
+    await (opened ? opened.archive.close() : this.cache.deleteSavedArchiveCopies(key)).catch((error: Error) => this.log.warn(`[archive] cannot delete the decompressed copies of ${key}: ${error.message}`));
   }
 
   /** The catalog a layer reference is read through: its archive's, or the daemon's. */

@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { ImageDiffJson } from '../../src/cli/commands/diff';
 import { ImageJson } from '../../src/cli/commands/ls';
 import { savedArchive } from './helpers/archiveBuilder';
@@ -107,5 +108,25 @@ describe('docker-layers on a saved archive (no daemon)', () => {
     assert.equal(code, 1);
     assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
     assert.match(stderr, /is not a usable image archive: not a tar archive, or corrupt/);
+  });
+
+  it('says in one line that a cut .tar.gz is truncated, and keeps no decompressed copy of it', async () => {
+    const whole = fs.readFileSync(archive);
+    const copies = path.join(noDaemon.XDG_CACHE_HOME, 'docker-layer-explorer', 'files', 'archives');
+    const cases = [
+      // The gzip stream itself ends early.
+      { name: 'cut-gzip.tar.gz', bytes: zlib.gzipSync(whole).subarray(0, 600), message: /cut-gzip\.tar\.gz is not a usable image archive: cannot decompress the gzip archive \(truncated or corrupt\): unexpected end of file$/ },
+      // A whole gzip stream of a tar that ends inside an entry.
+      { name: 'cut-tar.tar.gz', bytes: zlib.gzipSync(whole.subarray(0, 1800)), message: /cut-tar\.tar\.gz is not a usable image archive: the archive is truncated: it ends inside an entry at byte \d+$/ },
+    ];
+    for (const { name, bytes, message } of cases) {
+      const file = path.join(scratch, name);
+      fs.writeFileSync(file, bytes);
+      const { code, stderr } = await runCli(['ls', file], noDaemon);
+      assert.equal(code, 1, name);
+      assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
+      assert.match(stderr.trimEnd(), message);
+      assert.deepEqual(fs.existsSync(copies) ? fs.readdirSync(copies) : [], [], `${name}: no copy of it is left in the cache`);
+    }
   });
 });

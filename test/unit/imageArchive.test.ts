@@ -10,7 +10,7 @@ import * as zlib from 'zlib';
 import { ArchiveFormatError, ImageArchive } from '../../src/core/archive/imageArchive';
 import { ArchivePreindex, StreamingArchiveIndexer } from '../../src/core/archive/streamingArchiveIndexer';
 import { FIXTURES_DIR } from './helpers/fixtures';
-import { imageConfigOf, sha256 } from './helpers/archiveBuilder';
+import { imageConfigOf, ociArchive, savedArchive, sha256 } from './helpers/archiveBuilder';
 import { TarSpec, tarOf } from './helpers/tarBuilder';
 
 
@@ -209,7 +209,7 @@ describe('ImageArchive', () => {
         return true;
       });
     };
-    await expectFormatError('truncated.tar', whole.subarray(0, Math.floor(whole.length / 2) + 100), /truncated|manifest/);
+    await expectFormatError('truncated.tar', whole.subarray(0, Math.floor(whole.length / 2) + 100), /: the archive is truncated: it ends inside an entry at byte \d+$/);
     await expectFormatError('foreign.tar', tarOf([{ name: 'hello.txt', content: 'hi' }]), /neither manifest\.json .* nor index\.json/);
     await expectFormatError('not-json.tar', tarOf([{ name: 'manifest.json', content: '{oops' }]), /manifest\.json is not JSON/);
     await expectFormatError('missing-config.tar', tarOf([{ name: 'manifest.json', content: JSON.stringify([{ Config: 'nope.json', Layers: [] }]) }]), /config nope\.json is not in it/);
@@ -226,9 +226,55 @@ describe('ImageArchive', () => {
     const corrupt = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(200, 0x55)]);
     const broken = write('corrupt-gzip.tar', tarOf([{ name: `${hex}.json`, content: config }, { name: 'layer', content: corrupt }, { name: 'manifest.json', content: JSON.stringify([{ Config: `${hex}.json`, Layers: ['layer'] }]) }]));
     const brokenArchive = await ImageArchive.open(broken, { cacheDir });
-    await assert.rejects(brokenArchive.layer(brokenArchive.images[0], 0), /cannot decompress a gzip blob/);
+    await assert.rejects(brokenArchive.layer(brokenArchive.images[0], 0), (error: unknown) => {
+      assert.ok(error instanceof ArchiveFormatError, 'a corrupt blob is a format error (the CLI prints it as one line), not a bug');
+      assert.match(error.message, /^\S+corrupt-gzip\.tar is not a usable image archive: layer layer: cannot decompress its gzip blob \(truncated or corrupt\): [^\n]+$/);
+      return true;
+    });
     assert.ok(fs.readdirSync(path.join(cacheDir, 'layers')).every((name) => !name.includes('partial')), 'the partial copy is removed');
   });
+});
+
+describe('ImageArchive: the empty layer blob (dive #575)', () => {
+  /** What an empty layer is stored as: nothing at all, or just the end-of-archive marker; plain, or gzip as pulled. */
+  const emptyBlobs = {
+    '0 bytes': Buffer.alloc(0),
+    'two zero blocks': Buffer.alloc(1024),
+    'gzip of 0 bytes': zlib.gzipSync(Buffer.alloc(0)),
+    'gzip of two zero blocks': zlib.gzipSync(Buffer.alloc(1024)),
+  };
+  const layers = [baseLayer, ...Object.values(emptyBlobs), copyLayer];
+  const diffIds = [baseLayer, Buffer.alloc(0), Buffer.alloc(1024), Buffer.alloc(0), Buffer.alloc(1024), copyLayer].map((layer) => `sha256:${sha256(layer)}`);
+  const layouts = {
+    'classic <id>/layer.tar': savedArchive([{ repoTags: ['acc/empty:1'], layers, diffIds }]).bytes,
+    'OCI blobs/sha256/<hex>': ociArchive([{ repoTags: ['acc/empty:1'], layers, diffIds }]).bytes,
+  };
+
+  for (const [layout, bytes] of Object.entries(layouts)) {
+    for (const preindexed of [false, true]) {
+      it(`reads each as a layer with no files, between two that have some (${layout}${preindexed ? ', indexed while downloaded' : ''})`, async () => {
+        const file = write(`empty-${layout.split(' ')[0]}-${preindexed}.tar`, bytes);
+        let index: ArchivePreindex | undefined;
+        if (preindexed) {
+          const indexer = new StreamingArchiveIndexer();
+          indexer.write(bytes);
+          index = indexer.finish();
+          assert.ok(index, 'the archive is a whole tar');
+        }
+        const archive = await ImageArchive.open(file, { cacheDir: path.join(scratch, `empty-cache-${layout.split(' ')[0]}-${preindexed}`), preindexed: index });
+        const [image] = archive.images;
+        assert.equal(image.layerEntries.length, 6);
+        for (const [at, name] of Object.keys(emptyBlobs).entries()) {
+          const layer = await archive.layer(image, at + 1);
+          assert.deepEqual([...layer.index.all()], [], name);
+          assert.deepEqual(await layer.readDirectory('/'), [], name);
+          assert.equal(layer.index.tarContentBytes, 0, name);
+        }
+        assert.equal((await (await archive.layer(image, 0)).readFile('/etc/os-release')).toString(), 'ID=test\n');
+        assert.equal((await (await archive.layer(image, 5)).readFile('/payload.txt')).toString(), 'payload\n', 'the layer after the empty ones');
+      });
+    }
+  }
 });
 
 describe('StreamingArchiveIndexer (the archive indexed while it downloads)', () => {

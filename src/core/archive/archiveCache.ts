@@ -2,20 +2,25 @@
  * Image archives from the Engine (`GET /images/{id}/get`, what `docker save` uses), kept on disk
  * so layers can be read without root, from a remote daemon, Docker Desktop or the containerd
  * store: streamed once into `<cache>/images/<image id>/archive.tar`, then read by offset. One
- * folder per image ID (an ID names fixed content), least recently used evicted past the size
- * limit, dropped when the image is deleted. The cache is the only thing ever written.
+ * folder per image ID (an ID names fixed content), dropped when the image is deleted or a layer
+ * of it turns out truncated or corrupt. Saved archives the user opens keep their decompressed
+ * copies (of a .tar.gz, of gzip and zstd blobs) in `<cache>/files/`. Both count against one size
+ * limit, least recently used evicted first. The cache is the only thing ever written.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { digestHex, isFullDigest } from '../digest';
 import { EngineApi } from '../engine/engineApi';
 import { Logger } from '../logger';
-import { ImageArchive } from './imageArchive';
+import { ImageArchive, isHeldCopy } from './imageArchive';
 import { ArchivePreindex, StreamingArchiveIndexer } from './streamingArchiveIndexer';
 
 export interface ArchiveCacheOptions {
   dir: string;
-  /** Evict least recently used images past this many bytes (the one in use is never evicted); read at each eviction. */
+  /**
+   * Evict least recently used entries past this many bytes; read at each eviction. Never evicted:
+   * the image archive used last, one being downloaded, a copy an open saved archive reads.
+   */
   maxBytes: number | (() => number);
   log: Logger;
 }
@@ -27,11 +32,36 @@ export interface DownloadProgress {
   expectedBytes?: number;
 }
 
+interface ImageArchiveOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: DownloadProgress) => void;
+  expectedBytes?: number;
+}
+
+/** One thing eviction can remove: an image's folder, or a decompressed copy. */
+interface CacheEntry {
+  /** For the log: its path in the cache. */
+  name: string;
+  path: string;
+  lastUsed: number;
+  bytes: number;
+  /** The image whose folder it is; undefined for a decompressed copy. */
+  imageId?: string;
+}
+
+const IMAGES = 'images';
+const FILES = 'files';
 const ARCHIVE = 'archive.tar';
 const LAST_USED = 'last-used';
+/** A temporary copy not written to for this long was left by a run that died. */
+const STALE_PARTIAL_MS = 60 * 60 * 1000;
 
 export class ArchiveCache {
   private readonly opened = new Map<string, Promise<ImageArchive>>();
+  /** Images whose archives are being downloaded or opened: their folders are not evicted. */
+  private readonly loading = new Set<string>();
+  /** Evictions run one after the other: two at once would both remove what only one had to. */
+  private evicting: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ArchiveCacheOptions) {}
 
@@ -39,8 +69,13 @@ export class ArchiveCache {
     return this.options.dir;
   }
 
+  /** Where saved archives keep their decompressed copies, under the same size limit. */
+  get filesDir(): string {
+    return path.join(this.options.dir, FILES);
+  }
+
   /** The archive of an image from the Engine: from the cache, or downloaded into it once. */
-  imageArchive(engine: EngineApi, imageId: string, options: { signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void; expectedBytes?: number } = {}): Promise<ImageArchive> {
+  imageArchive(engine: EngineApi, imageId: string, options: ImageArchiveOptions = {}): Promise<ImageArchive> {
     if (!isFullDigest(imageId)) {
       return Promise.reject(new Error(`not an image ID: ${imageId}`));
     }
@@ -52,10 +87,28 @@ export class ArchiveCache {
         return archive;
       });
     }
-    const opening = this.load(engine, imageId, options);
+    const opening: Promise<ImageArchive> = this.load(engine, imageId, options, () => this.dropBroken(imageId, opening));
     this.opened.set(imageId, opening);
-    opening.catch(() => this.opened.delete(imageId));
+    opening.catch(() => {
+      if (this.opened.get(imageId) === opening) {
+        this.opened.delete(imageId);
+      }
+    });
     return opening;
+  }
+
+  /**
+   * A saved archive on disk (Open Image Archive…, a CLI operand): a compressed one, or one with
+   * compressed blobs, is decompressed into filesDir, and the cache evicts past its limit after.
+   * Its copies go when the archive is closed (ImageArchive.close).
+   */
+  openSavedArchive(file: string, options: { signal?: AbortSignal } = {}): Promise<ImageArchive> {
+    return ImageArchive.open(file, { cacheDir: this.filesDir, signal: options.signal, onCopy: () => this.evictSoon() });
+  }
+
+  /** Deletes the decompressed copies a saved archive that is not open here left (it was closed before it was opened again). */
+  deleteSavedArchiveCopies(file: string): Promise<void> {
+    return ImageArchive.deleteCopies(file, this.filesDir);
   }
 
   /** Whether the image's archive is here already: opening it downloads nothing. */
@@ -63,19 +116,51 @@ export class ArchiveCache {
     return isFullDigest(imageId) && (this.opened.has(imageId) || (await exists(path.join(this.folderOf(imageId), ARCHIVE))));
   }
 
-  /** Forget an image (it was deleted): its folder goes. */
+  /** Forget an image (it was deleted, or its archive is broken): its folder goes. */
   async drop(imageId: string): Promise<void> {
-    this.opened.delete(imageId);
+    this.forget(imageId);
     if (isFullDigest(imageId)) {
       await fs.rm(this.folderOf(imageId), { recursive: true, force: true });
     }
   }
 
-  private folderOf(imageId: string): string {
-    return path.join(this.options.dir, 'images', digestHex(imageId));
+  /** Evicts least recently used entries until the cache fits its limit as it is now (the setting changed). */
+  evictToLimit(): Promise<void> {
+    return this.evictPast(undefined);
   }
 
-  private async load(engine: EngineApi, imageId: string, options: { signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void; expectedBytes?: number }): Promise<ImageArchive> {
+  private folderOf(imageId: string): string {
+    return path.join(this.options.dir, IMAGES, digestHex(imageId));
+  }
+
+  private forget(imageId: string): void {
+    const opening = this.opened.get(imageId);
+    this.opened.delete(imageId);
+    // Its copies are in the folder that goes: closing lets go of them.
+    opening?.then((archive) => archive.close()).catch(() => undefined);
+  }
+
+  /** A layer of the image's archive turned out truncated, corrupt or gone: the entry goes, so the next attempt downloads it again. */
+  private async dropBroken(imageId: string, opening: Promise<ImageArchive>): Promise<string> {
+    if (this.opened.get(imageId) === opening) {
+      this.options.log.warn(`the archive of ${imageId} is truncated, corrupt or gone: dropped from the cache`);
+      await this.drop(imageId);
+    }
+    return 'it is dropped from the cache: the next attempt downloads it again';
+  }
+
+  private async load(engine: EngineApi, imageId: string, options: ImageArchiveOptions, onBroken: () => Promise<string>): Promise<ImageArchive> {
+    this.loading.add(imageId);
+    try {
+      const opened = await this.download(engine, imageId, options, onBroken);
+      await this.evictPast(imageId).catch((error: Error) => this.options.log.warn(`cannot evict from the archive cache: ${error.message}`));
+      return opened;
+    } finally {
+      this.loading.delete(imageId);
+    }
+  }
+
+  private async download(engine: EngineApi, imageId: string, options: ImageArchiveOptions, onBroken: () => Promise<string>): Promise<ImageArchive> {
     const folder = this.folderOf(imageId);
     const archive = path.join(folder, ARCHIVE);
     let preindexed: ArchivePreindex | undefined;
@@ -102,9 +187,7 @@ export class ArchiveCache {
     }
     await this.touch(imageId);
     try {
-      const opened = await ImageArchive.open(archive, { cacheDir: folder, signal: options.signal, preindexed });
-      await this.evict(imageId);
-      return opened;
+      return await ImageArchive.open(archive, { cacheDir: folder, signal: options.signal, preindexed, onBroken });
     } catch (error) {
       // A truncated or corrupt download is not kept.
       await fs.rm(folder, { recursive: true, force: true });
@@ -116,31 +199,73 @@ export class ArchiveCache {
     await fs.writeFile(path.join(this.folderOf(imageId), LAST_USED), String(Date.now())).catch(() => undefined);
   }
 
-  /** Least recently used first, until the cache fits; never the image just opened. */
-  private async evict(keep: string): Promise<void> {
-    const root = path.join(this.options.dir, 'images');
-    const folders = await fs.readdir(root).catch(() => [] as string[]);
-    const sized = await Promise.all(
-      folders.map(async (name) => {
-        const folder = path.join(root, name);
-        const lastUsed = Number(await fs.readFile(path.join(folder, LAST_USED), 'utf8').catch(() => '0'));
-        return { name, folder, lastUsed, bytes: await folderBytes(folder) };
-      }),
-    );
+  private evictSoon(): void {
+    this.evictPast(undefined).catch((error: Error) => this.options.log.warn(`cannot evict from the archive cache: ${error.message}`));
+  }
+
+  /** Least recently used first, until the cache fits; never `keep` (default: the image used last), nor anything in use. */
+  private evictPast(keep: string | undefined): Promise<void> {
+    const run = this.evicting.then(() => this.evictOnce(keep));
+    this.evicting = run.catch(() => undefined);
+    return run;
+  }
+
+  private async evictOnce(keep: string | undefined): Promise<void> {
+    const entries = [...(await this.imageEntries()), ...(await this.copyEntries())].sort((a, b) => a.lastUsed - b.lastUsed);
     const maxBytes = typeof this.options.maxBytes === 'function' ? this.options.maxBytes() : this.options.maxBytes;
-    let total = sized.reduce((sum, entry) => sum + entry.bytes, 0);
-    for (const entry of sized.sort((a, b) => a.lastUsed - b.lastUsed)) {
+    let total = entries.reduce((sum, entry) => sum + entry.bytes, 0);
+    // The image used last is the one being looked at, as the one just downloaded is.
+    const kept = keep ?? entries.filter((entry) => entry.imageId !== undefined).at(-1)?.imageId;
+    for (const entry of entries) {
       if (total <= maxBytes) {
         break;
       }
-      if (`sha256:${entry.name}` === keep) {
+      const inUse = entry.imageId === undefined ? isHeldCopy(entry.path) : entry.imageId === kept || this.loading.has(entry.imageId);
+      if (inUse) {
         continue;
       }
       this.options.log.info(`cache over ${maxBytes} bytes: evicting ${entry.name} (${entry.bytes} bytes)`);
-      this.opened.delete(`sha256:${entry.name}`);
-      await fs.rm(entry.folder, { recursive: true, force: true });
+      if (entry.imageId !== undefined) {
+        this.forget(entry.imageId);
+      }
+      await fs.rm(entry.path, { recursive: true, force: true });
       total -= entry.bytes;
     }
+  }
+
+  /** The Engine's archives: a folder per image, last used as its mark says. */
+  private async imageEntries(): Promise<CacheEntry[]> {
+    const root = path.join(this.options.dir, IMAGES);
+    const folders = await fs.readdir(root).catch(() => [] as string[]);
+    return Promise.all(
+      folders.map(async (name) => {
+        const folder = path.join(root, name);
+        const lastUsed = Number(await fs.readFile(path.join(folder, LAST_USED), 'utf8').catch(() => '0'));
+        return { name: `${IMAGES}/${name}`, path: folder, lastUsed: Number.isFinite(lastUsed) ? lastUsed : 0, bytes: await folderBytes(folder), imageId: `sha256:${name}` };
+      }),
+    );
+  }
+
+  /** Decompressed copies of saved archives and their blobs: a file each, last used as its modification time says. */
+  private async copyEntries(): Promise<CacheEntry[]> {
+    const entries: CacheEntry[] = [];
+    const now = Date.now();
+    const walk = async (folder: string, depth: number): Promise<void> => {
+      for (const dirent of await fs.readdir(folder, { withFileTypes: true }).catch(() => [])) {
+        const file = path.join(folder, dirent.name);
+        if (dirent.isDirectory() && depth < 2) {
+          await walk(file, depth + 1);
+          continue;
+        }
+        const stat = dirent.isFile() ? await fs.lstat(file).catch(() => undefined) : undefined;
+        // A copy being written is not an entry yet; one left by a run that died is.
+        if (stat && !(dirent.name.endsWith('.partial') && now - stat.mtimeMs < STALE_PARTIAL_MS)) {
+          entries.push({ name: path.relative(this.options.dir, file), path: file, lastUsed: stat.mtimeMs, bytes: stat.size });
+        }
+      }
+    };
+    await walk(this.filesDir, 0);
+    return entries;
   }
 }
 

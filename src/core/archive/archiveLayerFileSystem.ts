@@ -1,7 +1,8 @@
 /**
  * A layer's files from its tar, read by offset: the index says where each file's data starts in
  * the (decompressed) layer tar on disk, and a read is one positioned read of that many bytes.
- * Hard links read their target's data; symbolic links are described, never followed.
+ * Hard links read their target's data; symbolic links are described, never followed. A tar that
+ * ends before a file does, or is gone, is reported through `onBroken` (the cache drops its entry).
  */
 import { promises as fs } from 'fs';
 import { LayerEntry, LayerFileSystem, LayerFsError, ReadFileOptions, readSpan } from '../layerfs/layerFileSystem';
@@ -20,6 +21,8 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
   constructor(
     readonly index: LayerIndex,
     private readonly tar: LayerTarFile,
+    /** Called when the tar turns out truncated or gone; what it returns is added to the message. */
+    private readonly onBroken?: () => Promise<string>,
   ) {}
 
   async stat(layerPath: string): Promise<LayerEntry> {
@@ -54,7 +57,12 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
     if (options.maxBytes !== undefined && entry.size > options.maxBytes) {
       throw new LayerFsError('tooLarge', entry.path, `is ${entry.size} bytes, more than the ${options.maxBytes} allowed`);
     }
-    const handle = await fs.open(this.tar.path, 'r');
+    const handle = await fs.open(this.tar.path, 'r').catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') {
+        throw error;
+      }
+      throw new LayerFsError('io', entry.path, await this.withNote(`the archive it is read from is gone: ${this.tar.path}`));
+    });
     try {
       const { start, length } = readSpan(entry.size, options.range);
       const buffer = Buffer.alloc(length);
@@ -62,7 +70,7 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
       while (read < length) {
         const { bytesRead } = await handle.read(buffer, read, length - read, this.tar.offset + entry.dataOffset + start + read);
         if (bytesRead === 0) {
-          throw new LayerFsError('io', entry.path, 'the archive ends before the file does (truncated?)');
+          throw new LayerFsError('io', entry.path, await this.withNote('the archive is truncated: it ends before the file does'));
         }
         read += bytesRead;
       }
@@ -70,6 +78,11 @@ export class ArchiveLayerFileSystem implements LayerFileSystem {
     } finally {
       await handle.close();
     }
+  }
+
+  private async withNote(detail: string): Promise<string> {
+    const note = await this.onBroken?.().catch(() => undefined);
+    return note ? `${detail}; ${note}` : detail;
   }
 
   hostPath(): undefined {

@@ -3,7 +3,9 @@
  * images (manifest.json, or index.json for a bare OCI layout), their configs, and a reader for
  * each layer. Both layouts: before Engine 25 `<id>/layer.tar` (a repeated layer is a symlink to
  * the first), from 25 `blobs/sha256/<hex>`. A compressed archive or layer blob (gzip, zstd) is
- * decompressed once into the cache folder; nothing is ever written anywhere else.
+ * decompressed once into the cache folder; nothing is ever written anywhere else. Each copy is held
+ * by the open archives that read it (in this process): a cache evicting never deletes a held copy,
+ * and closing an archive deletes the copies no other open archive holds.
  */
 import { createHash } from 'crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'fs';
@@ -25,7 +27,8 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 export class ArchiveFormatError extends Error {
   constructor(
     readonly archive: string,
-    detail: string,
+    /** What is wrong with it, without the archive's name. */
+    readonly detail: string,
   ) {
     super(`${archive} is not a usable image archive: ${detail}`);
     this.name = 'ArchiveFormatError';
@@ -72,36 +75,144 @@ export interface OpenArchiveOptions {
   signal?: AbortSignal;
   /** The index of this very file, built while it was written (the Engine's archive): no header is read again. */
   preindexed?: ArchivePreindex;
+  /** Called after a new decompressed copy was written into cacheDir (the cache may be over its limit now). */
+  onCopy?: () => void;
+  /**
+   * Where the archive is itself a cache entry (the Engine's archive): called when reading a layer
+   * finds the archive truncated, corrupt or gone, before that is reported, to drop the entry. What
+   * it returns is added to the message.
+   */
+  onBroken?: () => Promise<string>;
+}
+
+/**
+ * Decompressed copies held by the open archives of this process, and by how many: an eviction
+ * skips them, and closing an archive deletes only the copies no other open archive holds (two
+ * archives can share one: an OCI layout folder reached through a symlink names the same blobs).
+ */
+const heldCopies = new Map<string, number>();
+
+/** Whether an open archive of this process reads this decompressed copy (never evict it). */
+export function isHeldCopy(file: string): boolean {
+  return heldCopies.has(path.resolve(file));
+}
+
+function holdCopy(file: string): void {
+  const key = path.resolve(file);
+  heldCopies.set(key, (heldCopies.get(key) ?? 0) + 1);
+}
+
+/** Lets go of a copy; deletes it when asked to and no open archive holds it any more. */
+async function releaseCopy(file: string, remove: boolean): Promise<void> {
+  const key = path.resolve(file);
+  const holders = (heldCopies.get(key) ?? 1) - 1;
+  if (holders > 0) {
+    heldCopies.set(key, holders);
+    return;
+  }
+  heldCopies.delete(key);
+  if (remove) {
+    await fs.rm(key, { force: true });
+  }
+}
+
+/** Truncated, corrupt or gone: trying again reads the same (unlike after a full disk or a cancel). */
+function isBrokenArchive(error: unknown): boolean {
+  return error instanceof ArchiveFormatError || (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
 export class ImageArchive {
   private readonly layers = new Map<string, Promise<ArchiveLayerFileSystem>>();
+  /** The decompressed copies this archive holds (see heldCopies). */
+  private readonly copies = new Set<string>();
+  private closed = false;
 
   private constructor(
     /** The archive as the user named it. */
     readonly source: string,
     readonly images: ArchiveImage[],
     private readonly contents: ArchiveContents,
-    private readonly cacheDir: string,
+    private readonly cache: Pick<OpenArchiveOptions, 'cacheDir' | 'onCopy' | 'onBroken'>,
+    /** The decompressed copy of a compressed archive, which its blobs are read from. */
+    private readonly outerCopy: string | undefined,
     /** Layer tars indexed while the archive was written, by their data offset (a repeated layer's entries share one). */
     private readonly prebuilt = new Map<number, LayerIndex>(),
-  ) {}
+  ) {
+    if (outerCopy) {
+      this.copies.add(outerCopy);
+    }
+  }
 
   static async open(source: string, options: OpenArchiveOptions): Promise<ImageArchive> {
     const stat = await fs.stat(source).catch((error: NodeJS.ErrnoException) => {
       throw new ArchiveFormatError(source, error.code === 'ENOENT' ? 'it does not exist' : error.message);
     });
-    let contents: ArchiveContents;
-    if (stat.isDirectory()) {
-      contents = await folderContents(source);
-    } else if (options.preindexed) {
-      contents = entryContents(source, options.preindexed.entries);
-    } else {
-      const tar = await plainTar(source, stat, options);
-      contents = await tarContents(tar, source, options.signal);
+    let outerCopy: string | undefined;
+    try {
+      let contents: ArchiveContents;
+      if (stat.isDirectory()) {
+        contents = await folderContents(source);
+      } else if (options.preindexed) {
+        contents = entryContents(source, options.preindexed.entries);
+      } else {
+        const compression = await compressionAt({ file: source, offset: 0, size: stat.size });
+        if (compression !== 'none') {
+          outerCopy = path.join(options.cacheDir, 'archives', `${outerCopyKey(source, stat)}.tar`);
+          holdCopy(outerCopy);
+          await decompressToCache({ file: source, offset: 0, size: stat.size }, compression, outerCopy, { source, signal: options.signal, onCopy: options.onCopy });
+        }
+        contents = await tarContents(outerCopy ?? source, source, options.signal);
+      }
+      const images = await readImages(source, contents);
+      const { cacheDir, onCopy, onBroken } = options;
+      return new ImageArchive(source, images, contents, { cacheDir, onCopy, onBroken }, outerCopy, options.preindexed?.layers);
+    } catch (error) {
+      if (outerCopy) {
+        // A copy of a truncated or corrupt archive is of no use: the cache entry goes.
+        await releaseCopy(outerCopy, isBrokenArchive(error));
+      }
+      throw error;
     }
-    const images = await readImages(source, contents);
-    return new ImageArchive(source, images, contents, options.cacheDir, options.preindexed?.layers);
+  }
+
+  /**
+   * Done with the archive (Close Image Archive): its decompressed copies are deleted, except those
+   * another open archive still reads. Its layers cannot be read any more.
+   */
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    await Promise.allSettled(this.layers.values());
+    // Copies of layers not read this time may be there from an earlier time (found before the archive's own copy goes).
+    const entries = new Set(this.images.flatMap((image) => image.layerEntries));
+    const earlier = await Promise.all([...entries].map((entry) => this.layerCopyOf(entry).catch(() => undefined)));
+    const held = [...this.copies];
+    this.copies.clear();
+    await Promise.all(held.map((copy) => releaseCopy(copy, true)));
+    const unheld = earlier.flatMap((copy) => (copy && !held.includes(copy.file) && !isHeldCopy(copy.file) ? [copy.file] : []));
+    await Promise.all(unheld.map((file) => fs.rm(file, { force: true })));
+  }
+
+  /**
+   * Deletes the decompressed copies an archive that is not open left in cacheDir (it was closed
+   * in an earlier session), except those an open archive reads. Nothing is decompressed to find
+   * them: where the copy of a compressed archive is gone, the copies of its blobs are left to eviction.
+   */
+  static async deleteCopies(source: string, cacheDir: string): Promise<void> {
+    const stat = await fs.stat(source).catch(() => undefined);
+    if (!stat) {
+      return;
+    }
+    if (stat.isFile() && (await compressionAt({ file: source, offset: 0, size: stat.size }).catch(() => 'none')) !== 'none') {
+      const outerCopy = path.join(cacheDir, 'archives', `${outerCopyKey(source, stat)}.tar`);
+      if (!(await fs.stat(outerCopy).then(() => true, () => false))) {
+        return;
+      }
+    }
+    const archive = await ImageArchive.open(source, { cacheDir }).catch(() => undefined);
+    await archive?.close();
   }
 
   /** Bytes the image's layer blobs take in the archive (compressed where they are). */
@@ -132,6 +243,9 @@ export class ImageArchive {
 
   /** The files of the layer blob an archive entry names (`<id>/layer.tar`, `blobs/sha256/<hex>`). */
   layerAt(entry: string, signal?: AbortSignal): Promise<ArchiveLayerFileSystem> {
+    if (this.closed) {
+      return Promise.reject(new Error(`${this.source} was closed`));
+    }
     const existing = this.layers.get(entry);
     if (existing) {
       return existing;
@@ -147,36 +261,56 @@ export class ImageArchive {
     if (!blob) {
       throw new ArchiveFormatError(this.source, `the layer ${entry} named in its manifest is not in it`);
     }
+    const { onBroken } = this.cache;
     const prebuilt = blob.file === this.source ? this.prebuilt.get(blob.offset) : undefined;
     if (prebuilt) {
-      return new ArchiveLayerFileSystem(prebuilt, { path: blob.file, offset: blob.offset });
+      return new ArchiveLayerFileSystem(prebuilt, { path: blob.file, offset: blob.offset }, onBroken);
     }
-    const compression = await compressionAt(blob);
-    const tar: LayerTarFile =
-      compression === 'none'
-        ? { path: blob.file, offset: blob.offset }
-        : { path: await decompressToCache(blob, compression, path.join(this.cacheDir, 'layers', `${await blobKey(blob)}.tar`), signal), offset: 0 };
-    const index = new LayerIndex();
+    let copy: string | undefined;
     try {
-      await indexTarFile(tar.path, { offset: tar.offset, length: compression === 'none' ? blob.size : undefined }, (tarEntry) => index.add(tarEntry), signal);
-    } catch (error) {
-      if (error instanceof TarFormatError) {
-        throw new ArchiveFormatError(this.source, `layer ${entry}: ${error.message}`);
+      const compressed = await this.layerCopyOf(entry);
+      if (compressed) {
+        copy = compressed.file;
+        this.hold(copy);
+        await decompressToCache(blob, compressed.compression, copy, { source: this.source, entry, signal, onCopy: this.cache.onCopy });
       }
-      throw error;
+      const tar: LayerTarFile = copy ? { path: copy, offset: 0 } : { path: blob.file, offset: blob.offset };
+      const index = new LayerIndex();
+      await indexTarFile(tar.path, { offset: tar.offset, length: copy ? undefined : blob.size }, (tarEntry) => index.add(tarEntry), signal);
+      return new ArchiveLayerFileSystem(index, tar, onBroken);
+    } catch (error) {
+      const broken = error instanceof TarFormatError ? new ArchiveFormatError(this.source, `layer ${entry}: ${error.message}`) : error;
+      if (!isBrokenArchive(broken)) {
+        throw broken;
+      }
+      if (copy && this.copies.delete(copy)) {
+        await releaseCopy(copy, true);
+      }
+      const note = await onBroken?.().catch(() => undefined);
+      if (!note) {
+        throw broken;
+      }
+      const detail = broken instanceof ArchiveFormatError ? broken.detail : `layer ${entry}: it is gone (${(broken as Error).message})`;
+      throw new ArchiveFormatError(this.source, `${detail}; ${note}`);
     }
-    return new ArchiveLayerFileSystem(index, tar);
   }
-}
 
-/** The archive as a plain tar on disk: itself, or its decompressed copy in the cache. */
-async function plainTar(source: string, stat: { size: number; mtimeMs: number }, options: OpenArchiveOptions): Promise<string> {
-  const compression = await compressionAt({ file: source, offset: 0, size: stat.size });
-  if (compression === 'none') {
-    return source;
+  /** Where a compressed layer blob's decompressed copy goes; undefined for a plain tar. */
+  private async layerCopyOf(entry: string): Promise<{ file: string; compression: Exclude<Compression, 'none'> } | undefined> {
+    const blob = this.contents.blob(entry);
+    const compression = blob ? await compressionAt(blob) : 'none';
+    if (!blob || compression === 'none') {
+      return undefined;
+    }
+    return { file: path.join(this.cache.cacheDir, 'layers', `${await blobKey(blob, blob.file === this.outerCopy)}.tar`), compression };
   }
-  const key = createHash('sha256').update(`${path.resolve(source)}\0${stat.size}\0${stat.mtimeMs}`).digest('hex');
-  return decompressToCache({ file: source, offset: 0, size: stat.size }, compression, path.join(options.cacheDir, 'archives', `${key}.tar`), options.signal);
+
+  private hold(copy: string): void {
+    if (!this.copies.has(copy)) {
+      this.copies.add(copy);
+      holdCopy(copy);
+    }
+  }
 }
 
 async function tarContents(tar: string, source: string, signal: AbortSignal | undefined): Promise<ArchiveContents> {
@@ -416,33 +550,62 @@ async function compressionAt(blob: Blob): Promise<Compression> {
   }
 }
 
-/** The decompressed blob as a file in the cache: written once (to a temporary name, then renamed). */
-async function decompressToCache(blob: Blob, compression: Exclude<Compression, 'none'>, target: string, signal: AbortSignal | undefined): Promise<string> {
-  if (await fs.stat(target).then(() => true, () => false)) {
-    return target;
+interface DecompressOptions {
+  /** For the message: the archive, and the layer entry when a blob of it is decompressed (else the archive is). */
+  source: string;
+  entry?: string;
+  signal: AbortSignal | undefined;
+  onCopy: (() => void) | undefined;
+}
+
+/**
+ * The decompressed blob as a file in the cache: written once (to a temporary name, then renamed).
+ * Its modification time marks when it was last used: the cache evicts the least recently used.
+ */
+async function decompressToCache(blob: Blob, compression: Exclude<Compression, 'none'>, target: string, options: DecompressOptions): Promise<void> {
+  const now = new Date();
+  const there = await fs.utimes(target, now, now).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && fs.stat(target).then(() => true, () => false),
+  );
+  if (there) {
+    return;
   }
   await fs.mkdir(path.dirname(target), { recursive: true });
-  const partial = `${target}.${process.pid}.partial`;
+  const partial = `${target}.${process.pid}-${++partialCount}.partial`;
   try {
     await pipeline(
       createReadStream(blob.file, { start: blob.offset, end: blob.offset + blob.size - 1 }),
       decompressor(compression),
       createWriteStream(partial),
-      { signal },
+      { signal: options.signal },
     );
     await fs.rename(partial, target);
-    return target;
   } catch (error) {
     await fs.rm(partial, { force: true });
-    throw signal?.aborted ? error : new Error(`cannot decompress a ${compression} blob: ${(error as Error).message}`);
+    if (options.signal?.aborted || typeof (error as NodeJS.ErrnoException).syscall === 'string') {
+      throw error; // Cancelled, or the disk (full, unwritable): the archive may be fine.
+    }
+    const what = options.entry === undefined ? `cannot decompress the ${compression} archive` : `layer ${options.entry}: cannot decompress its ${compression} blob`;
+    throw new ArchiveFormatError(options.source, `${what} (truncated or corrupt): ${(error as Error).message}`);
   }
+  options.onCopy?.();
 }
+
+function outerCopyKey(source: string, stat: { size: number; mtimeMs: number }): string {
+  return createHash('sha256').update(`${path.resolve(source)}\0${stat.size}\0${stat.mtimeMs}`).digest('hex');
+}
+
+/** Temporary names of copies being written: unique in the process, so two writers of one copy never share one. */
+let partialCount = 0;
 
 /**
  * A decompressed copy is named after where its blob is (file, range, modification time), never
  * after the diff ID the archive claims: a lying archive cannot stand in for another image's layer.
+ * A blob inside a decompressed copy goes without the time: the copy's name already says which
+ * archive it is, and its time changes each time it is used.
  */
-async function blobKey(blob: Blob): Promise<string> {
-  const { mtimeMs } = await fs.stat(blob.file);
+async function blobKey(blob: Blob, inCopy: boolean): Promise<string> {
+  const mtimeMs = inCopy ? 'copy' : (await fs.stat(blob.file)).mtimeMs;
   return createHash('sha256').update(`${path.resolve(blob.file)}\0${blob.offset}\0${blob.size}\0${mtimeMs}`).digest('hex');
 }

@@ -48,3 +48,43 @@ export function savedArchive(images: SavedImage[]): { bytes: Buffer; ids: string
   specs.push({ name: 'manifest.json', content: JSON.stringify(manifest) });
   return { bytes: tarOf(specs), ids };
 }
+
+/**
+ * The same images as `docker save` writes them from Engine 25 (OCI layout: blobs/sha256/<hex>,
+ * index.json, and manifest.json naming the blobs). Layers are stored as given (compressed or not);
+ * diff IDs default to the layers' own digests.
+ */
+export function ociArchive(images: SavedImage[]): { bytes: Buffer; ids: string[] } {
+  const blobs = new Map<string, Buffer>();
+  const manifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
+  const index: { mediaType: string; digest: string; annotations: Record<string, string> }[] = [];
+  const ids: string[] = [];
+  const blob = (data: Buffer) => {
+    const hex = sha256(data);
+    blobs.set(hex, data);
+    return hex;
+  };
+  for (const image of images) {
+    const configHex = blob(imageConfigOf(image.diffIds ?? image.layers.map((layer) => `sha256:${sha256(layer)}`), image.history));
+    const layerHexes = image.layers.map(blob);
+    const imageManifest = {
+      schemaVersion: 2,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configHex}` },
+      layers: layerHexes.map((hex) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${hex}` })),
+    };
+    const manifestHex = blob(Buffer.from(JSON.stringify(imageManifest)));
+    index.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${manifestHex}`, annotations: { 'io.containerd.image.name': image.repoTags[0] ?? '' } });
+    manifest.push({ Config: `blobs/sha256/${configHex}`, RepoTags: image.repoTags, Layers: layerHexes.map((hex) => `blobs/sha256/${hex}`) });
+    ids.push(`sha256:${configHex}`);
+  }
+  const specs: TarSpec[] = [{ name: 'blobs/', type: 'dir' }, { name: 'blobs/sha256/', type: 'dir' }];
+  for (const [hex, data] of blobs) {
+    specs.push({ name: `blobs/sha256/${hex}`, content: data });
+  }
+  specs.push(
+    { name: 'index.json', content: JSON.stringify({ schemaVersion: 2, manifests: index }) },
+    { name: 'manifest.json', content: JSON.stringify(manifest) },
+    { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+  );
+  return { bytes: tarOf(specs), ids };
+}
