@@ -13,6 +13,8 @@ import { savedArchive, SavedImage } from '../unit/helpers/archiveBuilder';
 import { tarOf } from '../unit/helpers/tarBuilder';
 
 export const SMALL_REPOSITORY_PREFIX = 'bench/small-';
+/** The light corpus of the extension-host scale test: a thousand images that share their layers. */
+export const VIEW_REPOSITORY_PREFIX = 'bench/view-';
 export const MANY_LAYERS_IMAGE = 'bench/layers-100:1';
 const LOAD_BATCH = 250;
 
@@ -83,6 +85,30 @@ export async function ensureTreeCorpora(count: number, log: (line: string) => vo
     await dockerLoad(savedArchive([{ layers, repoTags: [MANY_LAYERS_IMAGE], history: layers.map((_, index) => ({ created_by: `/bin/sh -c echo ${index} > /layers/${index}` })) }]).bytes);
   }
   return { smallImages: count, builtTags, buildMs: Date.now() - started };
+}
+
+/**
+ * `count` images `bench/view-NNNN:1` for the extension-host scale test (test/extension/zzScale.test.ts)
+ * when the tree corpus is not loaded: each its own image (its own config and ID, as many rows in
+ * the view) over the same three layers, so dockerd registers three layers, not two thousand, and a
+ * thousand images load in seconds instead of minutes. Returns the tags it loaded.
+ */
+export async function ensureViewCorpus(count: number, log: (line: string) => void): Promise<string[]> {
+  const present = await presentTags(`${VIEW_REPOSITORY_PREFIX}*`);
+  const layers = [layerOf('etc/bench-base', 'the layer every view bench image shares\n'), layerOf('app/view.txt', 'a view bench image\n'), layerOf('etc/bench-view', 'for the scale test\n')];
+  const missing: SavedImage[] = [];
+  for (let index = 0; index < count; index++) {
+    const name = `${VIEW_REPOSITORY_PREFIX}${String(index).padStart(4, '0')}:1`;
+    if (!present.has(name)) {
+      missing.push({ layers, repoTags: [name], history: [{ created_by: 'bench base' }, { created_by: `/bin/sh -c echo view ${index}` }, { created_by: `COPY view-${index} /etc/ # buildkit` }] });
+    }
+  }
+  for (let from = 0; from < missing.length; from += LOAD_BATCH) {
+    const batch = missing.slice(from, from + LOAD_BATCH);
+    log(`bench: loading ${batch.length} view images (${from + batch.length} of ${missing.length} missing)…`);
+    await dockerLoad(savedArchive(batch).bytes);
+  }
+  return missing.flatMap((image) => image.repoTags);
 }
 
 /** `npm run bench:clean`: every bench/* image, the archive corpus included (or just the tags given). */
