@@ -313,10 +313,15 @@ describe('docker-layers diff: layer folders, a saved archive and the Engine arch
           steps.map((layer) => [layer.index, layer.chainId]),
           'diff and ls name the same layers',
         );
+        // Every other command that reads layers: analyze (dive's figures) and compare (content digests).
+        const analyzed = await runCliWithCache(['analyze', testCase.tag, '--json'], cache);
+        assert.ok(analyzed.code === 0 || analyzed.code === 1, analyzed.stderr);
+        const compared = await runCliWithCache(['compare', 'dle-base:latest', testCase.tag, '--json'], cache);
+        assert.equal(compared.code, 0, compared.stderr);
         readChanges = snapshotChanges(beforeRead, await snapshot(watched)).map(describeChange);
       });
 
-      it('as root: reading the layer folders (diff, ls) changes nothing under the data root', () => {
+      it('as root: reading the layer folders (diff, ls, analyze, compare) changes nothing under the data root', () => {
         assert.deepEqual(readChanges.slice(0, 40), [], `${readChanges.length} change(s) while root's CLI read ${testCase.tag}`);
       });
 
