@@ -3,11 +3,13 @@
  *   tree (treeBench.ts): every image's layers with chain IDs and folders, on 1,000 images and a
  *     100-layer image, against the raw Engine API requests it needs and `docker image inspect`;
  *   archive (archiveBench.ts): `docker-layers diff` and `analyze` on a ~1 GB image of 100,000 files,
- *     against `docker save | tar -t` and `find`.
+ *     against `docker save | tar -t` and `find`;
+ *   listing (layerListingBench.ts): that image's 100,000-file layer through the layer file system,
+ *     from its folder and from the archive, against `find <diff>`.
  * The corpora are built offline on the local dockerd, named bench/*, and kept for the next run.
  *
- *   node out/test/bench/bench.js [--runs N] [--only tree|archive] [--smoke] [--clean]
- *     --runs N   timed runs of each figure (default 5 for the tree part, 3 for the archive part)
+ *   node out/test/bench/bench.js [--runs N] [--only tree|archive|listing] [--smoke] [--clean]
+ *     --runs N   timed runs of each figure (default 5 for the tree and listing parts, 3 for the archive part)
  *     --only     run one part
  *     --smoke    a quick tree run on 20 images, held to no target and written nowhere but
  *                test-results/ (npm test runs it, so the benchmark cannot rot); removes what it built
@@ -15,9 +17,10 @@
  */
 import { archiveBench } from './archiveBench';
 import { removeBenchImages } from './corpora';
+import { layerListingBench } from './layerListingBench';
 import { treeBench } from './treeBench';
 
-type Part = 'tree' | 'archive';
+type Part = 'tree' | 'archive' | 'listing';
 
 interface Options {
   runs: number | undefined;
@@ -26,7 +29,7 @@ interface Options {
   clean: boolean;
 }
 
-const USAGE = 'Usage: node out/test/bench/bench.js [--runs N] [--only tree|archive] [--smoke] [--clean]   (runs default: 5 tree, 3 archive; root only)';
+const USAGE = 'Usage: node out/test/bench/bench.js [--runs N] [--only tree|archive|listing] [--smoke] [--clean]   (runs default: 5 tree, 3 archive, 5 listing; root only)';
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { runs: undefined, only: undefined, smoke: false, clean: false };
@@ -44,8 +47,8 @@ function parseOptions(argv: readonly string[]): Options {
       }
     } else if (only !== undefined) {
       i += arg === '--only' ? 1 : 0;
-      if (only !== 'tree' && only !== 'archive') {
-        throw new Error(`--only takes tree or archive, not "${only}"`);
+      if (only !== 'tree' && only !== 'archive' && only !== 'listing') {
+        throw new Error(`--only takes tree, archive or listing, not "${only}"`);
       }
       options.only = only;
     } else if (arg === '--smoke') {
@@ -72,11 +75,14 @@ async function main(): Promise<number> {
     return treeBench({ runs: options.runs ?? 1, smoke: true });
   }
   let status = 0;
-  if (options.only !== 'archive') {
+  if (!options.only || options.only === 'tree') {
     status = Math.max(status, await treeBench({ runs: options.runs ?? 5, smoke: false }));
   }
-  if (options.only !== 'tree') {
+  if (!options.only || options.only === 'archive') {
     status = Math.max(status, await archiveBench({ runs: options.runs ?? 3 }));
+  }
+  if (!options.only || options.only === 'listing') {
+    status = Math.max(status, await layerListingBench({ runs: options.runs ?? 5 }));
   }
   return status;
 }
