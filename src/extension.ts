@@ -14,7 +14,7 @@ import { registerSwitchEngineCommand } from './commands/switchEngineCommand';
 import { DockerfileImages } from './connection/dockerfileImages';
 import { EngineConnection } from './connection/engineConnection';
 import { OpenedArchives } from './connection/openedArchives';
-import { ArchiveCache } from './core/archive/archiveCache';
+import { ArchiveCache, cacheLimitBytes } from './core/archive/archiveCache';
 import { taggedLogger } from './core/logger';
 import { EngineEvents } from './connection/engineEvents';
 import { ImageRef } from './contracts/commandTargets';
@@ -114,8 +114,10 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
 
 export function deactivate(): void {}
 
-/** dockerLayers.archiveCacheSizeMB, read at each eviction so a change applies at once. */
+/** dockerLayers.archiveCacheSizeMB, read at each eviction so a change applies at once; a value that is not a number is the default. */
 function archiveCacheBytes(): number {
-  const megabytes = vscode.workspace.getConfiguration('dockerLayers').get<number>('archiveCacheSizeMB', 4096);
-  return Math.max(0, megabytes) * 1024 * 1024;
+  return cacheLimitBytes(vscode.workspace.getConfiguration('dockerLayers').get<unknown>('archiveCacheSizeMB'), ARCHIVE_CACHE_DEFAULT_MB);
 }
+
+/** As package.json's default for dockerLayers.archiveCacheSizeMB. */
+const ARCHIVE_CACHE_DEFAULT_MB = 4096;

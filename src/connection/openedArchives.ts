@@ -26,6 +26,8 @@ const REMEMBERED = 'dockerLayers.openedArchives';
 
 export class OpenedArchives implements vscode.Disposable {
   private readonly opened = new Map<string, Promise<OpenedArchive>>();
+  /** Archives being closed: nothing opens them again meanwhile (a tree refresh would, and that copy would stay open). */
+  private readonly closing = new Map<string, Promise<void>>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
@@ -41,9 +43,12 @@ export class OpenedArchives implements vscode.Disposable {
     return this.memento.get<string[]>(REMEMBERED, []);
   }
 
-  /** Opens (or returns the opened) archive; it is remembered once it opened. */
+  /** Opens (or returns the opened) archive; it is remembered once it opened. Refused while it closes. */
   open(archivePath: string, signal?: AbortSignal): Promise<OpenedArchive> {
     const key = path.resolve(archivePath);
+    if (this.closing.has(key)) {
+      return Promise.reject(new Error(vscode.l10n.t('{0} is being closed.', key)));
+    }
     const existing = this.opened.get(key);
     if (existing) {
       return existing;
@@ -51,29 +56,53 @@ export class OpenedArchives implements vscode.Disposable {
     const opening = (async () => {
       const archive = await this.cache.openSavedArchive(key, { signal });
       const catalog = new ImageCatalog(new ArchiveEngine(archive), taggedLogger(this.log, 'archive'), { store: new ArchiveStore(archive) });
-      if (!this.paths.includes(key)) {
+      // A close that began meanwhile closes this archive (it awaits this open): it is not remembered again.
+      if (!this.closing.has(key) && !this.paths.includes(key)) {
         await this.memento.update(REMEMBERED, [...this.paths, key]);
         this.changed.fire();
       }
       return { path: key, archive, catalog };
     })();
     this.opened.set(key, opening);
-    opening.catch(() => this.opened.delete(key));
+    opening.catch(() => {
+      if (this.opened.get(key) === opening) {
+        this.opened.delete(key);
+      }
+    });
     return opening;
   }
 
   /** Forgets the archive and deletes its decompressed copies (those no other open archive reads). */
-  async close(archivePath: string): Promise<void> {
+  close(archivePath: string): Promise<void> {
     const key = path.resolve(archivePath);
+    const existing = this.closing.get(key);
+    if (existing) {
+      return existing;
+    }
+    // Marked closing before any of it runs (a listener of onDidChange may ask for the archive at once).
+    const closing = Promise.resolve()
+      .then(() => this.closeNow(key))
+      .finally(() => this.closing.delete(key));
+    this.closing.set(key, closing);
+    return closing;
+  }
+
+  private async closeNow(key: string): Promise<void> {
     const opening = this.opened.get(key);
-    this.opened.delete(key);
-    // Settled first: an open still running would remember the archive again once it is done.
-    const opened = await opening?.catch(() => undefined);
-    await this.memento.update(
-      REMEMBERED,
-      this.paths.filter((candidate) => candidate !== key),
+    // Forgotten before anything is awaited: a refresh meanwhile finds the archive neither remembered nor open.
+    const forgetting = Promise.resolve(
+      this.memento.update(
+        REMEMBERED,
+        this.paths.filter((candidate) => candidate !== key),
+      ),
     );
+    forgetting.catch(() => undefined); // Reported below, once the open settled.
     this.changed.fire();
+    const opened = await opening?.catch(() => undefined);
+    if (this.opened.get(key) === opening) {
+      this.opened.delete(key);
+    }
+    await forgetting;
     await (opened ? opened.archive.close() : this.cache.deleteSavedArchiveCopies(key)).catch((error: Error) => this.log.warn(`[archive] cannot delete the decompressed copies of ${key}: ${error.message}`));
   }
 
@@ -87,7 +116,8 @@ export class OpenedArchives implements vscode.Disposable {
 
   /** The catalog of an archive the user opened; a path named by a URI made elsewhere opens nothing. */
   async catalogOfOpened(archivePath: string): Promise<ImageCatalog> {
-    if (!this.paths.includes(path.resolve(archivePath))) {
+    const key = path.resolve(archivePath);
+    if (this.closing.has(key) || !this.paths.includes(key)) {
       throw new Error(vscode.l10n.t('{0} is not an image archive opened in the Docker Layers view.', archivePath));
     }
     return (await this.open(archivePath)).catalog;

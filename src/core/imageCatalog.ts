@@ -67,7 +67,25 @@ export class ImageCatalog {
     readonly engine: EngineApi,
     private readonly log: Logger,
     private readonly options: CatalogOptions = {},
-  ) {}
+  ) {
+    // Readers of an archive the cache dropped or evicted read a file that is gone: the next read opens anew.
+    options.archives?.onDropped(this);
+  }
+
+  /** Forget what was read from an image's archive (the cache dropped or evicted it); its layer list stays. */
+  forgetImage(imageId: string): void {
+    for (const key of [...this.openedLayers.keys()]) {
+      // Container layers are keyed by container IDs (no `sha256:`): only this image's layers match.
+      if (key.includes(`/${imageId}/`)) {
+        this.openedLayers.delete(key);
+      }
+    }
+    this.histories.delete(imageId);
+    this.efficiencies.delete(imageId);
+    this.settledHistories.delete(imageId);
+    this.settledEfficiencies.delete(imageId);
+    this.provenances.delete(imageId);
+  }
 
   /** Forget everything cached; the next call asks the Engine again. */
   invalidate(): void {

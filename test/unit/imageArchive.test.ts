@@ -7,8 +7,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { ArchiveFormatError, ImageArchive } from '../../src/core/archive/imageArchive';
+import { ArchiveFormatError, ImageArchive, decompressedCopyLimit } from '../../src/core/archive/imageArchive';
 import { ArchivePreindex, StreamingArchiveIndexer } from '../../src/core/archive/streamingArchiveIndexer';
+import { fileIdentity } from '../../src/core/archive/tarFile';
 import { FIXTURES_DIR } from './helpers/fixtures';
 import { imageConfigOf, ociArchive, savedArchive, sha256 } from './helpers/archiveBuilder';
 import { TarSpec, tarOf } from './helpers/tarBuilder';
@@ -41,13 +42,13 @@ function write(name: string, data: Buffer): string {
 }
 
 /** `docker save` before Engine 25: <id>/layer.tar, <config hex>.json, a repeated layer as a symlink. */
-function classicArchive(): { file: string; configHex: string } {
+function classicArchive(leading: TarSpec[] = []): { file: string; configHex: string; bytes: Buffer } {
   const layers = [baseLayer, copyLayer, copyLayer, deleteLayer];
   const diffIds = layers.map((layer) => `sha256:${sha256(layer)}`);
   const config = imageConfigOf(diffIds);
   const configHex = sha256(config);
   const ids = ['aaa', 'bbb', 'ccc', 'ddd'].map((prefix) => prefix.padEnd(64, '0'));
-  const specs: TarSpec[] = [];
+  const specs: TarSpec[] = [...leading];
   layers.forEach((layer, index) => {
     specs.push({ name: `${ids[index]}/`, type: 'dir' }, { name: `${ids[index]}/VERSION`, content: '1.0' });
     // The second copy of the same layer is a symlink to the first, as docker save writes it.
@@ -58,7 +59,8 @@ function classicArchive(): { file: string; configHex: string } {
     { name: 'repositories', content: '{}' },
     { name: 'manifest.json', content: JSON.stringify([{ Config: `${configHex}.json`, RepoTags: ['acc/classic:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]) },
   );
-  return { file: write('classic.tar', tarOf(specs)), configHex };
+  const bytes = tarOf(specs);
+  return { file: write('classic.tar', bytes), configHex, bytes };
 }
 
 /** `docker save` from Engine 25 (OCI layout with manifest.json), blobs gzip and zstd as the containerd store keeps them. */
@@ -235,6 +237,17 @@ describe('ImageArchive', () => {
   });
 });
 
+describe('decompressedCopyLimit (a small hostile .gz or .zst cannot fill the disk)', () => {
+  const MiB = 1024 * 1024;
+  it("is the cache's limit; without one (or 0, keep nothing), 200 times the compressed size, at least 1 GiB", () => {
+    assert.equal(decompressedCopyLimit(5 * MiB, 10 * MiB), 5 * MiB);
+    assert.equal(decompressedCopyLimit(undefined, 10 * MiB), 2000 * MiB);
+    assert.equal(decompressedCopyLimit(0, 10 * MiB), 2000 * MiB);
+    assert.equal(decompressedCopyLimit(Number.POSITIVE_INFINITY, 1000), 1024 * MiB);
+    assert.equal(decompressedCopyLimit(Number.NaN, 1000), 1024 * MiB);
+  });
+});
+
 describe('ImageArchive: the empty layer blob (dive #575)', () => {
   /** What an empty layer is stored as: nothing at all, or just the end-of-archive marker; plain, or gzip as pulled. */
   const emptyBlobs = {
@@ -327,6 +340,18 @@ describe('StreamingArchiveIndexer (the archive indexed while it downloads)', () 
     const again = preindex(bytes, 1000)!;
     const lines = await listing(await ImageArchive.open(copy, { cacheDir, preindexed: again }));
     assert.deepEqual(lines.map((line) => line.split(' ').slice(0, 4).join(' ')), expected.map((line) => line.split(' ').slice(0, 4).join(' ')));
+  });
+
+  it("stands only for the file it was written to: another file in its place (another process's download) is read itself", async () => {
+    const { bytes } = classicArchive();
+    const target = write('replaced.tar', bytes);
+    const indexed = { ...preindex(bytes, 4096)!, identity: fileIdentity(fs.statSync(target)) };
+    // Another download of the same image, laid out otherwise (a file first), renamed into its place.
+    const shifted = classicArchive([{ name: 'filler', content: 'f'.repeat(1500) }]).bytes;
+    fs.writeFileSync(path.join(scratch, 'replaced.tar.other'), shifted);
+    fs.renameSync(path.join(scratch, 'replaced.tar.other'), target);
+    const archive = await ImageArchive.open(target, { cacheDir, preindexed: indexed });
+    assert.equal((await (await archive.layer(archive.images[0], 1)).readFile('/payload.txt')).toString(), 'payload\n');
   });
 
   it('leaves compressed blobs to decompression, and gives nothing for a stream that is not a whole tar', async () => {

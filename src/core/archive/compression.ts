@@ -20,22 +20,59 @@ export function compressionOf(head: Buffer): Compression {
   return 'none';
 }
 
-/** A stream that decompresses what is written to it. */
-export function decompressor(compression: Exclude<Compression, 'none'>): Transform {
-  return compression === 'gzip' ? zlib.createGunzip() : new ZstdDecompressStream();
+/** The decompressed data passed the most it may be (a small blob that decompresses without end fills no disk). */
+export class DecompressedTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`it decompresses to more than ${maxBytes} bytes`);
+    this.name = 'DecompressedTooLargeError';
+  }
+}
+
+/**
+ * A stream that decompresses what is written to it. zstd fails with DecompressedTooLargeError
+ * once it gave more than maxBytes, inside the write that passes it; gzip gives at most about a
+ * thousand times what is written at once, so byteLimit after it stops it in time.
+ */
+export function decompressor(compression: Exclude<Compression, 'none'>, maxBytes = Number.POSITIVE_INFINITY): Transform {
+  return compression === 'gzip' ? zlib.createGunzip() : new ZstdDecompressStream(maxBytes);
+}
+
+/** Passes data on, and fails with DecompressedTooLargeError once more than maxBytes went through. */
+export function byteLimit(maxBytes: number): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        callback(new DecompressedTooLargeError(maxBytes));
+      } else {
+        callback(null, chunk);
+      }
+    },
+  });
 }
 
 class ZstdDecompressStream extends Transform {
+  private bytes = 0;
   private readonly decoder = new Decompress((chunk) => {
+    // Checked per block, inside one write: a few kilobytes of zstd can stand for gigabytes.
+    this.bytes += chunk.byteLength;
+    if (this.bytes > this.maxBytes) {
+      throw new DecompressedTooLargeError(this.maxBytes);
+    }
     this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   });
+
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.decoder.push(chunk);
       callback();
     } catch (error) {
-      callback(new Error(`corrupt zstd data: ${(error as Error).message}`));
+      callback(error instanceof DecompressedTooLargeError ? error : new Error(`corrupt zstd data: ${(error as Error).message}`));
     }
   }
 
@@ -44,7 +81,7 @@ class ZstdDecompressStream extends Transform {
       this.decoder.push(new Uint8Array(0), true);
       callback();
     } catch (error) {
-      callback(new Error(`corrupt or truncated zstd data: ${(error as Error).message}`));
+      callback(error instanceof DecompressedTooLargeError ? error : new Error(`corrupt or truncated zstd data: ${(error as Error).message}`));
     }
   }
 }

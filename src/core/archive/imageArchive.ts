@@ -3,9 +3,10 @@
  * images (manifest.json, or index.json for a bare OCI layout), their configs, and a reader for
  * each layer. Both layouts: before Engine 25 `<id>/layer.tar` (a repeated layer is a symlink to
  * the first), from 25 `blobs/sha256/<hex>`. A compressed archive or layer blob (gzip, zstd) is
- * decompressed once into the cache folder; nothing is ever written anywhere else. Each copy is held
- * by the open archives that read it (in this process): a cache evicting never deletes a held copy,
- * and closing an archive deletes the copies no other open archive holds.
+ * decompressed once into the cache folder, never past the cache's size limit; nothing is ever
+ * written anywhere else. A layer reads only the file it indexed, and only while the archive is
+ * open. Each copy is held by the open archives that read it (in this process): a cache evicting
+ * never deletes a held copy, and closing an archive deletes the copies no other open archive holds.
  */
 import { createHash } from 'crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'fs';
@@ -14,11 +15,11 @@ import { pipeline } from 'stream/promises';
 import { isFullDigest } from '../digest';
 import { ImageConfig } from '../engine/engineTypes';
 import { normalizeLayerPath } from '../layerfs/layerPath';
-import { ArchiveLayerFileSystem, LayerTarFile } from './archiveLayerFileSystem';
-import { Compression, compressionOf, decompressor } from './compression';
+import { ArchiveLayerFileSystem, BrokenReason, LayerTarFile } from './archiveLayerFileSystem';
+import { Compression, DecompressedTooLargeError, byteLimit, compressionOf, decompressor } from './compression';
 import { LayerIndex } from './layerIndex';
 import { ArchivePreindex } from './streamingArchiveIndexer';
-import { indexTarFile } from './tarFile';
+import { FileIdentity, TarFileCutError, fileIdentity, indexTarFile, isSameFile } from './tarFile';
 import { TarEntry, TarFormatError } from './tarIndex';
 
 /** manifest.json, config and index files are read whole; none legitimately comes near this. */
@@ -34,6 +35,30 @@ export class ArchiveFormatError extends Error {
     this.name = 'ArchiveFormatError';
   }
 }
+
+/**
+ * A decompressed copy would pass the most a copy may take (decompressedCopyLimit): nothing is
+ * wrong with the archive, it is too large for the cache (or a compressed bomb).
+ */
+export class CopyTooLargeError extends ArchiveFormatError {}
+
+/** The archive's file is another one than the one opened (deleted, and something put in its place). */
+class ArchiveReplacedError extends ArchiveFormatError {}
+
+/**
+ * The most one decompressed copy may take: the cache's size limit; without one (or with 0, "keep
+ * nothing": what is open is kept anyway), 200 times the compressed size and at least 1 GiB. Real
+ * layers decompress to 2 to 10 times their size, a layer of zeros to about 1000 times: such a
+ * layer needs a cache limit that holds it; a bomb (a few kilobytes standing for terabytes) stops there.
+ */
+export function decompressedCopyLimit(cacheLimit: number | undefined, compressedBytes: number): number {
+  if (cacheLimit !== undefined && Number.isFinite(cacheLimit) && cacheLimit > 0) {
+    return cacheLimit;
+  }
+  return Math.max(COPY_MIN_LIMIT, COPY_MAX_RATIO * compressedBytes);
+}
+const COPY_MAX_RATIO = 200;
+const COPY_MIN_LIMIT = 1024 ** 3;
 
 /** A byte range of a file on disk that holds one blob (a layer tar, possibly compressed). */
 interface Blob {
@@ -77,12 +102,16 @@ export interface OpenArchiveOptions {
   preindexed?: ArchivePreindex;
   /** Called after a new decompressed copy was written into cacheDir (the cache may be over its limit now). */
   onCopy?: () => void;
+  /** The cache's size limit, read at each decompression: no copy grows past it (decompressedCopyLimit). */
+  maxCopyBytes?: () => number;
   /**
    * Where the archive is itself a cache entry (the Engine's archive): called when reading a layer
-   * finds the archive truncated, corrupt or gone, before that is reported, to drop the entry. What
+   * finds the archive gone, cut short or corrupt, before that is reported, to drop the entry. What
    * it returns is added to the message.
    */
-  onBroken?: () => Promise<string>;
+  onBroken?: (reason: BrokenReason) => Promise<string | undefined>;
+  /** Called when a layer of it is read (the cache counts it as use; it throttles). */
+  onUse?: () => void;
 }
 
 /**
@@ -116,10 +145,20 @@ async function releaseCopy(file: string, remove: boolean): Promise<void> {
   }
 }
 
-/** Truncated, corrupt or gone: trying again reads the same (unlike after a full disk or a cancel). */
-function isBrokenArchive(error: unknown): boolean {
-  return error instanceof ArchiveFormatError || (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+/** Truncated, corrupt or gone: trying again reads the same (unlike after a full disk, a cancel, or a copy too large for the cache). */
+export function isBrokenArchive(error: unknown): boolean {
+  return (error instanceof ArchiveFormatError && !(error instanceof CopyTooLargeError)) || (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
+
+/** Why a broken layer cannot be read, for the cache: another copy of the file may be whole unless it is corrupt as written. */
+function brokenReason(error: unknown): BrokenReason {
+  if (error instanceof ArchiveReplacedError || (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    return 'gone';
+  }
+  return error instanceof TarFileCutError ? 'truncated' : 'corrupt';
+}
+
+type CacheHooks = Pick<OpenArchiveOptions, 'cacheDir' | 'onCopy' | 'onBroken' | 'onUse' | 'maxCopyBytes'>;
 
 export class ImageArchive {
   private readonly layers = new Map<string, Promise<ArchiveLayerFileSystem>>();
@@ -132,9 +171,11 @@ export class ImageArchive {
     readonly source: string,
     readonly images: ArchiveImage[],
     private readonly contents: ArchiveContents,
-    private readonly cache: Pick<OpenArchiveOptions, 'cacheDir' | 'onCopy' | 'onBroken'>,
+    private readonly cache: CacheHooks,
     /** The decompressed copy of a compressed archive, which its blobs are read from. */
     private readonly outerCopy: string | undefined,
+    /** The archive file as it was opened (a folder's too): a layer of it is read from that file only. */
+    private readonly sourceIdentity: FileIdentity,
     /** Layer tars indexed while the archive was written, by their data offset (a repeated layer's entries share one). */
     private readonly prebuilt = new Map<number, LayerIndex>(),
   ) {
@@ -147,25 +188,28 @@ export class ImageArchive {
     const stat = await fs.stat(source).catch((error: NodeJS.ErrnoException) => {
       throw new ArchiveFormatError(source, error.code === 'ENOENT' ? 'it does not exist' : error.message);
     });
+    const identity = fileIdentity(stat);
+    // An index of another file (one put in its place since it was written) stands for nothing here.
+    const preindexed = options.preindexed && (!options.preindexed.identity || isSameFile(options.preindexed.identity, identity)) ? options.preindexed : undefined;
+    const { cacheDir, onCopy, onBroken, onUse, maxCopyBytes } = options;
     let outerCopy: string | undefined;
     try {
       let contents: ArchiveContents;
       if (stat.isDirectory()) {
         contents = await folderContents(source);
-      } else if (options.preindexed) {
-        contents = entryContents(source, options.preindexed.entries);
+      } else if (preindexed) {
+        contents = entryContents(source, preindexed.entries);
       } else {
         const compression = await compressionAt({ file: source, offset: 0, size: stat.size });
         if (compression !== 'none') {
           outerCopy = path.join(options.cacheDir, 'archives', `${outerCopyKey(source, stat)}.tar`);
           holdCopy(outerCopy);
-          await decompressToCache({ file: source, offset: 0, size: stat.size }, compression, outerCopy, { source, signal: options.signal, onCopy: options.onCopy });
+          await decompressToCache({ file: source, offset: 0, size: stat.size }, compression, outerCopy, { source, signal: options.signal, onCopy, maxCopyBytes });
         }
         contents = await tarContents(outerCopy ?? source, source, options.signal);
       }
       const images = await readImages(source, contents);
-      const { cacheDir, onCopy, onBroken } = options;
-      return new ImageArchive(source, images, contents, { cacheDir, onCopy, onBroken }, outerCopy, options.preindexed?.layers);
+      return new ImageArchive(source, images, contents, { cacheDir, onCopy, onBroken, onUse, maxCopyBytes }, outerCopy, identity, preindexed?.layers);
     } catch (error) {
       if (outerCopy) {
         // A copy of a truncated or corrupt archive is of no use: the cache entry goes.
@@ -177,14 +221,21 @@ export class ImageArchive {
 
   /**
    * Done with the archive (Close Image Archive): its decompressed copies are deleted, except those
-   * another open archive still reads. Its layers cannot be read any more.
+   * another open archive still reads. Its layers cannot be read any more. With deleteCopies false
+   * they are only let go of (the cache forgets an archive whose folder may be another process's now).
    */
-  async close(): Promise<void> {
+  async close(options: { deleteCopies?: boolean } = {}): Promise<void> {
     if (this.closed) {
       return;
     }
     this.closed = true;
     await Promise.allSettled(this.layers.values());
+    if (options.deleteCopies === false) {
+      const held = [...this.copies];
+      this.copies.clear();
+      await Promise.all(held.map((copy) => releaseCopy(copy, false)));
+      return;
+    }
     // Copies of layers not read this time may be there from an earlier time (found before the archive's own copy goes).
     const entries = new Set(this.images.flatMap((image) => image.layerEntries));
     const earlier = await Promise.all([...entries].map((entry) => this.layerCopyOf(entry).catch(() => undefined)));
@@ -261,10 +312,11 @@ export class ImageArchive {
     if (!blob) {
       throw new ArchiveFormatError(this.source, `the layer ${entry} named in its manifest is not in it`);
     }
-    const { onBroken } = this.cache;
+    const { onBroken, onUse } = this.cache;
+    const hooks = { onBroken, onUse, isOpen: () => !this.closed };
     const prebuilt = blob.file === this.source ? this.prebuilt.get(blob.offset) : undefined;
     if (prebuilt) {
-      return new ArchiveLayerFileSystem(prebuilt, { path: blob.file, offset: blob.offset }, onBroken);
+      return new ArchiveLayerFileSystem(prebuilt, { path: blob.file, offset: blob.offset, identity: this.sourceIdentity }, hooks);
     }
     let copy: string | undefined;
     try {
@@ -272,12 +324,15 @@ export class ImageArchive {
       if (compressed) {
         copy = compressed.file;
         this.hold(copy);
-        await decompressToCache(blob, compressed.compression, copy, { source: this.source, entry, signal, onCopy: this.cache.onCopy });
+        await decompressToCache(blob, compressed.compression, copy, { source: this.source, entry, signal, onCopy: this.cache.onCopy, maxCopyBytes: this.cache.maxCopyBytes });
       }
-      const tar: LayerTarFile = copy ? { path: copy, offset: 0 } : { path: blob.file, offset: blob.offset };
       const index = new LayerIndex();
-      await indexTarFile(tar.path, { offset: tar.offset, length: copy ? undefined : blob.size }, (tarEntry) => index.add(tarEntry), signal);
-      return new ArchiveLayerFileSystem(index, tar, onBroken);
+      const tar: LayerTarFile = copy ? { path: copy, offset: 0 } : { path: blob.file, offset: blob.offset };
+      const { identity } = await indexTarFile(tar.path, { offset: tar.offset, length: copy ? undefined : blob.size }, (tarEntry) => index.add(tarEntry), signal);
+      if (tar.path === this.source && !isSameFile(identity, this.sourceIdentity)) {
+        throw new ArchiveReplacedError(this.source, `layer ${entry}: the archive is gone (another file is in its place since it was opened)`);
+      }
+      return new ArchiveLayerFileSystem(index, { ...tar, identity }, hooks);
     } catch (error) {
       const broken = error instanceof TarFormatError ? new ArchiveFormatError(this.source, `layer ${entry}: ${error.message}`) : error;
       if (!isBrokenArchive(broken)) {
@@ -286,7 +341,7 @@ export class ImageArchive {
       if (copy && this.copies.delete(copy)) {
         await releaseCopy(copy, true);
       }
-      const note = await onBroken?.().catch(() => undefined);
+      const note = await onBroken?.(brokenReason(error)).catch(() => undefined);
       if (!note) {
         throw broken;
       }
@@ -556,6 +611,7 @@ interface DecompressOptions {
   entry?: string;
   signal: AbortSignal | undefined;
   onCopy: (() => void) | undefined;
+  maxCopyBytes: (() => number) | undefined;
 }
 
 /**
@@ -573,10 +629,12 @@ async function decompressToCache(blob: Blob, compression: Exclude<Compression, '
   }
   await fs.mkdir(path.dirname(target), { recursive: true });
   const partial = `${target}.${process.pid}-${++partialCount}.partial`;
+  const maxBytes = decompressedCopyLimit(options.maxCopyBytes?.(), blob.size);
   try {
     await pipeline(
       createReadStream(blob.file, { start: blob.offset, end: blob.offset + blob.size - 1 }),
-      decompressor(compression),
+      decompressor(compression, maxBytes),
+      byteLimit(maxBytes),
       createWriteStream(partial),
       { signal: options.signal },
     );
@@ -585,6 +643,10 @@ async function decompressToCache(blob: Blob, compression: Exclude<Compression, '
     await fs.rm(partial, { force: true });
     if (options.signal?.aborted || typeof (error as NodeJS.ErrnoException).syscall === 'string') {
       throw error; // Cancelled, or the disk (full, unwritable): the archive may be fine.
+    }
+    if (error instanceof DecompressedTooLargeError) {
+      const what = options.entry === undefined ? `the ${compression} archive` : `layer ${options.entry}: its ${compression} blob`;
+      throw new CopyTooLargeError(options.source, `${what} decompresses to more than ${error.maxBytes} bytes, the most the archive cache may hold`);
     }
     const what = options.entry === undefined ? `cannot decompress the ${compression} archive` : `layer ${options.entry}: cannot decompress its ${compression} blob`;
     throw new ArchiveFormatError(options.source, `${what} (truncated or corrupt): ${(error as Error).message}`);

@@ -6,12 +6,15 @@
  * header; compressed blobs are indexed after decompression, as for any archive.
  */
 import { LayerIndex } from './layerIndex';
+import { FileIdentity } from './tarFile';
 import { TarDataSink, TarEntry, TarIndexer } from './tarIndex';
 
 /** What the stream held: the outer entries, and the index of each inner tar by its data offset. */
 export interface ArchivePreindex {
   entries: TarEntry[];
   layers: Map<number, LayerIndex>;
+  /** The file the stream went to, when known: another file in its place (another process's download) is indexed anew. */
+  identity?: FileIdentity;
 }
 
 /** Two zero blocks: no tar is shorter. */

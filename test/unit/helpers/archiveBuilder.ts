@@ -88,3 +88,16 @@ export function ociArchive(images: SavedImage[]): { bytes: Buffer; ids: string[]
   );
   return { bytes: tarOf(specs), ids };
 }
+
+/**
+ * A zstd frame of `blocks` RLE blocks of 128 KiB of zeros each: 4 bytes a block, as a compression
+ * bomb is made (there is no zstd encoder in Node 20).
+ */
+export function zstdOfZeros(blocks: number): Buffer {
+  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])]; // magic; no content size; window 128 KiB
+  for (let at = 0; at < blocks; at++) {
+    const header = (128 * 1024) * 8 + (1 << 1) + (at === blocks - 1 ? 1 : 0); // size, RLE, last block
+    parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0]));
+  }
+  return Buffer.concat(parts);
+}
