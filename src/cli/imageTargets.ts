@@ -4,6 +4,7 @@
  * daemon at all through the same catalog.
  */
 import { promises as fs } from 'fs';
+import { ArchiveCache } from '../core/archive/archiveCache';
 import { ArchiveEngine } from '../core/archive/archiveEngine';
 import { ImageArchive } from '../core/archive/imageArchive';
 import { ImageCatalog } from '../core/imageCatalog';
@@ -32,18 +33,18 @@ export async function isArchiveOperand(operand: string): Promise<boolean> {
   );
 }
 
-/** A catalog over a saved archive: its images, layers and files, no daemon. */
-export async function archiveCatalog(file: string, cacheDir: string): Promise<{ catalog: ImageCatalog; archive: ImageArchive }> {
-  const archive = await ImageArchive.open(file, { cacheDir });
+/** A catalog over a saved archive: its images, layers and files, no daemon; decompressed copies go into the cache, under its limit. */
+export async function archiveCatalog(file: string, cache: ArchiveCache): Promise<{ catalog: ImageCatalog; archive: ImageArchive }> {
+  const archive = await cache.openSavedArchive(file);
   return { archive, catalog: new ImageCatalog(new ArchiveEngine(archive), silentLogger, { store: new ArchiveStore(archive) }) };
 }
 
 /** Each operand's images, in the order given: an archive stands for every image it holds. */
-export async function imageTargets(operands: readonly string[], daemon: () => Promise<ImageCatalog>, cacheDir: () => Promise<string>): Promise<ImageTarget[]> {
+export async function imageTargets(operands: readonly string[], daemon: () => Promise<ImageCatalog>, archives: () => Promise<ArchiveCache>): Promise<ImageTarget[]> {
   const targets: ImageTarget[] = [];
   for (const operand of operands) {
     if (await isArchiveOperand(operand)) {
-      const { archive, catalog } = await archiveCatalog(operand, await cacheDir());
+      const { archive, catalog } = await archiveCatalog(operand, await archives());
       targets.push(...archive.images.map((image) => ({ catalog, reference: image.id })));
     } else {
       targets.push({ catalog: await daemon(), reference: operand });

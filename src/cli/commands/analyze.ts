@@ -58,7 +58,7 @@ export const analyzeCommand: Subcommand = {
     }
     // The rules first: a bad threshold is reported before any download.
     const rules = diveRules(await ruleSettings(options, process.cwd()));
-    const targets = await imageTargets(operands, catalog, async () => path.join((await archives()).dir, 'files'));
+    const targets = await imageTargets(operands, catalog, archives);
     if (targets.length !== 1) {
       throw new UsageError(`${operands[0]} holds ${targets.length} images; analyze one of them by its ID`);
     }

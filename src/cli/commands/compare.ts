@@ -5,7 +5,6 @@
  * archive. Exit codes: 0 ok (or no --ci), 1 a regression with --ci, 2 it could not compare.
  * The JSON shape is a contract (README): change it only compatibly.
  */
-import * as path from 'path';
 import { parseBytes } from '../../core/analysis/diveRules';
 import { ChangedPath, ComparedPath, ImageComparison, compareImages } from '../../core/analysis/imageComparison';
 import { shortId } from '../../core/digest';
@@ -72,8 +71,7 @@ export const compareCommand: Subcommand = {
       throw new UsageError('compare takes two images or archives: A B');
     }
     const limit = parseGrowthLimit(typeof options['max-growth'] === 'string' ? options['max-growth'] : '5%');
-    const filesDir = async () => path.join((await archives()).dir, 'files');
-    const [from, to] = await Promise.all(operands.map(async (operand) => oneImage(operand, await imageTargets([operand], catalog, filesDir))));
+    const [from, to] = await Promise.all(operands.map(async (operand) => oneImage(operand, await imageTargets([operand], catalog, archives))));
     const [fromSide, toSide] = await Promise.all([from, to].map(comparedSide));
     const comparison = await compareImages(fromSide.compared, toSide.compared);
     const json = comparisonJson(fromSide.layers, toSide.layers, fromSide.sizeBytes, toSide.sizeBytes, comparison, limit);

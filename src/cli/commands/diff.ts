@@ -3,7 +3,6 @@
  * from the layer folders where this process can read them, else from the image archive. The JSON
  * shape is a contract (README): change it only compatibly.
  */
-import * as path from 'path';
 import { DeletedPath, LayerChanges } from '../../core/analysis/fileHistory';
 import { formatBytes, stripControlCharacters, truncate } from '../../core/format';
 import { shortId } from '../../core/digest';
@@ -39,7 +38,7 @@ export const diffCommand: Subcommand = {
     if (operands.length !== 1) {
       throw new UsageError('diff takes one IMAGE or ARCHIVE');
     }
-    const targets = await imageTargets(operands, catalog, async () => path.join((await archives()).dir, 'files'));
+    const targets = await imageTargets(operands, catalog, archives);
     if (targets.length !== 1) {
       throw new UsageError(`${operands[0]} holds ${targets.length} images; diff one of them by its ID`);
     }

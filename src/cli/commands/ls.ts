@@ -2,7 +2,6 @@
  * `docker-layers ls [IMAGE…] [--json]`: the layer tree as text, or as JSON for scripts.
  * The JSON shape is a contract (README): change it only compatibly.
  */
-import * as path from 'path';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { mapLimited } from '../../core/mapLimited';
 import { EngineNotFoundError } from '../../core/engine/engineErrors';
@@ -41,7 +40,7 @@ export const lsCommand: Subcommand = {
     const loaded =
       operands.length === 0
         ? await loadImages(await catalog(), [], { sortBy, onSkipped: (reference, error) => warn(`${shortId(reference)} skipped: ${error.message}`) })
-        : await mapLimited(await imageTargets(operands, catalog, async () => path.join((await archives()).dir, 'files')), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
+        : await mapLimited(await imageTargets(operands, catalog, archives), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
     const images = sortBy && operands.length > 0 ? inOrder(loaded, sortBy) : loaded;
     stdout(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images, columns));
     return 0;
