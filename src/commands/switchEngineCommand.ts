@@ -6,7 +6,8 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { EngineConnection } from '../connection/engineConnection';
-import { listContexts, localEngineSockets } from '../core/engine/dockerContexts';
+import { listContexts } from '../core/engine/dockerContexts';
+import { localEngineSockets } from '../core/engine/engineSockets';
 import { dockerConfigDir } from '../core/engine/resolveEndpoint';
 import { Logger } from '../core/logger';
 import { registerCommand } from './registerCommand';
@@ -23,7 +24,7 @@ async function switchEngine(connection: EngineConnection): Promise<void> {
     ({ endpoint }) => endpoint,
     () => undefined,
   );
-  const [contexts, sockets] = await Promise.all([listContexts(dockerConfigDir(process.env, os.homedir())), localEngineSockets(process.env)]);
+  const [contexts, sockets] = await Promise.all([listContexts(dockerConfigDir(process.env, os.homedir())), localEngineSockets(process.env, os.homedir())]);
   const inUse = (item: { host?: string; context?: string }) =>
     current && ((item.context !== undefined && current.contextName === item.context) || (item.host !== undefined && current.host === item.host && !current.contextName));
   const mark = (item: EngineChoice): EngineChoice => (inUse(item) ? { ...item, description: `${item.description ?? ''} · ${vscode.l10n.t('in use')}`.replace(/^ · /, '') } : item);
@@ -32,7 +33,7 @@ async function switchEngine(connection: EngineConnection): Promise<void> {
     { label: vscode.l10n.t('Contexts'), kind: vscode.QuickPickItemKind.Separator },
     ...contexts.map((each) => mark({ label: `$(server-environment) ${each.name}`, description: each.host, detail: each.description, context: each.name })),
     { label: vscode.l10n.t('Sockets on this machine'), kind: vscode.QuickPickItemKind.Separator },
-    ...sockets.map((socket) => mark({ label: `$(plug) ${socket}`, description: /podman/.test(socket) ? 'Podman' : 'Docker', host: `unix://${socket}` })),
+    ...sockets.map((socket) => mark({ label: `$(plug) ${socket}`, description: /podman/.test(socket) ? 'Podman' : /\/\.docker\/(run|desktop)\//.test(socket) ? 'Docker Desktop' : 'Docker', host: `unix://${socket}` })),
     { label: `$(edit) ${vscode.l10n.t('Enter a Host…')}`, detail: vscode.l10n.t('unix://…, tcp://host:2376, ssh://user@host'), enterHost: true },
   ];
   const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Switch Engine'), placeHolder: current ? vscode.l10n.t('In use: {0}', current.host) : vscode.l10n.t('Choose the Docker or Podman Engine to explore') });

@@ -60,10 +60,14 @@ export class EngineConnection implements vscode.Disposable {
     const settle = new Debouncer(CONFIG_SETTLE_MS, () => {
       this.recheckEndpoint().catch((error: Error) => this.log.warn(`[engine] cannot recheck the endpoint: ${error.message}`));
     });
-    const watchers = [configDir, path.join(configDir, 'contexts', 'meta')].flatMap((folder) => {
+    // Folders, not files: config.json is replaced, not written in place, by the docker CLI; and
+    // `docker context update` rewrites contexts/meta/<hash>/meta.json, one level down.
+    const watchers = [
+      { folder: configDir, recursive: false },
+      { folder: path.join(configDir, 'contexts', 'meta'), recursive: true },
+    ].flatMap(({ folder, recursive }) => {
       try {
-        // Folders, not files: config.json is replaced, not written in place, by the docker CLI.
-        return [watch(folder, { persistent: false }, () => settle.schedule())];
+        return [watch(folder, { persistent: false, recursive }, () => settle.schedule())];
       } catch {
         return []; // Not there (yet): nothing to follow.
       }

@@ -2,9 +2,11 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
+import * as net from 'net';
 import * as path from 'path';
 import { contextDirName, listContexts } from '../../src/core/engine/dockerContexts';
-import { EndpointInputs, defaultSocketCandidates, normalizeHost, resolveEndpoint } from '../../src/core/engine/resolveEndpoint';
+import { defaultSocketCandidates, localEngineSockets } from '../../src/core/engine/engineSockets';
+import { EndpointInputs, normalizeHost, resolveEndpoint } from '../../src/core/engine/resolveEndpoint';
 import { memoryHostFiles } from './helpers/fixtures';
 
 const HOME = '/home/me';
@@ -205,6 +207,39 @@ describe('listContexts', () => {
       assert.deepEqual(await listContexts(path.join(configDir, 'nowhere')), []);
     } finally {
       fs.rmSync(configDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('localEngineSockets', () => {
+  it("finds the sockets that exist: rootless Docker's, Docker Desktop's, Podman's and a Podman machine's; not files, not missing ones", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-sockets-'));
+    const runtime = path.join(home, 'run');
+    const listening: net.Server[] = [];
+    const listen = async (socket: string) => {
+      fs.mkdirSync(path.dirname(socket), { recursive: true });
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(socket, resolve));
+      listening.push(server);
+    };
+    try {
+      await listen(path.join(runtime, 'docker.sock'));
+      await listen(path.join(home, '.docker', 'desktop', 'docker.sock'));
+      await listen(path.join(runtime, 'podman', 'podman.sock'));
+      await listen(path.join(home, '.local', 'share', 'containers', 'podman', 'machine', 'podman.sock'));
+      // A plain file where Docker Desktop's other socket would be is no engine.
+      fs.mkdirSync(path.join(home, '.docker', 'run'), { recursive: true });
+      fs.writeFileSync(path.join(home, '.docker', 'run', 'docker.sock'), '');
+      const found = (await localEngineSockets({ XDG_RUNTIME_DIR: runtime }, home)).filter((socket) => socket.startsWith(home));
+      assert.deepEqual(found, [
+        path.join(runtime, 'docker.sock'),
+        path.join(home, '.docker', 'desktop', 'docker.sock'),
+        path.join(runtime, 'podman', 'podman.sock'),
+        path.join(home, '.local', 'share', 'containers', 'podman', 'machine', 'podman.sock'),
+      ]);
+    } finally {
+      await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))));
+      fs.rmSync(home, { recursive: true, force: true });
     }
   });
 });

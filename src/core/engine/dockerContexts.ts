@@ -79,15 +79,3 @@ export async function listContexts(configDir: string): Promise<ContextSummary[]>
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
-
-/** The usual sockets of Docker and Podman on this machine that exist now. */
-export async function localEngineSockets(env: NodeJS.ProcessEnv): Promise<string[]> {
-  const candidates = ['/var/run/docker.sock', ...(env.XDG_RUNTIME_DIR ? [path.join(env.XDG_RUNTIME_DIR, 'docker.sock'), path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock')] : []), '/run/podman/podman.sock'];
-  const present: string[] = [];
-  for (const socket of candidates) {
-    if ((await fs.stat(socket).catch(() => undefined))?.isSocket()) {
-      present.push(socket);
-    }
-  }
-  return present;
-}

@@ -6,6 +6,7 @@
  */
 import * as path from 'path';
 import { readContext } from './dockerContexts';
+import { ROOTFUL_SOCKET, defaultSocketCandidates } from './engineSockets';
 import { HostFiles } from './hostFiles';
 import { EndpointConfigError } from './engineErrors';
 import { EngineEndpoint, TlsFiles } from './engineEndpoint';
@@ -18,25 +19,6 @@ export interface EndpointInputs {
   env: NodeJS.ProcessEnv;
   homeDir: string;
   files: HostFiles;
-}
-
-export const ROOTFUL_SOCKET = '/var/run/docker.sock';
-
-/** Sockets a local Docker (or Podman) usually listens on, most common first. */
-export function defaultSocketCandidates(env: NodeJS.ProcessEnv, homeDir: string): string[] {
-  const candidates = [ROOTFUL_SOCKET];
-  if (env.XDG_RUNTIME_DIR) {
-    candidates.push(path.join(env.XDG_RUNTIME_DIR, 'docker.sock'));
-  }
-  candidates.push(
-    path.join(homeDir, '.docker', 'run', 'docker.sock'),
-    path.join(homeDir, '.docker', 'desktop', 'docker.sock'),
-  );
-  if (env.XDG_RUNTIME_DIR) {
-    candidates.push(path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'));
-  }
-  candidates.push('/run/podman/podman.sock');
-  return candidates;
 }
 
 export function dockerConfigDir(env: NodeJS.ProcessEnv, homeDir: string): string {
