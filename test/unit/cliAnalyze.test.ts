@@ -77,7 +77,7 @@ describe('docker-layers analyze', () => {
     assert.match(passed.stdout, /Result:PASS \[Total:3\] \[Passed:2\] \[Failed:0\] \[Skipped:1\]/);
   });
 
-  it('reads the rules of .dive-ci in the working folder, and flags win over it', async () => {
+  it('reads the rules of .dive-ci in the working folder, and flags win over it (dive 0.13: viper puts a given flag first)', async () => {
     const folder = path.join(scratch, 'with-dive-ci');
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(path.join(folder, '.dive-ci'), 'rules:\n  lowestEfficiency: 0.5\n  highestWastedBytes: 1KB\n  highestUserWastedPercent: disabled\n');
@@ -94,6 +94,24 @@ describe('docker-layers analyze', () => {
     assert.equal(fromFile.code, 1);
     const overridden = await analyzeIn(folder, [wasteful, '--ci', '--highest-wasted-bytes', '2KB']);
     assert.equal(overridden.code, 0, overridden.stdout);
+  });
+
+  it('warns of a kebab-case key in .dive-ci and, as dive, keeps the default for it', async () => {
+    const folder = path.join(scratch, 'kebab-dive-ci');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, '.dive-ci'), 'rules:\n  lowest-efficiency: 0.1\n');
+    const { code, stdout, stderr } = await analyzeIn(folder, [wasteful, '--json']);
+    assert.equal(code, 0);
+    assert.equal((JSON.parse(stdout) as ImageAnalysisJson).rules[0].limit, 0.9);
+    assert.match(stderr, /warning: .*\.dive-ci: rules\.lowest-efficiency is ignored, as dive ignores it there; write lowestEfficiency\n$/);
+  });
+
+  it("says where dive stops counting a layer: at a whiteout of a path in no layer below", async () => {
+    const stops = path.join(scratch, 'stops.tar');
+    fs.writeFileSync(stops, savedArchive([{ repoTags: ['acc/stops:1'], layers: [tarOf([{ name: 'x', content: 'x' }]), tarOf([{ name: '.wh.nothing' }, { name: 'y', content: 'y' }])] }]).bytes);
+    const { code, stdout } = await analyzeIn(path.join(scratch, 'plain'), [stops]);
+    assert.equal(code, 0);
+    assert.match(stdout, /note: as dive does, layer 1 is counted only up to \/nothing, a whiteout of a path in no layer below\n/);
   });
 
   it('exits 2, with one line, for a bad threshold, a broken .dive-ci or an image it cannot read', async () => {

@@ -1,4 +1,4 @@
-/** dive's CI rules: settings parsed and judged exactly as dive 0.13 parses and judges them. */
+/** dive's CI rules: settings parsed and judged as dive 0.13 parses and judges them (diveRules.ts names where they differ). */
 import * as assert from 'node:assert/strict';
 import { DIVE_DEFAULT_RULES, DiveRuleError, diveRules, evaluateDiveRules, parseBytes, parseDiveCiFile } from '../../src/core/analysis/diveRules';
 import { ImageEfficiency } from '../../src/core/analysis/efficiency';
@@ -110,10 +110,16 @@ describe('.dive-ci files', () => {
     assert.deepEqual(parseDiveCiFile(sample), { lowestEfficiency: '0.95', highestWastedBytes: '20Mb', highestUserWastedPercent: '0.5' });
   });
 
-  it('takes the kebab-case keys of newer dive configs, booleans as dive does (false disables), and leaves unset rules out', () => {
-    assert.deepEqual(parseDiveCiFile('rules:\n  lowest-efficiency: 1\n  highestWastedBytes: false\n  highestUserWastedPercent:\n'), { lowestEfficiency: '1', highestWastedBytes: 'false' });
+  it('matches keys in any case, as viper does in dive 0.13; booleans read as text (false disables, as after 0.13); unset rules left out', () => {
+    assert.deepEqual(parseDiveCiFile('Rules:\n  LowestEfficiency: 1\n  highestwastedbytes: false\n  highestUserWastedPercent:\n'), { lowestEfficiency: '1', highestWastedBytes: 'false' });
     assert.deepEqual(parseDiveCiFile('# nothing\n'), {});
     assert.deepEqual(parseDiveCiFile('plugins: []\n'), {});
+  });
+
+  it('ignores kebab-case keys, which no dive reads in .dive-ci, and says so', () => {
+    const heard: string[] = [];
+    assert.deepEqual(parseDiveCiFile('rules:\n  lowest-efficiency: 1\n  highestWastedBytes: 1KB\n', '/w/.dive-ci', (message) => heard.push(message)), { highestWastedBytes: '1KB' });
+    assert.deepEqual(heard, ['/w/.dive-ci: rules.lowest-efficiency is ignored, as dive ignores it there; write lowestEfficiency']);
   });
 
   it('says which file is broken, in one line', () => {

@@ -53,7 +53,7 @@ describe("imageEfficiency (dive's figures)", () => {
     // Leaves: /d/x 30, /d/y 20, /f 7 | /d (whiteout of a folder: 0 + 30 + 20), /f (whiteout of a file: 0) | /g 10.
     // Σ smallest 30 + 20 + 0 + 50 + 10 = 110; Σ sizes 30 + 20 + 7 + 50 + 10 = 117; wasted: /f, 7.
     const result = await imageEfficiency([
-      await layer([{ name: 'd/x', content: bytes(30) }, { name: 'd/y', content: bytes(20) }, { name: 'f', content: bytes(7) }]),
+      await layer([{ name: 'd/', type: 'dir' }, { name: 'd/x', content: bytes(30) }, { name: 'd/y', content: bytes(20) }, { name: 'f', content: bytes(7) }]),
       await layer([{ name: '.wh.d' }, { name: '.wh.f' }]),
       await layer([{ name: 'g', content: bytes(10) }]),
     ]);
@@ -62,6 +62,63 @@ describe("imageEfficiency (dive's figures)", () => {
     assert.equal(result.wastedBytes, 7);
     assert.equal(result.userWastedPercent, 0.7);
     assert.deepEqual(result.inefficientFiles, [{ path: '/f', count: 2, wastedBytes: 7, layers: [0, 1] }]);
+  });
+
+  it('a folder a layer only implies (d/x, no d/) is no folder in dive\'s stack: its whiteout counts 0', async () => {
+    // AddPath gives d an empty FileInfo (IsDir false), so efficiency.go sizes the whiteout of /d as 0.
+    // Leaves: /d/x 30, /d/y 20, /f 7 | /d 0, /f 0 | /g 10. Σ smallest 30 + 20 + 0 + 0 + 10 = 60; Σ sizes 30 + 20 + 7 + 0 + 10 = 67.
+    const implied = await layer([{ name: 'd/x', content: bytes(30) }, { name: 'd/y', content: bytes(20) }, { name: 'f', content: bytes(7) }]);
+    assert.equal((await implied.stat('/d')).implied, true);
+    const result = await imageEfficiency([implied, await layer([{ name: '.wh.d' }, { name: '.wh.f' }]), await layer([{ name: 'g', content: bytes(10) }])]);
+    assert.equal(result.efficiency, 60 / 67);
+    assert.equal(result.wastedBytes, 7);
+    assert.deepEqual(result.inefficientFiles, [{ path: '/f', count: 2, wastedBytes: 7, layers: [0, 1] }]);
+  });
+
+  it("the upper layer's entry sets the folder in dive's stack: a real d/ then an implied one, removed, counts 0", async () => {
+    // Stack's AddPath overwrites /d's FileInfo with layer 1's empty one. Leaves: /d/x 30, /f 10 | /d/y 5, /f 10 | /d 0.
+    // Σ smallest 30 + 10 + 5 + 0 = 45; Σ sizes 30 + 20 + 5 + 0 = 55; wasted: /f, 20.
+    const real = await layer([{ name: 'd/', type: 'dir' }, { name: 'd/x', content: bytes(30) }, { name: 'f', content: bytes(10) }]);
+    assert.equal((await real.stat('/d')).implied, undefined, 'its own entry makes a folder real');
+    const result = await imageEfficiency([real, await layer([{ name: 'd/y', content: bytes(5) }, { name: 'f', content: bytes(10, 'z') }]), await layer([{ name: '.wh.d' }])]);
+    assert.equal(result.efficiency, 45 / 55);
+    assert.equal(result.wastedBytes, 20);
+  });
+
+  it("a whiteout of a path in no layer below ends dive's count of its layer, in dive's order; the layer is still stacked", async () => {
+    // Layer 1 in dive's order (names sorted, the whiteout as .wh.gone): -early 3, then .wh.gone: GetNode fails, so
+    // a 100 and z/deep 7 are not counted; /gone keeps minDiscoveredSize -1. Layer 2: .wh.z sizes layer 1's z: 0 + 7; m again.
+    // Σ smallest 100 (/a) + 50 (/m) + 3 (/-early) - 1 (/gone) + 7 (/z) = 159; Σ sizes 100 + 100 + 3 + 0 + 7 = 210; wasted: /m, 100.
+    const result = await imageEfficiency([
+      await layer([{ name: 'a', content: bytes(100) }, { name: 'm', content: bytes(50) }]),
+      await layer([{ name: 'z/', type: 'dir' }, { name: 'z/deep', content: bytes(7) }, { name: 'a', content: bytes(100, 'b') }, { name: '.wh.gone' }, { name: '-early', content: bytes(3) }]),
+      await layer([{ name: '.wh.z' }, { name: 'm', content: bytes(50, 'n') }]),
+    ]);
+    assert.deepEqual(result.layerSizes, [150, 110, 50], 'layer sizes are the whole tars still');
+    assert.equal(result.efficiency, 159 / 210);
+    assert.equal(result.wastedBytes, 100);
+    assert.equal(result.userWastedPercent, 100 / 160);
+    assert.deepEqual(result.inefficientFiles, [{ path: '/m', count: 2, wastedBytes: 100, layers: [0, 2] }]);
+    assert.deepEqual(result.stoppedLayers, [{ layer: 1, path: '/gone' }]);
+  });
+
+  it("the -1 of a missed whiteout stays until a layer counts the path; dive's order is Go's (code points, not UTF-16)", async () => {
+    // Σ smallest 10 (/x) - 1 (/nothing) = 9; Σ sizes 10.
+    const missed = await imageEfficiency([await layer([{ name: 'x', content: bytes(10) }]), await layer([{ name: '.wh.nothing' }])]);
+    assert.equal(missed.efficiency, 9 / 10);
+    // Layer 2 counts /nothing 4, which replaces the -1: Σ smallest 10 + 4 = 14; Σ sizes 14.
+    const counted = await imageEfficiency([await layer([{ name: 'x', content: bytes(10) }]), await layer([{ name: '.wh.nothing' }]), await layer([{ name: 'nothing', content: bytes(4) }])]);
+    assert.equal(counted.efficiency, 1);
+    assert.equal(missed.stoppedLayers?.length, 1);
+    assert.equal(counted.inefficientFiles.length, 0, 'the missed whiteout is no copy');
+    // U+FF01 is before U+1F600 in UTF-8 (Go), after its surrogates in UTF-16 (JS's <): dive stops at the first.
+    const order = await imageEfficiency([await layer([{ name: 'x', content: bytes(1) }]), await layer([{ name: '.wh.\u{1F600}' }, { name: '.wh.\uFF01' }])]);
+    assert.deepEqual(order.stoppedLayers, [{ layer: 1, path: '/\uFF01' }]);
+  });
+
+  it('an image with no missed whiteout says nothing of stopped layers', async () => {
+    const result = await imageEfficiency([await layer([{ name: 'f', content: bytes(1) }]), await layer([{ name: '.wh.f' }])]);
+    assert.equal(result.stoppedLayers, undefined);
   });
 
   it('an opaque folder: the marker is no entry, the files it hides are not counted again', async () => {

@@ -1,7 +1,8 @@
 /**
  * `docker-layers analyze IMAGE|ARCHIVE [--json] [--ci] [--lowest-efficiency R]
  * [--highest-wasted-bytes N] [--highest-user-wasted-percent R]`: dive's figures and its CI gate.
- * Rules come from the flags, else `.dive-ci` in the working folder, else dive's defaults. Exit
+ * Rules come from the flags, else `.dive-ci` in the working folder, else dive's defaults: dive
+ * 0.13's precedence (viper: a flag given beats the config file, which beats the flag's default). Exit
  * codes (LayerX's): 0 every rule passes (or no --ci), 1 a rule failed with --ci, 2 it could not run.
  * The JSON shape is a contract (README): change it only compatibly.
  */
@@ -52,12 +53,12 @@ export const analyzeCommand: Subcommand = {
     'highest-wasted-bytes': { type: 'string', valueName: 'N', description: 'fail above this many wasted bytes: 20MB, 1.5GiB… (default disabled)' },
     'highest-user-wasted-percent': { type: 'string', valueName: 'R', description: 'fail above this share of the user layers wasted, 0..1 (default 0.1)' },
   },
-  async run({ operands, options, catalog, archives, stdout }) {
+  async run({ operands, options, catalog, archives, stdout, warn }) {
     if (operands.length !== 1) {
       throw new UsageError('analyze takes one IMAGE or ARCHIVE');
     }
     // The rules first: a bad threshold is reported before any download.
-    const rules = diveRules(await ruleSettings(options, process.cwd()));
+    const rules = diveRules(await ruleSettings(options, process.cwd(), warn));
     const targets = await imageTargets(operands, catalog, archives);
     if (targets.length !== 1) {
       throw new UsageError(`${operands[0]} holds ${targets.length} images; analyze one of them by its ID`);
@@ -72,8 +73,8 @@ export const analyzeCommand: Subcommand = {
   },
 };
 
-/** Flags over .dive-ci over dive's defaults, rule by rule. */
-async function ruleSettings(options: Record<string, string | boolean | undefined>, folder: string): Promise<DiveRuleSettings> {
+/** Flags over .dive-ci over dive's defaults, rule by rule (dive 0.13; its later main branch lets the file win). */
+async function ruleSettings(options: Record<string, string | boolean | undefined>, folder: string, warn: (message: string) => void): Promise<DiveRuleSettings> {
   const file = path.join(folder, '.dive-ci');
   const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
@@ -81,7 +82,7 @@ async function ruleSettings(options: Record<string, string | boolean | undefined
     }
     throw new DiveRuleError(`cannot read ${file}: ${error.code ?? error.message}`);
   });
-  const fromFile = text === undefined ? {} : parseDiveCiFile(text, file);
+  const fromFile = text === undefined ? {} : parseDiveCiFile(text, file, warn);
   const settings = { ...DIVE_DEFAULT_RULES, ...fromFile };
   for (const name of DIVE_RULE_NAMES) {
     const flag = options[FLAG_OF[name]];
@@ -119,6 +120,10 @@ function analysisText(image: ImageLayers, figures: ImageEfficiency, results: rea
     `  efficiency:          ${percent(figures.efficiency)}`,
     `  wastedBytes:         ${figures.wastedBytes} bytes (${formatBytes(figures.wastedBytes)})`,
     `  userWastedPercent:   ${figures.userWastedPercent === null ? 'n/a (no layers above the first)' : percent(figures.userWastedPercent)}`,
+    // dive logs these and goes on; its figures, and so these, leave out the rest of the layer.
+    ...(figures.stoppedLayers ?? []).map(
+      ({ layer, path: deleted }) => `  note: as dive does, layer ${layer} is counted only up to ${stripControlCharacters(deleted)}, a whiteout of a path in no layer below`,
+    ),
     '',
   ];
   if (figures.inefficientFiles.length === 0) {

@@ -1,8 +1,9 @@
 /**
- * dive's CI rules (wagoodman/dive 0.13: cmd/dive/cli/internal/command/ci/rules.go, options/ci.go),
- * parsed and judged as dive does, so a pipeline's `.dive-ci` and thresholds carry over unchanged:
+ * dive's CI rules, parsed and judged as dive 0.13 does (wagoodman/dive v0.13.1: runtime/ci/rule.go,
+ * cmd/root.go, cmd/ci.go), so a pipeline's `.dive-ci` and thresholds carry over unchanged:
  * - defaults: lowestEfficiency 0.9, highestWastedBytes disabled, highestUserWastedPercent 0.1;
- * - "", "disabled", "off" and "false" turn a rule off;
+ * - "disabled" turns a rule off; so do "", "off" and "false", as in dive's main branch after 0.13
+ *   (cmd/dive/cli/internal/command/ci/rules.go: isRuleDisabled), where 0.13 calls them misconfigured;
  * - the two ratios must lie in 0..1; bytes read as go-humanize's ParseBytes reads them (20MB,
  *   1.5GiB, 512k);
  * - a rule fails when efficiency < lowestEfficiency, wasted > highestWastedBytes, user wasted
@@ -131,18 +132,20 @@ function verdict(rule: DiveRule, value: number | null, failed: boolean, failure:
 }
 
 /**
- * The `rules:` of a .dive-ci file. dive 0.13 reads its legacy camelCase keys there
- * (lowestEfficiency…); the kebab-case ones of its newer config (lowest-efficiency…) are taken too.
- * Keys it does not know (plugin rules) are ignored, as dive ignores them.
+ * The `rules:` of a .dive-ci file, read as dive 0.13 reads it: through viper, which matches keys
+ * in any case (`rules:` / `lowestEfficiency:`, `LowestEfficiency:`…). Keys it does not know (plugin
+ * rules) are ignored, as dive ignores them; so are kebab-case ones (`lowest-efficiency:`): no dive
+ * reads those in .dive-ci (its main branch takes them only in its own config file), so reading
+ * them would change a verdict dive gives. `ignored` hears of each such kebab-case key.
  */
-export function parseDiveCiFile(text: string, file = '.dive-ci'): Partial<DiveRuleSettings> {
+export function parseDiveCiFile(text: string, file = '.dive-ci', ignored?: (message: string) => void): Partial<DiveRuleSettings> {
   let document: unknown;
   try {
     document = parse(text);
   } catch (error) {
     throw new DiveRuleError(`failed to read ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
-  const rules = document && typeof document === 'object' ? (document as Record<string, unknown>).rules : undefined;
+  const rules = document && typeof document === 'object' && !Array.isArray(document) ? valueOf(document as Record<string, unknown>, 'rules') : undefined;
   if (rules === undefined || rules === null) {
     return {};
   }
@@ -151,8 +154,11 @@ export function parseDiveCiFile(text: string, file = '.dive-ci'): Partial<DiveRu
   }
   const settings: Partial<DiveRuleSettings> = {};
   for (const name of DIVE_RULE_NAMES) {
+    const value = valueOf(rules as Record<string, unknown>, name);
     const kebab = name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-    const value = (rules as Record<string, unknown>)[name] ?? (rules as Record<string, unknown>)[kebab];
+    if (ignored && valueOf(rules as Record<string, unknown>, kebab) !== undefined) {
+      ignored(`${file}: rules.${kebab} is ignored, as dive ignores it there; write ${name}`);
+    }
     if (value === undefined || value === null) {
       continue;
     }
@@ -163,4 +169,16 @@ export function parseDiveCiFile(text: string, file = '.dive-ci'): Partial<DiveRu
     settings[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return settings;
+}
+
+/** A mapping's value under a key in any case, as viper reads it (the last one written wins). */
+function valueOf(mapping: Record<string, unknown>, key: string): unknown {
+  const wanted = key.toLowerCase();
+  let found: unknown;
+  for (const [name, value] of Object.entries(mapping)) {
+    if (name.toLowerCase() === wanted) {
+      found = value;
+    }
+  }
+  return found;
 }

@@ -1,8 +1,8 @@
 /**
  * A layer tar's entries as a tree of in-layer paths, built from the tar index: whiteouts
  * (`.wh.<name>`) become deleted entries, `.wh..wh..opq` marks its folder opaque, missing parent
- * folders are implied, and every name is normalised inside the layer, so `../../etc/passwd` is
- * the layer's own /etc/passwd.
+ * folders are implied (and marked so until their own entry comes), and every name is normalised
+ * inside the layer, so `../../etc/passwd` is the layer's own /etc/passwd.
  */
 import { LayerEntry, LayerEntryKind } from '../layerfs/layerFileSystem';
 import { layerPathName, layerPathParent, normalizeLayerPath } from '../layerfs/layerPath';
@@ -121,7 +121,7 @@ export class LayerIndex {
     if (existing && isFolder(existing.kind)) {
       return existing;
     }
-    this.put(implicitDirectory(path)); // Never the root: that always exists.
+    this.put({ ...implicitDirectory(path), implied: true }); // Never the root: that always exists.
     return this.lookup(path)!;
   }
 

@@ -38,6 +38,12 @@ export interface LayerEntry {
    * inode). Its tar has the data once, the other names as hard links of size 0; dive counts so.
    */
   hardLinkKey?: string;
+  /**
+   * A folder the layer holds no entry for, implied by an entry under it (a tar with `d/x` but no
+   * `d/`). Only an archive's layers have them: a folder layer's folders are all real. dive stacks
+   * such a folder as an empty node, not a folder, so a later whiteout of it counts 0 there.
+   */
+  implied?: true;
 }
 
 export type LayerFsErrorCode =
