@@ -199,7 +199,11 @@ async function measure(options: TreeBenchOptions, setup: Setup): Promise<number>
     ...(gnuTime ? [{ what: `CLI peak RSS, (a) and (c): ${peakRss.toFixed(1)} MB`, target: `≤ ${TARGETS.rssMb} MB`, pass: peakRss <= TARGETS.rssMb }] : []),
   ];
   const table = markdownTable(rows, byKey.b);
-  process.stdout.write(`\n${table}\n\n${checks.map((check) => `${check.pass ? 'ok  ' : 'MISS'} ${check.what} (target ${check.target})`).join('\n')}\n`);
+  // A smoke run's 20 images are too few for the targets (node's start dominates): shown, not judged.
+  const verdict = (pass: boolean) => (options.smoke ? 'smoke' : pass ? 'ok  ' : 'MISS');
+  process.stdout.write(
+    `\n${table}\n\n${checks.map((check) => `${verdict(check.pass)} ${check.what} (target ${check.target}${options.smoke ? ', for 1,000 images' : ''})`).join('\n')}\n`,
+  );
   const date = new Date().toISOString();
   fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
   fs.writeFileSync(
