@@ -62,6 +62,14 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
   step "unprivileged test user" bash test/setup/ensure-test-user.sh
 fi
+# A real rootless dockerd of the test user (rootlesskit + dockerd-rootless.sh, data root in its home).
+if [ "$(id -u)" -eq 0 ]; then
+  if step "rootless dockerd (test user)" bash test/setup/start-rootless-dockerd.sh; then
+    export DLE_ROOTLESS_DOCKER_HOST="unix:///run/user/$(id -u "${DLE_TEST_USER:-dletest}")/docker.sock"
+  else
+    echo "!! the rootless daemon did not start: its integration tests skip (and fail under DOCKER_LAYERS_REQUIRE_DOCKER=1)" >&2
+  fi
+fi
 step "integration tests (real dockerd)" npx mocha --config test/integration/.mocharc.json
 # The benchmark on 20 images, once: it must keep working (the real run is npm run bench).
 if [ "$(id -u)" -eq 0 ]; then

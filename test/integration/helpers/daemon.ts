@@ -202,3 +202,66 @@ export function requireContainerdDaemon(context: Mocha.Context): string {
   }
   return host;
 }
+
+/** The rootless daemon test/setup/start-rootless-dockerd.sh starts, and who it belongs to. */
+export interface RootlessDaemon {
+  /** unix://$XDG_RUNTIME_DIR/docker.sock */
+  host: string;
+  /** The daemon's XDG_RUNTIME_DIR, the socket's folder. */
+  runtimeDir: string;
+  /** The unprivileged user the daemon runs as (TEST_USER). */
+  user: string;
+}
+
+/**
+ * The real rootless dockerd of the test user that test/setup/start-rootless-dockerd.sh starts
+ * (DLE_ROOTLESS_DOCKER_HOST). Without it the suite skips loudly, by name and with the reason, and
+ * with DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails. Running the CLI as that user needs root.
+ */
+export function requireRootlessDaemon(context: Mocha.Context): RootlessDaemon {
+  const host = process.env.DLE_ROOTLESS_DOCKER_HOST;
+  const suite = context.test?.parent?.fullTitle() ?? '';
+  let reason: string | undefined;
+  if (!host) {
+    reason = 'DLE_ROOTLESS_DOCKER_HOST is not set: start the rootless daemon with eval "$(bash test/setup/start-rootless-dockerd.sh | tail -n 1)" (as root)';
+  } else if (!/^unix:\/\/\/.+\/docker\.sock$/.test(host)) {
+    reason = `DLE_ROOTLESS_DOCKER_HOST=${host} is not a unix:// socket named docker.sock in an XDG_RUNTIME_DIR`;
+  } else if (process.getuid?.() !== 0) {
+    reason = `not root (uid ${process.getuid?.()}): cannot run the CLI as the test user ${TEST_USER} with runuser`;
+  }
+  if (reason) {
+    if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
+      throw new Error(`${suite}: ${reason}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
+    }
+    console.log(loud([`SKIPPED "${suite}":`, reason]));
+    skipBecause(context, reason);
+  }
+  const socket = host!.slice('unix://'.length);
+  return { host: host!, runtimeDir: path.dirname(socket), user: TEST_USER };
+}
+
+/**
+ * The socket of Podman's Docker-compatible service that test/setup/start-podman-service.sh starts:
+ * rootful (DLE_PODMAN_HOST), or rootless as the test user (DLE_PODMAN_ROOTLESS_HOST). Without the
+ * rootful one the suite skips loudly, and with DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails. Rootless
+ * Podman is tried, never required (it needs subordinate IDs and newuidmap): without it the suite
+ * skips, with the reason the script wrote to <DLE_PODMAN_DIR>/rootless/unavailable.
+ */
+export function requirePodmanService(context: Mocha.Context, mode: 'rootful' | 'rootless' = 'rootful'): string {
+  const variable = mode === 'rootful' ? 'DLE_PODMAN_HOST' : 'DLE_PODMAN_ROOTLESS_HOST';
+  const host = process.env[variable];
+  if (host) {
+    return host;
+  }
+  const start = 'bash test/setup/start-podman-service.sh (as root, after test/setup/ensure-test-user.sh)';
+  if (mode === 'rootless') {
+    const unavailable = path.join(process.env.DLE_PODMAN_DIR || '/tmp/dle-podman', 'rootless', 'unavailable');
+    const reason = fs.existsSync(unavailable) ? fs.readFileSync(unavailable, 'utf8').trim() : `it was not started: ${start}`;
+    skipBecause(context, `${variable} is not set, rootless Podman does not run here: ${reason}`);
+  }
+  const message = `${variable} is not set: start Podman's service with ${start}`;
+  if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
+    throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
+  }
+  skipBecause(context, message);
+}

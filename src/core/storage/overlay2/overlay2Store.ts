@@ -2,6 +2,8 @@
  * Docker's overlay2 driver. As root (or the rootless daemon's own user) the layerdb is read from
  * disk: image/overlay2/layerdb/sha256/<chain>/cache-id names overlay2/<cache-id>/, and the image
  * config gives the exact history. Anyone else gets the folders from image inspect GraphDriver data.
+ * A folder is read as its layer's tar says (layerFolderAsTar.ts): opaque folders and whiteouts
+ * from the tar-split, owners mapped back under rootless Docker.
  */
 import * as path from 'path';
 import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engineTypes';
@@ -16,8 +18,10 @@ import { locationOfDirectory, openLocation } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
 import { DirectoryFileSystem } from '../../layerfs/directoryFileSystem';
 import { canReadLayerdb, readImageConfig, readLayerdbEntry, readMountEntry, tarSplitFile } from './layerdb';
-import { opaqueDirectoriesOf } from './tarSplit';
+import { TarSplitWhiteouts, whiteoutsOf } from './tarSplit';
 import { readOverlay2Links } from './overlay2Links';
+import { LayerFolderAsTar } from './layerFolderAsTar';
+import { RootlessIdMap, rootlessIdMap } from './rootlessIds';
 
 export class Overlay2Store implements LayerStore {
   readonly kind = 'overlay2';
@@ -27,13 +31,25 @@ export class Overlay2Store implements LayerStore {
     /** The data root, when this process can read the layerdb in it. */
     private readonly readableDataRoot: string | undefined,
     private readonly log: Logger,
+    /** A rootless daemon's ID map: its folders' owners are host IDs. */
+    private readonly ids: RootlessIdMap | undefined,
   ) {}
 
   static async create(profile: StorageProfile, log: Logger): Promise<Overlay2Store> {
     const { dataRoot } = profile;
     const readable = profile.location === 'local' && dataRoot !== undefined && (await canReadLayerdb(dataRoot, profile.driver));
     log.info(`layerdb ${readable ? 'readable' : 'not readable by this user'}`);
-    return new Overlay2Store(profile, readable ? dataRoot : undefined, log);
+    let ids: RootlessIdMap | undefined;
+    if (profile.rootless && profile.location === 'local' && dataRoot !== undefined) {
+      ids = await rootlessIdMap(dataRoot).catch((error: Error) => {
+        log.warn(`rootless ID map not read, owners are shown as on disk: ${error.message}`);
+        return undefined;
+      });
+      if (ids) {
+        log.info(`rootless IDs: ${[...ids.uids.map((range) => `uid ${range.inside}+${range.count} = ${range.host}`), ...ids.gids.map((range) => `gid ${range.inside}+${range.count} = ${range.host}`)].join(', ')}`);
+      }
+    }
+    return new Overlay2Store(profile, readable ? dataRoot : undefined, log, ids);
   }
 
   async locateLayers(image: ImageInspect, chainIds: readonly string[]): Promise<LocatedLayer[]> {
@@ -95,18 +111,21 @@ export class Overlay2Store implements LayerStore {
   }
 
   async open(location: LayerLocation, root: StoredRoot): Promise<LayerFileSystem> {
-    const tarSplit = location.kind === 'directory' ? location.directory.tarSplit : undefined;
-    if (root !== 'files' || !tarSplit || location.kind !== 'directory') {
+    if (root !== 'files' || location.kind !== 'directory') {
       return openLocation(location, root);
     }
-    const opaque = await opaqueDirectoriesOf(tarSplit).catch((error: NodeJS.ErrnoException) => {
-      // Docker may not have kept one (an imported or very old layer): the folder is still readable.
-      if (error.code !== 'ENOENT') {
-        this.log.warn(`${tarSplit} not read, opaque folders are not marked: ${error.message}`);
-      }
-      return new Set<string>();
-    });
-    return new DirectoryFileSystem(location.directory.diffDir, opaque);
+    const { tarSplit, diffDir } = location.directory;
+    const marks: TarSplitWhiteouts | undefined = tarSplit
+      ? await whiteoutsOf(tarSplit).catch((error: NodeJS.ErrnoException) => {
+          // Docker may not have kept one (an imported or very old layer): the folder is still readable.
+          if (error.code !== 'ENOENT') {
+            this.log.warn(`${tarSplit} not read, opaque folders are not marked: ${error.message}`);
+          }
+          return undefined;
+        })
+      : undefined;
+    const folder = new DirectoryFileSystem(diffDir, marks?.opaque);
+    return marks?.opaque.size || this.ids ? new LayerFolderAsTar(folder, { ...marks, ids: this.ids }) : folder;
   }
 
   private directoryNamed(cacheId: string, source: LayerDirectory['source']): LayerDirectory {

@@ -1,28 +1,46 @@
 /**
  * The layerdb's tar-split.json.gz: the layer tar's own headers, kept by Docker to rebuild the tar
- * byte for byte. A diff folder marks an opaque folder only with an xattr (trusted.overlay.opaque)
- * that Node cannot read; the tar-split still lists its `.wh..wh..opq` entry. Read only, streamed.
+ * byte for byte. A diff folder marks an opaque folder only with an xattr (trusted.overlay.opaque,
+ * user.overlay.opaque when rootless) that Node cannot read; the tar-split still lists its
+ * `.wh..wh..opq` entry, and every `.wh.<name>` the tar has. Read only, streamed.
  */
 import { createReadStream } from 'fs';
 import { pipeline } from 'stream/promises';
 import { createGunzip } from 'zlib';
-import { OPAQUE_MARKER } from '../../archive/layerIndex';
-import { layerPathName, layerPathParent, normalizeLayerPath } from '../../layerfs/layerPath';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '../../archive/layerIndex';
+import { joinLayerPath, layerPathName, layerPathParent, normalizeLayerPath } from '../../layerfs/layerPath';
+
+/** What the layer's tar deletes, as in-layer paths. */
+export interface TarSplitWhiteouts {
+  /** The folders the layer marks opaque (`.wh..wh..opq`). */
+  opaque: Set<string>;
+  /** The paths the tar removes one by one (`.wh.<name>` → `<parent>/<name>`). */
+  whiteouts: Set<string>;
+}
 
 /** In-layer paths of the folders the layer marks opaque. */
 export async function opaqueDirectoriesOf(tarSplitFile: string): Promise<Set<string>> {
+  return (await whiteoutsOf(tarSplitFile)).opaque;
+}
+
+export async function whiteoutsOf(tarSplitFile: string): Promise<TarSplitWhiteouts> {
   const opaque = new Set<string>();
+  const whiteouts = new Set<string>();
   const take = (line: string) => {
     // Only file entries (type 1) carry names; the raw header segments (type 2) are skipped unparsed.
-    if (!line.includes(OPAQUE_MARKER)) {
+    if (!line.includes(WHITEOUT_PREFIX)) {
       return;
     }
     const entry = JSON.parse(line) as { type?: number; name?: unknown };
-    if (entry.type === 1 && typeof entry.name === 'string') {
-      const path = normalizeLayerPath(entry.name);
-      if (layerPathName(path) === OPAQUE_MARKER) {
-        opaque.add(layerPathParent(path));
-      }
+    if (entry.type !== 1 || typeof entry.name !== 'string') {
+      return;
+    }
+    const path = normalizeLayerPath(entry.name);
+    const name = layerPathName(path);
+    if (name === OPAQUE_MARKER) {
+      opaque.add(layerPathParent(path));
+    } else if (name.startsWith(WHITEOUT_PREFIX) && name.length > WHITEOUT_PREFIX.length) {
+      whiteouts.add(joinLayerPath(layerPathParent(path), name.slice(WHITEOUT_PREFIX.length)));
     }
   };
   await pipeline(createReadStream(tarSplitFile), createGunzip(), async (source: AsyncIterable<Buffer>) => {
@@ -34,5 +52,5 @@ export async function opaqueDirectoriesOf(tarSplitFile: string): Promise<Set<str
     }
     take(pending);
   });
-  return opaque;
+  return { opaque, whiteouts };
 }
