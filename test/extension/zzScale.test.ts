@@ -48,12 +48,14 @@ describe('1,000 images in the Images view', function () {
   const corpusRows = (rows: TreeNode[]) => rows.filter((row) => (row as { image?: { tags: string[] } }).image?.tags.some((tag) => tag.startsWith(prefix)));
 
   it('refreshes to every row without a request per image, and reports the time', async function () {
+    // Editors that follow images (inspect documents, size maps, Dockerfile lenses) ask for their own.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const { engine } = await api.connection.get();
-    let perImage = 0;
+    const asked: string[] = [];
     const inspect = engine.inspectImage.bind(engine);
     const history = engine.imageHistory.bind(engine);
-    engine.inspectImage = (reference: string, signal?: AbortSignal) => (perImage++, inspect(reference, signal));
-    engine.imageHistory = (reference: string, signal?: AbortSignal) => (perImage++, history(reference, signal));
+    engine.inspectImage = (reference: string, signal?: AbortSignal) => (asked.push(reference), inspect(reference, signal));
+    engine.imageHistory = (reference: string, signal?: AbortSignal) => (asked.push(reference), history(reference, signal));
     const samples: number[] = [];
     let rows: TreeNode[] = [];
     try {
@@ -69,10 +71,13 @@ describe('1,000 images in the Images view', function () {
       engine.inspectImage = inspect;
       engine.imageHistory = history;
     }
-    const corpus = corpusRows(rows).length;
+    const corpusImages = corpusRows(rows) as unknown as { image: { id: string; tags: string[] } }[];
+    const corpus = corpusImages.length;
+    const names = new Set(corpusImages.flatMap(({ image }) => [image.id, ...image.tags]));
+    const perImage = asked.filter((reference) => names.has(reference)).length;
     console.log(`      refresh to ${rows.length} rows (${corpus} of the corpus): median ${median(samples).toFixed(0)} ms, min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)} over ${ROUNDS} refreshes`);
     assert.ok(corpus >= IMAGES, `${corpus} corpus rows`);
-    assert.equal(perImage, 0, 'the list loads with one request, none per image');
+    assert.equal(perImage, 0, `the list loads with one request, none per image of the corpus (asked: ${asked.slice(0, 5).join(', ')})`);
     assert.ok(median(samples) < 10_000, `refresh to rows took ${median(samples).toFixed(0)} ms`);
   });
 
