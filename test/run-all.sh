@@ -62,6 +62,17 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
   step "unprivileged test user" bash test/setup/ensure-test-user.sh
 fi
+# Podman 4.3's Docker-compatible service, its own storage under /tmp/dle-podman (rootful, and rootless
+# as dletest where it can run): layer folders from containers-storage's metadata.
+if [ "$(id -u)" -eq 0 ]; then
+  if step "Podman service + test images" bash test/setup/start-podman-service.sh; then
+    export DLE_PODMAN_HOST="unix://${DLE_PODMAN_DIR:-/tmp/dle-podman}/run/podman.sock"
+    [ -f "${DLE_PODMAN_DIR:-/tmp/dle-podman}/rootless/unavailable" ] ||
+      export DLE_PODMAN_ROOTLESS_HOST="unix://${DLE_PODMAN_DIR:-/tmp/dle-podman}/rootless/xdg/podman/podman.sock"
+  else
+    echo "!! the Podman service did not start: its integration tests skip (and fail under DOCKER_LAYERS_REQUIRE_DOCKER=1)" >&2
+  fi
+fi
 # A real rootless dockerd of the test user (rootlesskit + dockerd-rootless.sh, data root in its home).
 if [ "$(id -u)" -eq 0 ]; then
   if step "rootless dockerd (test user)" bash test/setup/start-rootless-dockerd.sh; then

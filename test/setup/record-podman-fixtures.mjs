@@ -1,11 +1,23 @@
 #!/usr/bin/env node
 // Record Podman's Docker-compatible API for the unit tests (which never need Podman).
 //
-//   node test/setup/record-podman-fixtures.mjs [--socket PATH] [--out DIR]
+//   node test/setup/record-podman-fixtures.mjs [--socket PATH] [--out DIR] [--storage]
 //
-// Needs `podman system service --time=0 unix://<PATH>` (default /run/dle-podman/podman.sock) and the
-// images from build-podman-test-images.sh. Node builtins only: HTTP over the unix socket, as
-// record-fixtures.mjs does for dockerd. Only the compat API is recorded, except `configHistory`.
+// Needs `podman system service --time=0 unix://<PATH>` (default: $DLE_PODMAN_HOST, else the socket
+// test/setup/start-podman-service.sh starts, /tmp/dle-podman/run/podman.sock) and the images from
+// build-podman-test-images.sh. Node builtins only: HTTP over the unix socket, as record-fixtures.mjs
+// does for dockerd. Only the compat API is recorded, except `configHistory`.
+//
+// --storage records, instead of all below, containers-storage's own metadata for the dle-podman-*
+// images and container (run as root: the storage is root's), into OUT/storage/, laid out as the
+// storage root is, so a test can use that folder as one (the layer folders themselves are not copied):
+//   overlay-layers/layers.json        the layers of those images and the container's (entries as Podman wrote them)
+//   overlay-images/images.json        those images
+//   overlay-images/<id>/=<base64>     each one's image config (the "big data" item named by its digest)
+//   overlay-containers/containers.json  the container
+//   api.json                          { storageRoot, version, images: { <name>: GET /images/{name}/json },
+//                                       container: GET /containers/{name}/json }: the same objects
+//                                       through the Docker-compatible API (GraphDriver paths under storageRoot)
 //
 // Writes (default OUT = test/fixtures/podman-<major.minor>/):
 //   info.json, version.json, images.json (GET /images/json)
@@ -27,7 +39,8 @@ const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : def;
 };
-const SOCKET = opt('--socket', '/run/dle-podman/podman.sock');
+const SOCKET = opt('--socket', (process.env.DLE_PODMAN_HOST || '/tmp/dle-podman/run/podman.sock').replace(/^unix:\/\//, ''));
+const STORAGE_IMAGES = ['localhost/dle-podman-base:latest', 'localhost/dle-podman-app:1.0', 'localhost/dle-podman-changes:1.0'];
 const IMAGE = 'dle-podman-app:1.0';
 const CONTAINER = 'dle-podman-container';
 
@@ -92,6 +105,40 @@ const writeJson = (file, data) => {
   fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
 };
 
+/** containers-storage's metadata for the test images and container, filtered from the storage root. */
+async function recordStorage(out, version) {
+  const info = await get('/info');
+  const storageRoot = info.DockerRootDir;
+  const readStorage = (...parts) => JSON.parse(fs.readFileSync(path.join(storageRoot, ...parts), 'utf8'));
+  const images = readStorage('overlay-images', 'images.json').filter((image) => (image.names ?? []).some((name) => STORAGE_IMAGES.includes(name)));
+  if (images.length !== STORAGE_IMAGES.length) {
+    throw new Error(`expected the images ${STORAGE_IMAGES.join(', ')} in ${storageRoot}, found ${images.length}: run build-podman-test-images.sh`);
+  }
+  const containers = readStorage('overlay-containers', 'containers.json').filter((container) => (container.names ?? []).includes(CONTAINER));
+  const allLayers = readStorage('overlay-layers', 'layers.json');
+  const byId = new Map(allLayers.map((layer) => [layer.id, layer]));
+  const kept = new Set(containers.map((container) => container.layer));
+  for (const image of images) {
+    for (let id = image.layer; id; id = byId.get(id)?.parent) kept.add(id);
+  }
+  const dir = path.join(out, 'storage');
+  fs.rmSync(dir, { recursive: true, force: true });
+  writeJson(path.join(dir, 'overlay-layers', 'layers.json'), allLayers.filter((layer) => kept.has(layer.id)));
+  writeJson(path.join(dir, 'overlay-images', 'images.json'), images);
+  writeJson(path.join(dir, 'overlay-containers', 'containers.json'), containers);
+  for (const image of images) {
+    // The config, byte for byte: its sha256 is the image ID.
+    const name = '=' + Buffer.from(`sha256:${image.id}`).toString('base64');
+    fs.mkdirSync(path.join(dir, 'overlay-images', image.id), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'overlay-images', image.id, name), fs.readFileSync(path.join(storageRoot, 'overlay-images', image.id, name)));
+  }
+  const api = { storageRoot, version: version.Version, images: {}, container: await get(`/containers/${encodeURIComponent(CONTAINER)}/json`) };
+  for (const name of STORAGE_IMAGES) api.images[name] = await get(`/images/${encodeURIComponent(name)}/json`);
+  writeJson(path.join(dir, 'api.json'), api);
+  console.log(`recorded the containers-storage metadata of ${storageRoot} (Podman ${version.Version}) into ${path.relative(ROOT, dir)}:`);
+  console.log(`  ${images.length} images, ${kept.size} of ${allLayers.length} layers, ${containers.length} container`);
+}
+
 async function main() {
   const version = await get('/version');
   if (!(version.Components ?? []).some((c) => c.Name === 'Podman Engine')) {
@@ -99,6 +146,10 @@ async function main() {
   }
   const [major, minor] = version.Version.split('.');
   const out = path.resolve(opt('--out', path.join(ROOT, 'test', 'fixtures', `podman-${major}.${minor}`)));
+  if (args.includes('--storage')) {
+    await recordStorage(out, version);
+    return;
+  }
   const ref = encodeURIComponent(IMAGE);
   const inspect = await get(`/images/${ref}/json`);
   const history = await get(`/images/${ref}/history`);

@@ -16,7 +16,7 @@ export async function selectLayerStore(info: EngineInfo, endpoint: EngineEndpoin
     case 'overlay2':
       return Overlay2Store.create(profile, log);
     case 'overlay':
-      return new ContainersStorageStore(profile);
+      return ContainersStorageStore.create(profile, log);
     case 'containerd-snapshotter':
       return ContainerdSnapshotStore.create(profile, log);
     case 'other':
