@@ -11,6 +11,7 @@ import { registerGeneralCommands } from './commands/registerGeneralCommands';
 import { registerInspectCommands } from './commands/inspectCommands';
 import { registerRevealCommands } from './commands/revealLayerFolder';
 import { registerSwitchEngineCommand } from './commands/switchEngineCommand';
+import { registerPickPlatformCommand } from './commands/pickPlatformCommand';
 import { DockerfileImages } from './connection/dockerfileImages';
 import { EngineConnection } from './connection/engineConnection';
 import { OpenedArchives } from './connection/openedArchives';
@@ -32,6 +33,7 @@ import { LayerFileSystemProvider } from './providers/layerFileSystemProvider';
 import { SizeMapPanels, registerSizeMapPanels } from './panels/sizeMapPanels';
 import { ComparisonView, registerComparisonView } from './tree/comparisonView';
 import { TreeViews, registerTreeViews } from './tree/registerTreeViews';
+import { ImageNode } from './tree/nodes/imageNode';
 import { revealImage, revealLayer } from './tree/revealLayer';
 
 /** What activate() returns in test mode only: the extension-host tests look inside through it. */
@@ -108,6 +110,14 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
     revealImage: (image) => revealImage(views.images.provider, views.images.view, image),
   });
   registerCompareImagesCommand(context, { connection, archives, log, show: (result) => comparison.show(result) });
+  registerPickPlatformCommand(context, {
+    connection,
+    archives,
+    log,
+    // From the palette there is no node: the whole view is drawn again (the catalog keeps what it read).
+    refreshImage: (node) => views.images.provider.refresh(node instanceof ImageNode ? node : undefined),
+    imageChanged: (imageId) => layerFiles.imageChanged(imageId),
+  });
   // Internals are no API: other extensions get nothing, the tests get a look inside.
   return context.extensionMode === vscode.ExtensionMode.Test ? { connection, events, views, comparison, changeDecorations, layerFiles, archives, sizeMaps, dockerfiles, engineStatus } : undefined;
 }

@@ -9,6 +9,7 @@ import { ArchiveEngine } from '../core/archive/archiveEngine';
 import { ImageArchive } from '../core/archive/imageArchive';
 import { ImageCatalog } from '../core/imageCatalog';
 import { silentLogger } from '../core/logger';
+import { Platform } from '../core/model/platform';
 import { ArchiveStore } from '../core/storage/archive/archiveStore';
 
 export interface ImageTarget {
@@ -33,18 +34,21 @@ export async function isArchiveOperand(operand: string): Promise<boolean> {
   );
 }
 
-/** A catalog over a saved archive: its images, layers and files, no daemon; decompressed copies go into the cache, under its limit. */
-export async function archiveCatalog(file: string, cache: ArchiveCache): Promise<{ catalog: ImageCatalog; archive: ImageArchive }> {
+/**
+ * A catalog over a saved archive: its images, layers and files, no daemon; decompressed copies go
+ * into the cache, under its limit. With a platform, a multi-platform image shows that one.
+ */
+export async function archiveCatalog(file: string, cache: ArchiveCache, platform?: Platform): Promise<{ catalog: ImageCatalog; archive: ImageArchive }> {
   const archive = await cache.openSavedArchive(file);
-  return { archive, catalog: new ImageCatalog(new ArchiveEngine(archive), silentLogger, { store: new ArchiveStore(archive) }) };
+  return { archive, catalog: new ImageCatalog(new ArchiveEngine(archive), silentLogger, { store: new ArchiveStore(archive), ...(platform ? { platform } : {}) }) };
 }
 
-/** Each operand's images, in the order given: an archive stands for every image it holds. */
-export async function imageTargets(operands: readonly string[], daemon: () => Promise<ImageCatalog>, archives: () => Promise<ArchiveCache>): Promise<ImageTarget[]> {
+/** Each operand's images, in the order given: an archive stands for every image it holds (a multi-platform image is one). */
+export async function imageTargets(operands: readonly string[], daemon: () => Promise<ImageCatalog>, archives: () => Promise<ArchiveCache>, platform?: Platform): Promise<ImageTarget[]> {
   const targets: ImageTarget[] = [];
   for (const operand of operands) {
     if (await isArchiveOperand(operand)) {
-      const { archive, catalog } = await archiveCatalog(operand, await archives());
+      const { archive, catalog } = await archiveCatalog(operand, await archives(), platform);
       targets.push(...archive.images.map((image) => ({ catalog, reference: image.id })));
     } else {
       targets.push({ catalog: await daemon(), reference: operand });

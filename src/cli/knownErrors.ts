@@ -4,6 +4,7 @@ import { ArchiveFormatError } from '../core/archive/imageArchive';
 import { TarFormatError } from '../core/archive/tarIndex';
 import { isKnownEngineError } from '../core/engine/engineErrors';
 import { LayerFsError } from '../core/layerfs/layerFileSystem';
+import { PlatformNotFoundError } from '../core/model/platform';
 import { BoltFormatError } from '../core/storage/containerd/boltReader';
 import { SnapshotMetadataError } from '../core/storage/containerd/snapshotFolders';
 import { OpaqueMarksUnreadableError } from '../core/storage/opaqueXattrs';
@@ -13,6 +14,9 @@ import { limitationText } from './limitationText';
 export function knownErrorMessage(error: unknown): string | undefined {
   if (error instanceof LayerUnavailableError) {
     return limitationText(error.limitation);
+  }
+  if (error instanceof PlatformNotFoundError) {
+    return error.limitation ? `${error.message}. ${limitationText(error.limitation)}` : error.message;
   }
   if (
     isKnownEngineError(error) ||

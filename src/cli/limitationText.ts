@@ -17,5 +17,15 @@ export function limitationText(limitation: Limitation): string {
       return 'The Engine did not report a folder for every layer of this image.';
     case 'outsideDriverFolder':
       return `The Engine reported a layer folder outside its storage folder ${limitation.driverFolder} (${limitation.reported}); it is not shown or read.`;
+    case 'platformsUnlisted':
+      if (limitation.host !== undefined) {
+        return `Only the Engine's default platform can be shown: an image's other platforms are listed in containerd's content store, on the daemon's machine (${limitation.host}), not this one.`;
+      }
+      if (limitation.contentStore === undefined) {
+        return "Only the Engine's default platform can be shown: an image's other platforms are listed in containerd's content store, which cannot be read here.";
+      }
+      return `Only the Engine's default platform can be shown: an image's other platforms are listed in containerd's content store (${limitation.contentStore}), which this user cannot read. Run as root on the daemon's machine to pick another.`;
+    case 'platformNotUnpacked':
+      return `containerd has not unpacked the ${limitation.platform} layers of this image here (no snapshot folders): its files are read from the image archive.`;
   }
 }

@@ -14,6 +14,7 @@ import { nodeHostFiles } from '../core/engine/hostFiles';
 import { resolveEndpoint } from '../core/engine/resolveEndpoint';
 import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, silentLogger } from '../core/logger';
+import { Platform, parsePlatform } from '../core/model/platform';
 import { PromiseCache } from '../core/promiseCache';
 import { analyzeCommand } from './commands/analyze';
 import { compareCommand } from './commands/compare';
@@ -48,6 +49,8 @@ export interface ParsedArguments {
   host: string | undefined;
   /** --timeout: each Engine request's deadline. */
   timeoutSeconds: number | undefined;
+  /** --platform, checked: os/arch[/variant]. */
+  platform: Platform | undefined;
   verbose: boolean;
   help: boolean;
 }
@@ -76,12 +79,17 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 && timeoutSeconds <= 86_400)) {
     throw new UsageError('--timeout takes a number of seconds, more than 0');
   }
+  const platform = typeof values.platform === 'string' ? parsePlatform(values.platform) : undefined;
+  if (typeof values.platform === 'string' && !platform) {
+    throw new UsageError(`--platform takes os/arch[/variant] (linux/amd64, linux/arm64/v8), given "${stripControlCharacters(values.platform)}"`);
+  }
   return {
     command,
     operands: positionals.slice(1),
     options: values,
     host: typeof values.host === 'string' ? values.host : undefined,
     timeoutSeconds,
+    platform,
     verbose: values.verbose === true,
     help: values.help === true,
   };
@@ -171,11 +179,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run({
       operands: parsed.operands,
       options: parsed.options,
+      ...(parsed.platform ? { platform: parsed.platform } : {}),
       catalog: () =>
         catalog.get(async () => {
           const context = typeof parsed.options.context === 'string' ? parsed.options.context : undefined;
           const endpoint = await resolveEndpoint({ explicitHost: { host: parsed.host, source: '--host' }, explicitContext: { name: context, source: '--context' }, env: process.env, homeDir: os.homedir(), files: nodeHostFiles });
-          return new ImageCatalog(await EngineClient.connect(endpoint, log, { deadlineMs }), log, { archives: await archiveCache() });
+          return new ImageCatalog(await EngineClient.connect(endpoint, log, { deadlineMs }), log, { archives: await archiveCache(), ...(parsed.platform ? { platform: parsed.platform } : {}) });
         }),
       archives: archiveCache,
       stdout: (text) => process.stdout.write(text),

@@ -1,6 +1,7 @@
 /** What one `docker-layers` subcommand declares: its options (for node:util parseArgs) and how it runs. */
 import { ArchiveCache } from '../core/archive/archiveCache';
 import { ImageCatalog } from '../core/imageCatalog';
+import { Platform } from '../core/model/platform';
 
 /** Bad usage: printed with the usage text, exit code 2. */
 export class UsageError extends Error {}
@@ -13,12 +14,21 @@ export interface OptionSpec {
   description: string;
 }
 
+/** --platform, on the subcommands that read an image's layers. */
+export const PLATFORM_OPTION: OptionSpec = {
+  type: 'string',
+  valueName: 'P',
+  description: 'the platform of a multi-platform image to read: os/arch[/variant] (linux/amd64, linux/arm64/v8);\n' + 'an image that does not have it here is an error naming the platforms it has',
+};
+
 export interface Invocation {
   /** The positionals after the subcommand's name. */
   operands: string[];
   options: Record<string, string | boolean | undefined>;
   /** The catalog over the endpoint the global options and the environment name; connects on first use. */
   catalog: () => Promise<ImageCatalog>;
+  /** --platform, checked: the platform of every image to read (catalog() and archive catalogs pick it). */
+  platform?: Platform;
   /** Where archives go: $XDG_CACHE_HOME/docker-layer-explorer, or a folder removed at exit with --no-cache. */
   archives: () => Promise<ArchiveCache>;
   stdout: (text: string) => void;

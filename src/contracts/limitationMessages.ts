@@ -18,5 +18,15 @@ export function limitationMessage(limitation: Limitation): string {
       return vscode.l10n.t('The Engine did not report a folder for every layer of this image.');
     case 'outsideDriverFolder':
       return vscode.l10n.t('The Engine reported a layer folder outside its storage folder {0} ({1}); it is not shown or read.', limitation.driverFolder, limitation.reported);
+    case 'platformsUnlisted':
+      if (limitation.host !== undefined) {
+        return vscode.l10n.t("Only the Engine's default platform can be shown: an image's other platforms are listed in containerd's content store, on the daemon's machine ({0}), not this one.", limitation.host);
+      }
+      if (limitation.contentStore === undefined) {
+        return vscode.l10n.t("Only the Engine's default platform can be shown: an image's other platforms are listed in containerd's content store, which cannot be read here.");
+      }
+      return vscode.l10n.t("Only the Engine's default platform can be shown: an image's other platforms are listed in containerd's content store ({0}), which this user cannot read.", limitation.contentStore);
+    case 'platformNotUnpacked':
+      return vscode.l10n.t('containerd has not unpacked the {0} layers of this image here (no snapshot folders): its files are read from the image archive.', limitation.platform);
   }
 }

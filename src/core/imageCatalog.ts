@@ -26,6 +26,7 @@ import { LayerHistory, layerHistoryFromConfig, layerHistoryFromEngine } from './
 import { ImageSummary, compareImages, imageSummaryFromList } from './model/image';
 import { ImageLayers, buildImageLayers } from './model/imageLayers';
 import { layerDocument } from './model/layerDocument';
+import { ImagePlatforms, Platform, PlatformChoice, PlatformNotFoundError, matchPlatform } from './model/platform';
 import { Limitation } from './storage/limitation';
 import { LayerLocation, reportedDirectory } from './storage/layerLocation';
 import { checkFolderAccess } from './storage/folderAccess';
@@ -39,6 +40,12 @@ export interface CatalogOptions {
   store?: LayerStore;
   /** Where image archives from the Engine are kept, to read layers whose folders cannot be read here. */
   archives?: ArchiveCache;
+  /**
+   * The platform wanted of every image (the CLI's --platform): a multi-platform image shows it,
+   * and an image without it is an error (PlatformNotFoundError). Without it, each image shows
+   * its default platform, or the one picked for it (choosePlatform).
+   */
+  platform?: Platform;
 }
 
 export interface OpenOptions {
@@ -62,6 +69,10 @@ export class ImageCatalog {
   private generation = 0;
   /** The latest list's entries by ID: with the image config on disk, they make inspect and history unneeded. */
   private listed = new Map<string, ImageListEntry>();
+  /** The platform picked per image ID (its manifest digest), for the session: invalidate() keeps it. */
+  private readonly pickedPlatforms = new Map<string, string>();
+  /** The platform shown of each multi-platform image loaded so far, for a tree row's description. */
+  private readonly shownPlatforms = new Map<string, Platform>();
 
   constructor(
     readonly engine: EngineApi,
@@ -85,6 +96,28 @@ export class ImageCatalog {
     this.settledHistories.delete(imageId);
     this.settledEfficiencies.delete(imageId);
     this.provenances.delete(imageId);
+  }
+
+  /**
+   * Shows another platform of a multi-platform image (a manifest digest of its index, as
+   * ImageLayers.platforms lists them), or its default one (undefined): what was read of the image
+   * is forgotten, and its layers, files and figures are those of that platform from now on.
+   */
+  choosePlatform(imageId: string, choice: PlatformChoice | undefined): void {
+    if (choice === undefined) {
+      this.pickedPlatforms.delete(imageId);
+      this.shownPlatforms.delete(imageId);
+    } else {
+      this.pickedPlatforms.set(imageId, choice.manifestDigest);
+      this.shownPlatforms.set(imageId, choice.platform);
+    }
+    this.layersById.delete(imageId);
+    this.forgetImage(imageId);
+  }
+
+  /** The platform shown of a multi-platform image, once its layers were loaded; never loads them. */
+  platformShown(imageId: string): Platform | undefined {
+    return this.shownPlatforms.get(imageId);
   }
 
   /** Forget everything cached; the next call asks the Engine again. */
@@ -246,9 +279,11 @@ export class ImageCatalog {
   private async archiveLayer(imageId: string, index: number, options: OpenOptions): Promise<LayerFileSystem> {
     const image = await this.imageLayers(imageId, options.signal);
     const archive = await this.options.archives!.imageArchive(this.engine, image.image.id, { ...options, expectedBytes: image.image.size });
-    // The containerd store names images by manifest digest, the archive by config digest: match by layers.
+    // The containerd store names images by manifest digest, the archive by config digest: match by
+    // layers, the other platforms of a multi-platform image included (the Engine saves every one it has).
     const diffIds = image.layers.map((layer) => layer.diffId);
-    const inArchive = archive.images.find((candidate) => candidate.diffIds.length === diffIds.length && candidate.diffIds.every((diffId, at) => diffId === diffIds[at]));
+    const candidates = archive.images.flatMap((each) => [each, ...(each.platforms ?? []).flatMap((platform) => (platform.image ? [platform.image] : []))]);
+    const inArchive = candidates.find((candidate) => candidate.diffIds.length === diffIds.length && candidate.diffIds.every((diffId, at) => diffId === diffIds[at]));
     if (!inArchive) {
       throw new Error(`the Engine's archive of ${image.image.id} does not hold its layers`);
     }
@@ -317,10 +352,65 @@ export class ImageCatalog {
   }
 
   private async loadImageLayers(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
-    const fromDisk = await this.loadFromDisk(reference, signal);
-    if (fromDisk) {
-      return fromDisk;
+    const shown = (await this.loadFromDisk(reference, signal)) ?? (await this.loadFromEngine(reference, signal));
+    return this.onPlatform(shown, reference, signal);
+  }
+
+  /**
+   * The layers of the platform wanted (--platform) or picked (choosePlatform), where the image is
+   * an index the backend can read; else those the Engine shows, with what is known of the others.
+   */
+  private async onPlatform(shown: ImageLayers, reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
+    const store = await this.layerStore(signal);
+    const platforms: ImagePlatforms = store.imagePlatforms ? await store.imagePlatforms(shown.image.id, signal) : { kind: 'single' };
+    const wanted = this.options.platform;
+    if (platforms.kind !== 'index') {
+      const limitation = platforms.kind === 'unknown' ? platforms.limitation : undefined;
+      if (wanted && !(shown.platform && matchPlatform(wanted, [{ platform: shown.platform }]))) {
+        throw new PlatformNotFoundError(reference, wanted, shown.platform ? [shown.platform] : [], [], limitation);
+      }
+      return limitation ? { ...shown, platformsLimitation: limitation } : shown;
     }
+    const { choices } = platforms;
+    const present = choices.filter((choice) => choice.present);
+    const byDefault = shown.platform ? matchPlatform(shown.platform, present) : undefined;
+    let choice: PlatformChoice | undefined;
+    if (wanted) {
+      choice = matchPlatform(wanted, choices);
+      if (!choice?.present) {
+        const absent = choices.filter((each) => !each.present).map((each) => each.platform);
+        throw new PlatformNotFoundError(reference, wanted, present.map((each) => each.platform), absent);
+      }
+    } else {
+      const picked = this.pickedPlatforms.get(shown.image.id);
+      choice = present.find((each) => each.manifestDigest === picked) ?? byDefault;
+    }
+    const displayed = choice && store.platformLayers ? choice.platform : shown.platform;
+    if (choices.length > 1 && displayed) {
+      this.shownPlatforms.set(shown.image.id, displayed);
+    }
+    if (!choice || choice === byDefault || !store.platformLayers) {
+      return { ...shown, platforms: { choices, shown: byDefault?.manifestDigest } };
+    }
+    const { config, located } = await store.platformLayers(shown.image.id, choice, signal);
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    const { platform } = choice;
+    const inspect: ImageInspect = {
+      Id: shown.image.id,
+      RepoTags: shown.image.tags,
+      RepoDigests: shown.image.digests,
+      Created: config.created ?? new Date(shown.image.created * 1000).toISOString(),
+      Size: shown.image.size,
+      Os: platform.os,
+      Architecture: platform.architecture,
+      ...(platform.variant ? { Variant: platform.variant } : {}),
+      RootFS: { Type: 'layers', Layers: diffIds },
+    };
+    const history = layerHistoryFromConfig(config, diffIds.length);
+    return buildImageLayers({ inspect, history, storage: store.profile, located, platforms: { choices, shown: choice.manifestDigest } });
+  }
+
+  private async loadFromEngine(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
     const [inspect, engineHistory, store] = await Promise.all([
       this.engine.inspectImage(reference, signal),
       this.engine.imageHistory(reference, signal),

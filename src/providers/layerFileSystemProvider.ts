@@ -67,6 +67,19 @@ export class LayerFileSystemProvider implements vscode.FileSystemProvider, vscod
     });
   }
 
+  /**
+   * An image now shows another platform (Pick Platform…): its layers' URIs name other files, so
+   * the open documents of them are told to read again.
+   */
+  imageChanged(imageId: string): void {
+    const changes = vscode.workspace.textDocuments
+      .filter(({ uri }) => uri.scheme === LAYER_SCHEME && isLayerOfImage(uri, imageId))
+      .map(({ uri }): vscode.FileChangeEvent => ({ type: vscode.FileChangeType.Changed, uri }));
+    if (changes.length > 0) {
+      this.changed.fire(changes);
+    }
+  }
+
   /** Where a docker-layer: URI's file is on this machine, when it is on this machine at all. */
   hostPathOf(uri: vscode.Uri): Promise<string | undefined> {
     if (uri.scheme !== LAYER_SCHEME) {
@@ -159,5 +172,14 @@ function toFileSystemError(error: unknown, uri: vscode.Uri): Error {
       return vscode.FileSystemError.Unavailable(vscode.l10n.t('{0} is too large to open in the editor ({1}).', uri.path, error.message));
     default:
       return vscode.FileSystemError.Unavailable(error.message);
+  }
+}
+
+function isLayerOfImage(uri: vscode.Uri, imageId: string): boolean {
+  try {
+    const { layer } = fromLayerUri(uri);
+    return layer.owner === 'image' && layer.imageId === imageId;
+  } catch {
+    return false;
   }
 }

@@ -52,7 +52,7 @@ function runCliWithCache(args: readonly string[], cacheHome: string, asTestUser 
 function parseDiff(result: RunResult, what: string): ImageDiffJson {
   assert.equal(result.code, 0, `${what} exited ${result.code}:\n${result.stderr}`);
   const parsed = JSON.parse(result.stdout) as ImageDiffJson;
-  assert.deepEqual(Object.keys(parsed).sort(), ['image', 'layers'], `${what}: top-level keys`);
+  assert.deepEqual(Object.keys(parsed).sort(), ['image', 'layers', 'platform'], `${what}: top-level keys`);
   assert.ok(Array.isArray(parsed.layers), `${what}: layers is an array`);
   return parsed;
 }

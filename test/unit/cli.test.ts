@@ -49,9 +49,10 @@ describe('CLI parseArguments', () => {
 });
 
 describe('CLI toImageJson (the --json contract)', () => {
-  it('has exactly the keys id, tags, layers[{index, diffId, chainId, cacheId, diffDir, size, createdBy}]', async () => {
+  it('has exactly the keys id, tags, platform, layers[{index, diffId, chainId, cacheId, diffDir, size, createdBy}]', async () => {
     const json = toImageJson(await imageLayersOf('dle-app'));
-    assert.deepEqual(Object.keys(json), ['id', 'tags', 'layers']);
+    assert.deepEqual(Object.keys(json), ['id', 'tags', 'platform', 'layers']);
+    assert.equal(json.platform, 'linux/amd64');
     for (const layer of json.layers) {
       assert.deepEqual(Object.keys(layer), ['index', 'diffId', 'chainId', 'cacheId', 'diffDir', 'size', 'createdBy']);
     }

@@ -48,6 +48,7 @@ describe('docker-layers analyze', () => {
     const json = JSON.parse(stdout) as ImageAnalysisJson;
     assert.deepEqual(json, {
       image: wastefulId,
+      platform: 'linux/amd64',
       sizeBytes: 2010,
       userSizeBytes: 1000,
       wastedBytes: 2000,

@@ -59,7 +59,7 @@ describe('docker-layers on a saved archive (no daemon)', () => {
     const { code, stdout } = await runCli(['diff', single, '--json'], noDaemon);
     assert.equal(code, 0);
     const diff = JSON.parse(stdout) as ImageDiffJson;
-    assert.deepEqual(Object.keys(diff), ['image', 'layers']);
+    assert.deepEqual(Object.keys(diff), ['image', 'platform', 'layers']);
     assert.deepEqual(diff.layers[0].added, [
       { path: '/app/old/a.txt', size: 1 },
       { path: '/data/doomed.txt', size: 6 },

@@ -39,6 +39,8 @@ describe('docker-layers compare', () => {
     assert.deepEqual(json, {
       from: ids[0],
       to: ids[1],
+      fromPlatform: 'linux/amd64',
+      toPlatform: 'linux/amd64',
       added: [{ path: '/app/extra.js', size: 40 }],
       removed: [{ path: '/data/old.txt', size: 100 }],
       changed: [{ path: '/app/main.js', fromSize: 200, toSize: 200, reasons: ['content'] }],

@@ -47,8 +47,8 @@ function itemActions(contextValue: string): string[] {
 
 describe('manifest menus', () => {
   const expected: Record<string, string[]> = {
-    image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSizeMap', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
-    'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSizeMap', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
+    image: ['dockerLayers.copy.imageId', 'dockerLayers.copy.tags', 'dockerLayers.image.inspect', 'dockerLayers.image.pickPlatform', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSizeMap', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
+    'image:untagged': ['dockerLayers.copy.imageId', 'dockerLayers.image.inspect', 'dockerLayers.image.pickPlatform', 'dockerLayers.files.findLargest', 'dockerLayers.image.compareWith', 'dockerLayers.image.showSizeMap', 'dockerLayers.image.showSummary', 'dockerLayers.image.showWastedSpace'],
     'layer:folder:local': [
       'dockerLayers.copy.cacheId', 'dockerLayers.copy.chainId', 'dockerLayers.copy.diffId', 'dockerLayers.copy.imageId', 'dockerLayers.copy.tags',
       'dockerLayers.layer.copyPath', 'dockerLayers.layer.inspect', 'dockerLayers.layer.openInNewWindow', 'dockerLayers.layer.openInTerminal',

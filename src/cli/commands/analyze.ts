@@ -13,12 +13,15 @@ import { ImageEfficiency } from '../../core/analysis/efficiency';
 import { shortId } from '../../core/digest';
 import { formatBytes, stripControlCharacters } from '../../core/format';
 import { imageDisplayName } from '../../core/model/image';
-import { ImageLayers } from '../../core/model/imageLayers';
+import { ImageLayers, hasSeveralPlatforms } from '../../core/model/imageLayers';
+import { Platform, formatPlatform } from '../../core/model/platform';
 import { imageTargets } from '../imageTargets';
-import { Subcommand, UsageError } from '../subcommand';
+import { PLATFORM_OPTION, Subcommand, UsageError } from '../subcommand';
 
 export interface ImageAnalysisJson {
   image: string;
+  /** `os/arch[/variant]` of the layers analyzed, where known. */
+  platform?: string;
   sizeBytes: number;
   userSizeBytes: number;
   wastedBytes: number;
@@ -52,14 +55,15 @@ export const analyzeCommand: Subcommand = {
     'lowest-efficiency': { type: 'string', valueName: 'R', description: 'fail below this efficiency, 0..1 (default 0.9)' },
     'highest-wasted-bytes': { type: 'string', valueName: 'N', description: 'fail above this many wasted bytes: 20MB, 1.5GiB… (default disabled)' },
     'highest-user-wasted-percent': { type: 'string', valueName: 'R', description: 'fail above this share of the user layers wasted, 0..1 (default 0.1)' },
+    platform: PLATFORM_OPTION,
   },
-  async run({ operands, options, catalog, archives, stdout, warn }) {
+  async run({ operands, options, catalog, archives, stdout, warn, platform }) {
     if (operands.length !== 1) {
       throw new UsageError('analyze takes one IMAGE or ARCHIVE');
     }
     // The rules first: a bad threshold is reported before any download.
     const rules = diveRules(await ruleSettings(options, process.cwd(), warn));
-    const targets = await imageTargets(operands, catalog, archives);
+    const targets = await imageTargets(operands, catalog, archives, platform);
     if (targets.length !== 1) {
       throw new UsageError(`${operands[0]} holds ${targets.length} images; analyze one of them by its ID`);
     }
@@ -67,7 +71,7 @@ export const analyzeCommand: Subcommand = {
     const layers = await images.imageLayers(reference);
     const figures = await images.imageEfficiency(layers.image.id);
     const results = evaluateDiveRules(rules, figures);
-    const json = analysisJson(layers.image.id, figures, results);
+    const json = analysisJson(layers.image.id, figures, results, layers.platform);
     stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : analysisText(layers, figures, results));
     return options.ci && !json.pass ? 1 : 0;
   },
@@ -93,9 +97,10 @@ async function ruleSettings(options: Record<string, string | boolean | undefined
   return settings;
 }
 
-export function analysisJson(image: string, figures: ImageEfficiency, results: readonly DiveRuleResult[]): ImageAnalysisJson {
+export function analysisJson(image: string, figures: ImageEfficiency, results: readonly DiveRuleResult[], platform?: Platform): ImageAnalysisJson {
   return {
     image,
+    ...(platform ? { platform: formatPlatform(platform) } : {}),
     sizeBytes: figures.sizeBytes,
     userSizeBytes: figures.userSizeBytes,
     wastedBytes: figures.wastedBytes,
@@ -112,7 +117,7 @@ const percent = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;
 /** dive's CI report, in its order: analysis, inefficient files, then each rule's verdict. */
 function analysisText(image: ImageLayers, figures: ImageEfficiency, results: readonly DiveRuleResult[]): string {
   const lines = [
-    `${stripControlCharacters(imageDisplayName(image.image))}  ${shortId(image.image.id)}  ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}`,
+    `${stripControlCharacters(imageDisplayName(image.image))}  ${shortId(image.image.id)}${hasSeveralPlatforms(image) && image.platform ? `  ${formatPlatform(image.platform)}` : ''}  ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}`,
     '',
     'Analysis:',
     `  total size:          ${figures.sizeBytes} bytes (${formatBytes(figures.sizeBytes)})`,

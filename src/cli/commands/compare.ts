@@ -11,13 +11,17 @@ import { shortId } from '../../core/digest';
 import { formatBytes, stripControlCharacters } from '../../core/format';
 import { imageDisplayName } from '../../core/model/image';
 import { ImageLayers } from '../../core/model/imageLayers';
+import { formatPlatform } from '../../core/model/platform';
 import { ImageTarget, imageTargets } from '../imageTargets';
-import { Subcommand, UsageError } from '../subcommand';
+import { PLATFORM_OPTION, Subcommand, UsageError } from '../subcommand';
 import { writeBuffered } from '../writeBuffered';
 
 export interface ImageComparisonJson {
   from: string;
   to: string;
+  /** `os/arch[/variant]` of each image's layers, where known. */
+  fromPlatform?: string;
+  toPlatform?: string;
   added: { path: string; size: number }[];
   removed: { path: string; size: number }[];
   changed: { path: string; fromSize: number; toSize: number; reasons: string[] }[];
@@ -65,13 +69,14 @@ export const compareCommand: Subcommand = {
     json: { type: 'boolean', description: 'print JSON: { from, to, added, removed, changed, sizeDelta, verdict, … }' },
     ci: { type: 'boolean', description: 'exit 1 on a regression (a CI gate)' },
     'max-growth': { type: 'string', valueName: 'G', description: 'the growth allowed: bytes (20MB, 1GiB) or a percentage of A (5%); default 5%' },
+    platform: PLATFORM_OPTION,
   },
-  async run({ operands, options, catalog, archives, stdout }) {
+  async run({ operands, options, catalog, archives, stdout, platform }) {
     if (operands.length !== 2) {
       throw new UsageError('compare takes two images or archives: A B');
     }
     const limit = parseGrowthLimit(typeof options['max-growth'] === 'string' ? options['max-growth'] : '5%');
-    const [from, to] = await Promise.all(operands.map(async (operand) => oneImage(operand, await imageTargets([operand], catalog, archives))));
+    const [from, to] = await Promise.all(operands.map(async (operand) => oneImage(operand, await imageTargets([operand], catalog, archives, platform))));
     const [fromSide, toSide] = await Promise.all([from, to].map(comparedSide));
     const comparison = await compareImages(fromSide.compared, toSide.compared);
     const json = comparisonJson(fromSide.layers, toSide.layers, fromSide.sizeBytes, toSide.sizeBytes, comparison, limit);
@@ -98,6 +103,8 @@ export function comparisonJson(from: ImageLayers, to: ImageLayers, fromSizeBytes
   return {
     from: from.image.id,
     to: to.image.id,
+    ...(from.platform ? { fromPlatform: formatPlatform(from.platform) } : {}),
+    ...(to.platform ? { toPlatform: formatPlatform(to.platform) } : {}),
     added: comparison.added.map(sized),
     removed: comparison.removed.map(sized),
     changed: comparison.changed.map(({ path: file, fromSize, toSize, reasons }: ChangedPath) => ({ path: file, fromSize, toSize, reasons })),

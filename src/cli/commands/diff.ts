@@ -7,10 +7,11 @@ import { DeletedPath, LayerChanges } from '../../core/analysis/fileHistory';
 import { formatBytes, stripControlCharacters, truncate } from '../../core/format';
 import { shortId } from '../../core/digest';
 import { imageDisplayName } from '../../core/model/image';
-import { ImageLayers, layerStepLabel } from '../../core/model/imageLayers';
+import { ImageLayers, hasSeveralPlatforms, layerStepLabel } from '../../core/model/imageLayers';
+import { formatPlatform } from '../../core/model/platform';
 import { imageTargets } from '../imageTargets';
 import { writeBuffered } from '../writeBuffered';
-import { Subcommand, UsageError } from '../subcommand';
+import { PLATFORM_OPTION, Subcommand, UsageError } from '../subcommand';
 
 export interface LayerDiffJson {
   index: number;
@@ -22,6 +23,8 @@ export interface LayerDiffJson {
 
 export interface ImageDiffJson {
   image: string;
+  /** `os/arch[/variant]` of the layers compared, where known. */
+  platform?: string;
   layers: LayerDiffJson[];
 }
 
@@ -32,13 +35,14 @@ export const diffCommand: Subcommand = {
     'What each layer of an image added, modified and deleted, bottom layer first.\n' +
     'IMAGE is name[:tag] or an image ID; ARCHIVE a saved image (.tar, .tar.gz, an OCI layout folder).',
   options: {
-    json: { type: 'boolean', description: 'print JSON: { image, layers: [{ index, chainId, added, modified, deleted }] }' },
+    json: { type: 'boolean', description: 'print JSON: { image, platform, layers: [{ index, chainId, added, modified, deleted }] }' },
+    platform: PLATFORM_OPTION,
   },
-  async run({ operands, options, catalog, archives, stdout }) {
+  async run({ operands, options, catalog, archives, stdout, platform }) {
     if (operands.length !== 1) {
       throw new UsageError('diff takes one IMAGE or ARCHIVE');
     }
-    const targets = await imageTargets(operands, catalog, archives);
+    const targets = await imageTargets(operands, catalog, archives, platform);
     if (targets.length !== 1) {
       throw new UsageError(`${operands[0]} holds ${targets.length} images; diff one of them by its ID`);
     }
@@ -66,7 +70,8 @@ export function sortedChanges(image: ImageLayers, changes: readonly LayerChanges
  */
 export function* diffJsonChunks(image: ImageLayers, changes: readonly LayerChanges[]): Generator<string> {
   const layers = sortedChanges(image, changes);
-  yield `{\n  "image": ${JSON.stringify(image.image.id)},\n  "layers": ${layers.length ? '[' : '[]'}`;
+  const platform = image.platform ? `\n  "platform": ${JSON.stringify(formatPlatform(image.platform))},` : '';
+  yield `{\n  "image": ${JSON.stringify(image.image.id)},${platform}\n  "layers": ${layers.length ? '[' : '[]'}`;
   for (const [n, layer] of layers.entries()) {
     yield `${n ? ',' : ''}\n    {\n      "index": ${layer.index},\n      "chainId": ${JSON.stringify(layer.chainId)}`;
     const lists: [string, readonly object[], (item: never) => object][] = [
@@ -90,7 +95,8 @@ export function* diffJsonChunks(image: ImageLayers, changes: readonly LayerChang
 }
 
 export function* diffTextChunks(image: ImageLayers, changes: readonly LayerChanges[]): Generator<string> {
-  yield `${stripControlCharacters(imageDisplayName(image.image))}  ${shortId(image.image.id)}  ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}\n`;
+  const platform = hasSeveralPlatforms(image) && image.platform ? `  ${formatPlatform(image.platform)}` : '';
+  yield `${stripControlCharacters(imageDisplayName(image.image))}  ${shortId(image.image.id)}${platform}  ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}\n`;
   for (const { index, changes: layer } of sortedChanges(image, changes)) {
     const step = stripControlCharacters(layerStepLabel(image.layers[index]));
     yield `  ${index}  ${truncate(step, 60)}  +${layer.added.length} ~${layer.modified.length} -${layer.deleted.length}\n`;

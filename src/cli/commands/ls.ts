@@ -8,12 +8,13 @@ import { EngineNotFoundError } from '../../core/engine/engineErrors';
 import { formatAge, formatBytes, stripControlCharacters, truncate } from '../../core/format';
 import { shortId } from '../../core/digest';
 import { ImageSummary, imageDisplayName } from '../../core/model/image';
-import { ImageLayers, Layer, layerStepLabel } from '../../core/model/imageLayers';
+import { ImageLayers, Layer, hasSeveralPlatforms, layerStepLabel } from '../../core/model/imageLayers';
+import { PlatformNotFoundError, formatPlatform } from '../../core/model/platform';
 import { ImageSortKey, sortImages } from '../../core/model/imageListOrder';
 import { StorageProfile } from '../../core/storage/storageProfile';
 import { imageTargets } from '../imageTargets';
 import { limitationText } from '../limitationText';
-import { Subcommand, UsageError } from '../subcommand';
+import { PLATFORM_OPTION, Subcommand, UsageError } from '../subcommand';
 
 const SORT_KEYS: readonly ImageSortKey[] = ['created', 'name', 'size'];
 
@@ -28,11 +29,13 @@ export const lsCommand: Subcommand = {
   options: {
     long: { type: 'boolean', short: 'l', description: "with every image's layers, chain IDs and folders" },
     sort: { type: 'string', valueName: 'KEY', description: 'order images by created (newest first, the default), name or size (largest first)' },
-    json: { type: 'boolean', description: 'print JSON: [{ id, tags, layers: [{ index, diffId, chainId, cacheId, diffDir, size, createdBy }] }]' },
+    json: { type: 'boolean', description: 'print JSON: [{ id, tags, platform, layers: [{ index, diffId, chainId, cacheId, diffDir, size, createdBy }] }]' },
+    platform: PLATFORM_OPTION,
   },
-  async run({ operands, options, catalog, archives, stdout, warn, columns }) {
+  async run({ operands, options, catalog, archives, stdout, warn, columns, platform }) {
     const sortBy = sortKeyOption(options.sort);
-    if (operands.length === 0 && !options.long && !options.json) {
+    // --platform is about layers: without operands it lists every image's, as -l does.
+    if (operands.length === 0 && !options.long && !options.json && !platform) {
       const images = sortImages(await (await catalog()).listImages(), sortBy ?? 'created');
       stdout(formatImageLines(images, columns));
       return 0;
@@ -40,7 +43,7 @@ export const lsCommand: Subcommand = {
     const loaded =
       operands.length === 0
         ? await loadImages(await catalog(), [], { sortBy, onSkipped: (reference, error) => warn(`${shortId(reference)} skipped: ${error.message}`) })
-        : await mapLimited(await imageTargets(operands, catalog, archives), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
+        : await mapLimited(await imageTargets(operands, catalog, archives, platform), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
     const images = sortBy && operands.length > 0 ? inOrder(loaded, sortBy) : loaded;
     stdout(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images, columns));
     return 0;
@@ -76,6 +79,8 @@ export interface LayerJson {
 export interface ImageJson {
   id: string;
   tags: string[];
+  /** `os/arch[/variant]` of the layers listed, where known. */
+  platform?: string;
   layers: LayerJson[];
 }
 
@@ -83,6 +88,7 @@ export function toImageJson(image: ImageLayers): ImageJson {
   return {
     id: image.image.id,
     tags: image.image.tags,
+    ...(image.platform ? { platform: formatPlatform(image.platform) } : {}),
     layers: image.layers.map((layer) => ({
       index: layer.index,
       diffId: layer.diffId,
@@ -103,9 +109,10 @@ export interface LoadOptions {
   sortBy?: ImageSortKey;
   /**
    * When listing all images: one deleted between the list and its inspect (an `rmi` beside the
-   * run) is left out and reported here, instead of failing the run. A named image that is gone fails it.
+   * run), or without the --platform asked for, is left out and reported here, instead of failing
+   * the run. A named image that is gone, or has not that platform, fails it.
    */
-  onSkipped?: (reference: string, error: EngineNotFoundError) => void;
+  onSkipped?: (reference: string, error: EngineNotFoundError | PlatformNotFoundError) => void;
 }
 
 /** Loads the named images (all when none is named), in parallel, keeping the order asked for. */
@@ -118,7 +125,7 @@ export async function loadImages(catalog: ImageCatalog, references: readonly str
     try {
       return await catalog.imageLayers(reference);
     } catch (error) {
-      if (error instanceof EngineNotFoundError && options.onSkipped) {
+      if ((error instanceof EngineNotFoundError || error instanceof PlatformNotFoundError) && options.onSkipped) {
         options.onSkipped(reference, error);
         return undefined;
       }
@@ -179,9 +186,12 @@ export function fitStep(step: string, width: number): string {
 export function formatImagesText(images: readonly ImageLayers[], columns?: number): string {
   const lines: string[] = [];
   const cut = (line: string) => (columns === undefined ? line : truncate(line, columns));
-  for (const { image, layers, storage, historySource, folderLimitation } of images) {
+  for (const loaded of images) {
+    const { image, layers, storage, historySource, folderLimitation } = loaded;
     const names = stripControlCharacters(image.tags.length > 0 ? image.tags.join(', ') : imageDisplayName(image));
-    lines.push(cut(`${names}  ${shortId(image.id)}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`));
+    // A multi-platform image names the platform whose layers follow.
+    const platform = hasSeveralPlatforms(loaded) && loaded.platform ? `  ${formatPlatform(loaded.platform)}` : '';
+    lines.push(cut(`${names}  ${shortId(image.id)}${platform}  ${formatBytes(image.size)}  ${layers.length} layer${layers.length === 1 ? '' : 's'}`));
     const indexWidth = String(Math.max(0, layers.length - 1)).length;
     // indent, index, two spaces, the step, two spaces, the size in nine.
     const stepWidth = columns === undefined ? PIPED_STEP_WIDTH : Math.max(16, columns - indexWidth - 15);

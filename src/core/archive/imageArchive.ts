@@ -15,6 +15,8 @@ import { pipeline } from 'stream/promises';
 import { isFullDigest } from '../digest';
 import { ImageConfig } from '../engine/engineTypes';
 import { normalizeLayerPath } from '../layerfs/layerPath';
+import { ATTESTATION_REFERENCE_TYPE, platformManifests } from '../model/imageIndex';
+import { Platform, PlatformChoice, hostPlatform, matchPlatform, platformOf } from '../model/platform';
 import { ArchiveLayerFileSystem, BrokenReason, LayerTarFile } from './archiveLayerFileSystem';
 import { Compression, DecompressedTooLargeError, byteLimit, compressionOf, decompressor } from './compression';
 import { LayerIndex } from './layerIndex';
@@ -78,6 +80,20 @@ export interface ArchiveImage {
   layerEntries: string[];
   /** In-toto statements BuildKit attached to the image (provenance, SBOM), by predicate type. */
   attestations: { predicateType: string; entry: string }[];
+  /** Its platform: as its index names it, else as its config does. */
+  platform?: Platform;
+  /** The digest of its image manifest, where the archive has one (an OCI layout). */
+  manifestDigest?: string;
+  /**
+   * For an image index with several platforms (listed as one image, this machine's platform or
+   * the first saved): every platform it names, with the image of each one saved in the archive.
+   */
+  platforms?: ArchivePlatform[];
+}
+
+/** One platform of a multi-platform image in an archive; `image` when the archive holds it (`docker save` writes only what the daemon has). */
+export interface ArchivePlatform extends PlatformChoice {
+  image?: ArchiveImage;
 }
 
 /** An attestation statement is read whole: real ones are kilobytes, a provenance of a big build a few megabytes. */
@@ -454,10 +470,18 @@ async function readImages(source: string, contents: ArchiveContents): Promise<Ar
     const images = await Promise.all(entries.map((entry, index) => imageFromManifest(source, contents, entry, index)));
     const index = contents.blob('index.json');
     if (index) {
-      // Engine 25+ writes both: manifest.json for the images, index.json for what only it holds (attestations).
+      // Engine 25+ writes both: manifest.json for the images (one platform each), index.json for
+      // what only it holds: attestations, and the other platforms of a multi-platform image.
       const fromIndex = await imagesFromOciIndex(source, contents, await readJson<OciIndex>(source, index, 'index.json')).catch(() => []);
       for (const image of images) {
-        image.attestations.push(...(fromIndex.find((other) => other.id === image.id)?.attestations ?? []));
+        const owner = fromIndex.find((other) => other.id === image.id || other.platforms?.some((each) => each.image?.id === image.id));
+        const same = owner?.id === image.id ? owner : owner?.platforms?.find((each) => each.image?.id === image.id)?.image;
+        image.attestations.push(...(same?.attestations ?? []));
+        image.platform = same?.platform ?? image.platform;
+        image.manifestDigest = same?.manifestDigest;
+        if (owner?.platforms) {
+          image.platforms = owner.platforms;
+        }
       }
     }
     return images;
@@ -482,6 +506,7 @@ interface OciDescriptor {
   mediaType?: string;
   digest?: string;
   annotations?: Record<string, string>;
+  platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
 }
 interface OciIndex {
   manifests?: OciDescriptor[];
@@ -493,16 +518,19 @@ interface OciManifest {
   manifests?: OciDescriptor[];
 }
 
-/** BuildKit's attestations sit in the index as manifests of their own, for the platform "unknown/unknown". */
-const ATTESTATION_TYPE = 'attestation-manifest';
 const IN_TOTO = 'application/vnd.in-toto+json';
 
-async function imagesFromOciIndex(source: string, contents: ArchiveContents, index: OciIndex, depth = 0): Promise<ArchiveImage[]> {
+/**
+ * The images an OCI index names. A nested index (a multi-platform image) is one image: this
+ * machine's platform, else the first one saved, with every platform in `platforms`; a platform
+ * whose manifest is not in the archive is listed as not present.
+ */
+async function imagesFromOciIndex(source: string, contents: ArchiveContents, index: OciIndex, depth = 0, tag?: string): Promise<ArchiveImage[]> {
   const images: ArchiveImage[] = [];
   const imageManifests = new Map<string, ArchiveImage>();
   const attestations: { ofManifest: string; statements: ArchiveImage['attestations'] }[] = [];
   for (const descriptor of index.manifests ?? []) {
-    if (descriptor.annotations?.['vnd.docker.reference.type'] === ATTESTATION_TYPE) {
+    if (descriptor.annotations?.['vnd.docker.reference.type'] === ATTESTATION_REFERENCE_TYPE) {
       // Attestations are extras: a broken one is skipped, never the reason an archive cannot open.
       const statements = await attestationStatements(source, contents, descriptor).catch(() => []);
       attestations.push({ ofManifest: String(descriptor.annotations['vnd.docker.reference.digest'] ?? ''), statements });
@@ -510,18 +538,22 @@ async function imagesFromOciIndex(source: string, contents: ArchiveContents, ind
     }
     const name = blobName(source, descriptor.digest);
     const blob = contents.blob(name);
+    const named = descriptor.annotations?.['io.containerd.image.name'] ?? descriptor.annotations?.['org.opencontainers.image.ref.name'] ?? tag;
     if (!blob) {
+      if (depth > 0) {
+        continue; // One platform of several, not saved: the image lists it as not present.
+      }
       throw new ArchiveFormatError(source, `the manifest ${descriptor.digest ?? '?'} named in index.json is not in it`);
     }
     const manifest = await readJson<OciManifest>(source, blob, name);
     if (manifest.manifests && depth < 2) {
-      // A multi-platform index: each platform's image.
-      images.push(...(await imagesFromOciIndex(source, contents, manifest, depth + 1)));
+      images.push(...multiPlatformImage(source, manifest, await imagesFromOciIndex(source, contents, manifest, depth + 1, named)));
       continue;
     }
     const config = blobName(source, manifest.config?.digest);
-    const tag = descriptor.annotations?.['io.containerd.image.name'] ?? descriptor.annotations?.['org.opencontainers.image.ref.name'];
-    const image = await imageOf(source, contents, config, (manifest.layers ?? []).map((layer) => blobName(source, layer.digest)), tag ? [tag] : []);
+    const image = await imageOf(source, contents, config, (manifest.layers ?? []).map((layer) => blobName(source, layer.digest)), named ? [named] : []);
+    image.manifestDigest = descriptor.digest;
+    image.platform = platformOf(descriptor.platform?.os, descriptor.platform?.architecture, descriptor.platform?.variant) ?? image.platform;
     images.push(image);
     imageManifests.set(descriptor.digest ?? '', image);
   }
@@ -529,6 +561,23 @@ async function imagesFromOciIndex(source: string, contents: ArchiveContents, ind
     imageManifests.get(ofManifest)?.attestations.push(...statements);
   }
   return images;
+}
+
+/** A nested index's platform images as one image with its platforms (all of them, when the index names none usable). */
+function multiPlatformImage(source: string, index: OciManifest, saved: ArchiveImage[]): ArchiveImage[] {
+  const platforms: ArchivePlatform[] = (platformManifests(index) ?? []).map(({ platform, digest }) => {
+    const image = saved.find((each) => each.manifestDigest === digest);
+    return image ? { platform, manifestDigest: digest, present: true, image } : { platform, manifestDigest: digest, present: false };
+  });
+  const present = platforms.filter((each) => each.image);
+  if (present.length === 0) {
+    if (saved.length === 0) {
+      throw new ArchiveFormatError(source, 'none of the platforms its image index names is in it');
+    }
+    return saved;
+  }
+  const shown = (matchPlatform(hostPlatform(), present) ?? present[0]).image!;
+  return [{ ...shown, platforms }];
 }
 
 /** The in-toto statements an attestation manifest lists, each checked. */
@@ -559,7 +608,8 @@ async function imageOf(source: string, contents: ArchiveContents, configName: st
   }
   const hex = /([0-9a-f]{64})(?:\.json)?$/.exec(configName)?.[1];
   const id = hex ? `sha256:${hex}` : `sha256:${createHash('sha256').update(await readBlob(blob)).digest('hex')}`;
-  return { id, repoTags, config, diffIds, layerEntries, attestations: [] };
+  const platform = platformOf(config.os, config.architecture, config.variant);
+  return { id, repoTags, config, diffIds, layerEntries, attestations: [], ...(platform ? { platform } : {}) };
 }
 
 function blobName(source: string, digest: string | undefined): string {

@@ -83,6 +83,7 @@ export interface ImageConfigHistoryEntry {
 export interface ImageConfig {
   architecture?: string;
   os?: string;
+  variant?: string;
   created?: string;
   history?: ImageConfigHistoryEntry[];
   rootfs?: { type: string; diff_ids?: string[] };

@@ -11,6 +11,7 @@ export interface ImageSummary {
   size: number;
   architecture?: string;
   os?: string;
+  variant?: string;
 }
 
 const NO_TAG = '<none>:<none>';
@@ -35,6 +36,7 @@ export function imageSummaryFromInspect(inspect: ImageInspect): ImageSummary {
     size: inspect.Size ?? 0,
     architecture: inspect.Architecture,
     os: inspect.Os,
+    ...(inspect.Variant ? { variant: inspect.Variant } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { StorageProfile } from '../storage/storageProfile';
 import { chainIdsOf } from './chainIds';
 import { HistorySource, HistoryStep, LayerHistory } from './historySteps';
 import { ImageSummary, imageSummaryFromInspect } from './image';
+import { Platform, PlatformChoice, platformOf } from './platform';
 
 export interface Layer {
   /** Position in RootFS.Layers, 0 = bottom. */
@@ -43,6 +44,18 @@ export interface ImageLayers {
   storage: StorageProfile;
   /** Why layers have no folder, when some have none. */
   folderLimitation: Limitation | undefined;
+  /** The platform these layers are of, where known (its config's, or the Engine's). */
+  platform: Platform | undefined;
+  /** For an image index (several platforms): every platform it names, and the manifest of the one shown. */
+  platforms?: ImagePlatformList;
+  /** Why the image's other platforms, if any, cannot be listed here (the containerd store read without root …). */
+  platformsLimitation?: Limitation;
+}
+
+export interface ImagePlatformList {
+  choices: PlatformChoice[];
+  /** The manifest digest of the platform shown; undefined when the one shown is none of the index's. */
+  shown: string | undefined;
 }
 
 export interface ImageLayersInput {
@@ -51,6 +64,8 @@ export interface ImageLayersInput {
   storage: StorageProfile;
   /** One per layer, bottom first, from the storage backend. */
   located: readonly LocatedLayer[];
+  /** For one platform of an image index: the index's platforms. */
+  platforms?: ImagePlatformList;
 }
 
 export function buildImageLayers(input: ImageLayersInput): ImageLayers {
@@ -91,7 +106,14 @@ export function buildImageLayers(input: ImageLayersInput): ImageLayers {
     historySource: history.source,
     storage,
     folderLimitation: withoutFolder?.location.kind === 'unavailable' ? withoutFolder.location.limitation : undefined,
+    platform: platformOf(inspect.Os, inspect.Architecture, inspect.Variant),
+    ...(input.platforms ? { platforms: input.platforms } : {}),
   };
+}
+
+/** Whether the image is an index of more than one platform: the tree shows which one, and offers the others. */
+export function hasSeveralPlatforms(layers: Pick<ImageLayers, 'platforms'>): boolean {
+  return (layers.platforms?.choices.length ?? 0) > 1;
 }
 
 /** The same layers under the image's current names: layers are fixed for an ID, tags move. */

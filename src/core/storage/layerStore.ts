@@ -8,6 +8,7 @@
 import { ContainerInspect, ImageConfig, ImageInspect } from '../engine/engineTypes';
 import { LayerFileSystem } from '../layerfs/layerFileSystem';
 import { StoredRoot } from '../layerfs/layerRef';
+import { ImagePlatforms, PlatformChoice } from '../model/platform';
 import { LayerLocation } from './layerLocation';
 import { StorageProfile } from './storageProfile';
 
@@ -36,6 +37,13 @@ export interface LayerFolderDetails {
   lower: { link: string; cacheId: string | null }[] | null;
 }
 
+/** One platform of a multi-platform image: its config and where its layers are. */
+export interface PlatformLayers {
+  config: ImageConfig;
+  /** One per diff ID of the config, bottom first. */
+  located: LocatedLayer[];
+}
+
 export interface LayerStore {
   readonly kind: LayerStoreKind;
   readonly profile: StorageProfile;
@@ -46,6 +54,13 @@ export interface LayerStore {
   locateContainerLayers(inspect: ContainerInspect, signal?: AbortSignal): Promise<ContainerLayerLocations>;
   /** What the backend knows about a layer's folder beyond its path; undefined where it cannot read it. */
   folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined>;
+  /**
+   * The platforms of an image that is an index (containerd's store, a saved OCI archive), where
+   * the backend can read them. Backends without it hold one platform per image.
+   */
+  imagePlatforms?(imageId: string, signal?: AbortSignal): Promise<ImagePlatforms>;
+  /** One platform of such an image (a choice imagePlatforms gave), when it is present. */
+  platformLayers?(imageId: string, choice: PlatformChoice, signal?: AbortSignal): Promise<PlatformLayers>;
   /** A reader for the layer's files, or for the backend's folder that holds them. */
   open(location: LayerLocation, root: StoredRoot, signal?: AbortSignal): Promise<LayerFileSystem>;
 }

@@ -16,6 +16,14 @@ export type Limitation =
   /** The Engine did not report a folder for every layer of the image. */
   | { code: 'notReported' }
   /** The Engine reported a layer folder outside its storage driver's folder: not shown, never read. */
-  | { code: 'outsideDriverFolder'; reported: string; driverFolder: string };
+  | { code: 'outsideDriverFolder'; reported: string; driverFolder: string }
+  /**
+   * The containerd store: an image's other platforms are listed only in containerd's content store
+   * (the Engine, API < 1.48, shows its default one), which this user cannot read (`contentStore`)
+   * or which is on another machine (`host`).
+   */
+  | { code: 'platformsUnlisted'; contentStore?: string; host?: string }
+  /** A platform of a multi-platform image whose layers containerd has not unpacked here: no snapshot folders. */
+  | { code: 'platformNotUnpacked'; platform: string };
 
 export type LimitationCode = Limitation['code'];

@@ -18,7 +18,7 @@ export async function selectLayerStore(info: EngineInfo, endpoint: EngineEndpoin
     case 'overlay':
       return ContainersStorageStore.create(profile, log);
     case 'containerd-snapshotter':
-      return ContainerdSnapshotStore.create(profile, log);
+      return ContainerdSnapshotStore.create(profile, log, endpoint);
     case 'other':
     // A daemon never reports the archive kind; a saved archive brings its own store (storage/archive/).
     case 'archive':

@@ -5,7 +5,8 @@ import { formatAge, formatBytes } from '../../core/format';
 import { ImageCatalog } from '../../core/imageCatalog';
 import { shortId } from '../../core/digest';
 import { ImageSummary, imageDisplayName } from '../../core/model/image';
-import { ImageLayers, withNames } from '../../core/model/imageLayers';
+import { ImageLayers, hasSeveralPlatforms, withNames } from '../../core/model/imageLayers';
+import { formatPlatform } from '../../core/model/platform';
 import { EmptyStepNode } from './emptyStepNode';
 import { LayerNode } from './layerNode';
 import { MessageNode, errorNode } from './messageNode';
@@ -17,6 +18,8 @@ export class ImageNode implements TreeNode {
   readonly id: string;
   private readonly children = new ChildrenCache();
   private layerNodes: LayerNode[] = [];
+  /** The platform the row's description names (a multi-platform image's), as last drawn. */
+  private drawnPlatform: string | undefined;
 
   /** `parent` is set when the image shows under a container, an archive or a repository group. */
   constructor(
@@ -54,7 +57,10 @@ export class ImageNode implements TreeNode {
     const more = image.tags.length > 1 ? `(+${image.tags.length - 1}) · ` : '';
     // An untagged image already shows its short ID in the label.
     const id = image.tags.length > 0 ? `${shortId(image.id)} · ` : '';
-    item.description = `${more}${id}${formatBytes(image.size)} · ${formatAge(image.created)}`;
+    // A multi-platform image names the platform shown, once its layers were loaded.
+    const platform = this.catalog.platformShown(image.id);
+    this.drawnPlatform = platform && formatPlatform(platform);
+    item.description = `${more}${id}${this.drawnPlatform ? `${this.drawnPlatform} · ` : ''}${formatBytes(image.size)} · ${formatAge(image.created)}`;
     item.iconPath = new vscode.ThemeIcon(image.tags.length > 0 ? 'package' : 'circle-slash');
     item.contextValue = contextValues.image(image.tags.length > 0);
     return item;
@@ -78,6 +84,11 @@ export class ImageNode implements TreeNode {
   }
 
   private childrenOf(layers: ImageLayers): TreeNode[] {
+    const platform = hasSeveralPlatforms(layers) && layers.platform ? formatPlatform(layers.platform) : undefined;
+    if (platform !== this.drawnPlatform) {
+      // The row was drawn before the image was known to have several platforms: draw it again.
+      setTimeout(() => this.context.refresh(this), 0);
+    }
     if (layers.layers.length === 0) {
       return [new MessageNode(this, 'no-layers', vscode.l10n.t('This image has no layers.'))];
     }
@@ -123,7 +134,7 @@ export class ImageNode implements TreeNode {
     ];
     try {
       const layers = await this.catalog.imageLayers(image.id);
-      rows.push(['Architecture', [layers.image.os, layers.image.architecture].filter(Boolean).join('/') || '?']);
+      rows.push(['Platform', platformRow(layers)]);
       rows.push(['Layers', String(layers.layers.length)]);
     } catch (error) {
       rows.push(['Layers', `_${escape((error as Error).message)}_`]);
@@ -146,4 +157,16 @@ export class ImageNode implements TreeNode {
       return `_${escape(vscode.l10n.t('Wasted space unknown: {0}', (error as Error).message))}_`;
     }
   }
+}
+
+/** The platform shown, and for a multi-platform image the others, which Pick Platform… switches to. */
+function platformRow(layers: ImageLayers): string {
+  const shown = layers.platform ? `\`${formatPlatform(layers.platform)}\`` : '?';
+  if (!hasSeveralPlatforms(layers)) {
+    return shown;
+  }
+  const others = layers.platforms!.choices
+    .filter((choice) => choice.manifestDigest !== layers.platforms!.shown)
+    .map((choice) => (choice.present ? `\`${formatPlatform(choice.platform)}\`` : vscode.l10n.t('{0} (not here)', `\`${formatPlatform(choice.platform)}\``)));
+  return vscode.l10n.t('{0}; also {1} (Pick Platform…)', shown, others.join(', '));
 }

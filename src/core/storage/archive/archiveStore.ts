@@ -4,11 +4,12 @@
  */
 import { EngineNotFoundError } from '../../engine/engineErrors';
 import { ImageConfig, ImageInspect } from '../../engine/engineTypes';
-import { ImageArchive } from '../../archive/imageArchive';
+import { ArchiveImage, ImageArchive } from '../../archive/imageArchive';
+import { ImagePlatforms, PlatformChoice, formatPlatform } from '../../model/platform';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { LayerLocation } from '../layerLocation';
-import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
+import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer, PlatformLayers } from '../layerStore';
 import { openLocation } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
 
@@ -19,10 +20,27 @@ export class ArchiveStore implements LayerStore {
   constructor(private readonly archive: ImageArchive) {}
 
   async locateLayers(image: ImageInspect, _chainIds: readonly string[], signal?: AbortSignal): Promise<LocatedLayer[]> {
-    const found = this.image(image.Id);
-    // Indexing a layer gives its size as its tar counts it; the index is kept for reading it.
+    return this.locate(this.image(image.Id), signal);
+  }
+
+  /** A multi-platform image's platforms, as the archive's index names them (imageArchive.ts). */
+  async imagePlatforms(imageId: string): Promise<ImagePlatforms> {
+    const { platforms } = this.image(imageId);
+    return platforms ? { kind: 'index', choices: platforms.map(({ platform, manifestDigest, present }) => ({ platform, manifestDigest, present })) } : { kind: 'single' };
+  }
+
+  async platformLayers(imageId: string, choice: PlatformChoice, signal?: AbortSignal): Promise<PlatformLayers> {
+    const image = this.image(imageId).platforms?.find((each) => each.manifestDigest === choice.manifestDigest)?.image;
+    if (!image) {
+      throw new EngineNotFoundError(imageId, `${this.archive.source} does not hold the ${formatPlatform(choice.platform)} image of ${imageId}`);
+    }
+    return { config: image.config, located: await this.locate(image, signal) };
+  }
+
+  /** Indexing a layer gives its size as its tar counts it; the index is kept for reading it. */
+  private locate(image: ArchiveImage, signal: AbortSignal | undefined): Promise<LocatedLayer[]> {
     return Promise.all(
-      found.layerEntries.map(async (entry): Promise<LocatedLayer> => ({
+      image.layerEntries.map(async (entry): Promise<LocatedLayer> => ({
         location: { kind: 'archive', archive: this.archive.source, entry },
         size: (await this.archive.layerAt(entry, signal)).index.tarContentBytes,
       })),
@@ -48,7 +66,7 @@ export class ArchiveStore implements LayerStore {
     return openLocation(location, root);
   }
 
-  private image(imageId: string) {
+  private image(imageId: string): ArchiveImage {
     const image = this.archive.images.find((candidate) => candidate.id === imageId);
     if (!image) {
       throw new EngineNotFoundError(imageId, `No such image in ${this.archive.source}: ${imageId}`);

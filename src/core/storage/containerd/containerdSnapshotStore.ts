@@ -5,18 +5,23 @@
  * containerd comes from the daemon, never from a guess: Docker's own, under the data root
  * (`containerd/daemon`), unless /info (API 1.46+) names a containerd socket outside Docker's exec
  * root, a system containerd, whose root is `/var/lib/containerd`. Anyone else gets every layer
- * unavailable, with the reason.
+ * unavailable, with the reason. An image that is an index (several platforms) shows this machine's
+ * platform by default; the others are read from the content store (imagePlatforms, platformLayers).
  */
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
 import { digestHex, isFullDigest } from '../../digest';
+import { EngineEndpoint } from '../../engine/engineEndpoint';
 import { ContainerInspect, ImageConfig } from '../../engine/engineTypes';
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger } from '../../logger';
+import { chainIdsOf } from '../../model/chainIds';
+import { platformManifests } from '../../model/imageIndex';
+import { ImagePlatforms, PlatformChoice, formatPlatform, hostPlatform, matchPlatform } from '../../model/platform';
 import { Limitation } from '../limitation';
 import { LayerLocation } from '../layerLocation';
-import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
+import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer, PlatformLayers } from '../layerStore';
 import { openOverlayFolder } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
 import { BoltFormatError, withBoltDatabase } from './boltReader';
@@ -26,7 +31,8 @@ const META_DB = path.join('io.containerd.metadata.v1.bolt', 'meta.db');
 const SNAPSHOTTER = 'overlayfs';
 const SNAPSHOTS_DB = path.join(`io.containerd.snapshotter.v1.${SNAPSHOTTER}`, 'metadata.db');
 const SYSTEM_CONTAINERD_ROOT = '/var/lib/containerd';
-const CONTENT_BLOBS = path.join('io.containerd.content.v1.content', 'blobs', 'sha256');
+const CONTENT_STORE = 'io.containerd.content.v1.content';
+const CONTENT_BLOBS = path.join(CONTENT_STORE, 'blobs', 'sha256');
 /** Manifests and configs are kilobytes; anything near this is not one. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
@@ -39,12 +45,14 @@ export class ContainerdSnapshotStore implements LayerStore {
     private readonly containerdRoot: string | undefined,
     private readonly unreadable: Limitation,
     private readonly log: Logger,
+    /** Why an image's other platforms cannot be listed, where the content store cannot be read. */
+    private readonly platformsLimitation: Limitation = { code: 'platformsUnlisted' },
   ) {}
 
-  static async create(profile: StorageProfile, log: Logger): Promise<ContainerdSnapshotStore> {
+  static async create(profile: StorageProfile, log: Logger, endpoint?: EngineEndpoint): Promise<ContainerdSnapshotStore> {
     const snapshots: Limitation = profile.limitation ?? { code: 'containerdSnapshots' };
     if (profile.location !== 'local') {
-      return new ContainerdSnapshotStore(profile, undefined, snapshots, log);
+      return new ContainerdSnapshotStore(profile, undefined, snapshots, log, { code: 'platformsUnlisted', ...(endpoint ? { host: endpoint.host } : {}) });
     }
     const systemContainerd = profile.containerd !== undefined && !/\/docker\/containerd\//.test(profile.containerd.address);
     const candidates = systemContainerd ? [SYSTEM_CONTAINERD_ROOT] : profile.dataRoot ? [path.join(profile.dataRoot, 'containerd', 'daemon')] : [];
@@ -62,12 +70,19 @@ export class ContainerdSnapshotStore implements LayerStore {
         return new ContainerdSnapshotStore(profile, root, snapshots, log);
       }
       log.info(`containerd metadata at ${root} is not readable by this user`);
-      return new ContainerdSnapshotStore(profile, undefined, { code: 'containerdMetadataUnreadable', file: metaDb }, log);
+      return new ContainerdSnapshotStore(profile, undefined, { code: 'containerdMetadataUnreadable', file: metaDb }, log, { code: 'platformsUnlisted', contentStore: path.join(root, CONTENT_STORE) });
     }
     // The data root (below which Docker's own containerd lives) may itself be closed to this user;
     // else containerd keeps its metadata somewhere this process does not know of.
     const closed = !systemContainerd && profile.dataRoot !== undefined && (await fs.stat(path.join(profile.dataRoot, 'containerd')).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'EACCES'));
-    return new ContainerdSnapshotStore(profile, undefined, closed && candidates[0] ? { code: 'containerdMetadataUnreadable', file: path.join(candidates[0], META_DB) } : snapshots, log);
+    const contentStore = candidates[0] ? path.join(candidates[0], CONTENT_STORE) : undefined;
+    return new ContainerdSnapshotStore(
+      profile,
+      undefined,
+      closed && candidates[0] ? { code: 'containerdMetadataUnreadable', file: path.join(candidates[0], META_DB) } : snapshots,
+      log,
+      { code: 'platformsUnlisted', ...(closed && contentStore ? { contentStore } : {}) },
+    );
   }
 
   async locateLayers(_image: unknown, chainIds: readonly string[]): Promise<LocatedLayer[]> {
@@ -122,36 +137,79 @@ export class ContainerdSnapshotStore implements LayerStore {
 
   /**
    * The image config from containerd's content store, for the exact `empty_layer` flags: the
-   * image's ID is its manifest's (or index's) digest; an index gives this machine's platform.
+   * image's ID is its manifest's (or index's) digest; an index gives this machine's platform, as
+   * the Engine on it picks by default.
    */
   async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
+    const top = await this.blob(imageId);
+    const manifests = platformManifests(top);
+    if (!manifests) {
+      return this.blob<ImageConfig>(manifestOf(top)?.configDigest);
+    }
+    const present = await Promise.all(manifests.map(async (manifest) => ({ ...manifest, config: await this.platformConfig(manifest.digest) })));
+    return matchPlatform(hostPlatform(), present.filter((each) => each.config !== undefined))?.config;
+  }
+
+  /**
+   * An index's platforms from the content store: each present when its manifest and config are
+   * there (a pull of one platform leaves the others' out). Where the store cannot be read, only
+   * the Engine's default platform can be shown, and the limitation says why.
+   */
+  async imagePlatforms(imageId: string): Promise<ImagePlatforms> {
+    if (!this.containerdRoot) {
+      return { kind: 'unknown', limitation: this.platformsLimitation };
+    }
+    const manifests = platformManifests(await this.blob(imageId));
+    if (!manifests) {
+      return { kind: 'single' };
+    }
+    const choices = await Promise.all(
+      manifests.map(async ({ platform, digest }): Promise<PlatformChoice> => ({ platform, manifestDigest: digest, present: (await this.platformConfig(digest)) !== undefined })),
+    );
+    return { kind: 'index', choices };
+  }
+
+  /**
+   * One platform's config and layers: each layer's snapshot folder where containerd unpacked it;
+   * else unavailable (not unpacked), and the catalog reads its files from the image archive.
+   */
+  async platformLayers(_imageId: string, choice: PlatformChoice): Promise<PlatformLayers> {
+    const config = await this.platformConfig(choice.manifestDigest);
+    const diffIds = config?.rootfs?.diff_ids;
+    if (!config || !Array.isArray(diffIds) || !diffIds.every((diffId) => typeof diffId === 'string' && isFullDigest(diffId))) {
+      throw new Error(`containerd's content store has no usable config for ${formatPlatform(choice.platform)} (manifest ${choice.manifestDigest})`);
+    }
+    const platform = formatPlatform(choice.platform);
+    const locations = await this.locateSnapshots(chainIdsOf(diffIds));
+    return {
+      config,
+      located: locations.map((location) => ({
+        location: location.kind === 'unavailable' && location.limitation.code === 'notReported' ? { kind: 'unavailable', limitation: { code: 'platformNotUnpacked', platform } } : location,
+      })),
+    };
+  }
+
+  /** A platform's image config, by its manifest's digest; undefined when either is not here. */
+  private async platformConfig(manifestDigest: string): Promise<ImageConfig | undefined> {
+    return this.blob<ImageConfig>(manifestOf(await this.blob(manifestDigest))?.configDigest);
+  }
+
+  /** A JSON blob of the content store (manifests, indexes, configs), parsed; undefined when absent, unreadable or too large. */
+  private async blob<T = unknown>(digest: unknown): Promise<T | undefined> {
     const root = this.containerdRoot;
-    if (!root || !isFullDigest(imageId)) {
+    if (!root || typeof digest !== 'string' || !isFullDigest(digest)) {
       return undefined;
     }
-    const blob = async <T>(digest: unknown): Promise<T | undefined> => {
-      if (typeof digest !== 'string' || !isFullDigest(digest)) {
-        return undefined;
-      }
-      const file = path.join(root, CONTENT_BLOBS, digestHex(digest));
-      const size = (await fs.stat(file).catch(() => undefined))?.size;
-      if (size === undefined || size > MAX_CONFIG_BYTES) {
-        return undefined;
-      }
-      try {
-        return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-      } catch {
-        return undefined;
-      }
-    };
-    type Descriptor = { digest?: unknown; platform?: { os?: string; architecture?: string }; annotations?: Record<string, string> };
-    let manifest = await blob<{ config?: Descriptor; manifests?: Descriptor[] }>(imageId);
-    if (Array.isArray(manifest?.manifests)) {
-      const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
-      const mine = manifest.manifests.find((each) => each.platform?.os === 'linux' && each.platform.architecture === arch && each.annotations?.['vnd.docker.reference.type'] === undefined);
-      manifest = await blob(mine?.digest);
+    const file = path.join(root, CONTENT_BLOBS, digestHex(digest));
+    const size = (await fs.stat(file).catch(() => undefined))?.size;
+    if (size === undefined || size > MAX_CONFIG_BYTES) {
+      return undefined;
     }
-    return blob<ImageConfig>(manifest?.config?.digest);
+    try {
+      return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
   }
 
   async folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined> {
@@ -169,6 +227,12 @@ export class ContainerdSnapshotStore implements LayerStore {
   open(location: LayerLocation, root: StoredRoot, signal?: AbortSignal): Promise<LayerFileSystem> {
     return openOverlayFolder(location, root, signal);
   }
+}
+
+/** An image manifest's config digest; undefined for anything else. */
+function manifestOf(json: unknown): { configDigest: unknown } | undefined {
+  const config = (json as { config?: { digest?: unknown } } | undefined)?.config;
+  return typeof config === 'object' && config !== null ? { configDigest: config.digest } : undefined;
 }
 
 async function readable(file: string): Promise<boolean> {
