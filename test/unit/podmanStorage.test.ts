@@ -186,7 +186,7 @@ describe('Podman 4.3 containers-storage metadata (recorded)', () => {
         graphDriverLayerIds(inspect).map((id) => ({
           location: {
             kind: 'directory',
-            directory: { cacheId: id, layerDir: path.join(STORAGE_FIXTURE, 'overlay', id), diffDir: path.join(STORAGE_FIXTURE, 'overlay', id, 'diff'), source: 'layerdb' },
+            directory: { cacheId: id, layerDir: path.join(STORAGE_FIXTURE, 'overlay', id), diffDir: path.join(STORAGE_FIXTURE, 'overlay', id, 'diff'), source: 'containers-storage metadata' },
           },
           size: layers.get(id)?.diffSize,
         })),
@@ -275,7 +275,7 @@ describe('Podman 4.3 containers-storage metadata (recorded)', () => {
       const { container } = recordedApi();
       const layers = await store.locateContainerLayers(container);
       assert.equal(layers.readWrite?.kind === 'directory' && layers.readWrite.directory.diffDir, container.GraphDriver?.Data?.UpperDir);
-      assert.equal(layers.readWrite?.kind === 'directory' && layers.readWrite.directory.source, 'layerdb');
+      assert.equal(layers.readWrite?.kind === 'directory' && layers.readWrite.directory.source, 'containers-storage metadata');
       assert.equal(layers.init, undefined);
     });
   });

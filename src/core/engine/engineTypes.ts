@@ -10,6 +10,8 @@ export interface EngineInfo {
   OperatingSystem?: string;
   OSType?: string;
   SecurityOptions?: string[] | null;
+  /** Podman's compatible API: it says rootless here, not in SecurityOptions. */
+  Rootless?: boolean;
   Images?: number;
   Containers?: number;
   /** API 1.46+: the containerd the daemon uses, when it uses one (null otherwise). */

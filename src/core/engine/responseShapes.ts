@@ -91,6 +91,7 @@ export const infoShape = object({
   Driver: string,
   DriverStatus: nullable(arrayOf(arrayOf(string))),
   SecurityOptions: strings,
+  Rootless: boolean,
   OperatingSystem: string,
   ServerVersion: string,
   Containerd: nullable(object({ Address: string, Namespaces: nullable(object({ Containers: string, Plugins: string })) })),

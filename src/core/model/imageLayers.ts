@@ -28,9 +28,9 @@ export interface Layer {
   /** overlay2/<cache-id>/diff: exactly the files this layer added or changed. */
   diffDir: string | null;
   /** Where the cache ID came from: the layerdb (root) or image inspect GraphDriver data. */
-  cacheIdSource: 'layerdb' | 'GraphDriver' | 'containerd metadata' | undefined;
+  cacheIdSource: 'layerdb' | 'GraphDriver' | 'containerd metadata' | 'containers-storage metadata' | undefined;
   size: number | null;
-  sizeSource: 'layerdb' | 'engine history' | undefined;
+  sizeSource: 'layerdb' | 'containers-storage metadata' | 'engine history' | undefined;
   /** The history step that made this layer, when the mapping is known. */
   step: HistoryStep | undefined;
 }
@@ -94,7 +94,7 @@ export function buildImageLayers(input: ImageLayersInput): ImageLayers {
       diffDir: directory?.diffDir ?? null,
       cacheIdSource: directory?.source,
       size: located.size ?? historySize ?? null,
-      sizeSource: located.size !== undefined ? 'layerdb' : historySize !== undefined ? 'engine history' : undefined,
+      sizeSource: located.size !== undefined ? (directory?.source === 'containers-storage metadata' ? 'containers-storage metadata' : 'layerdb') : historySize !== undefined ? 'engine history' : undefined,
       step,
     };
   });

@@ -74,15 +74,24 @@ export function layerDocument(
             ? 'image inspect GraphDriver.Data (UpperDir is the top layer, LowerDir the rest top to bottom)'
             : layer.cacheIdSource === 'containerd metadata'
               ? "containerd's meta.db (the snapshot's key) and the overlayfs snapshotter's metadata.db (its number)"
+              : layer.cacheIdSource === 'containers-storage metadata'
+                ? "containers-storage's overlay-images/images.json (the top layer) and overlay-layers/layers.json (parents, diff digests): the layer's ID"
+                : null,
+      size:
+        layer.sizeSource === 'layerdb'
+          ? 'layerdb size file'
+          : layer.sizeSource === 'containers-storage metadata'
+            ? 'overlay-layers/layers.json diff-size'
+            : layer.sizeSource === 'engine history'
+              ? 'Engine image history (Size)'
               : null,
-      size: layer.sizeSource === 'layerdb' ? 'layerdb size file' : layer.sizeSource === 'engine history' ? 'Engine image history (Size)' : null,
       history:
         image.historySource === 'image config'
           ? 'image config (exact empty_layer flags)'
           : image.historySource === 'engine history (inferred)'
             ? 'Engine image history, matched to layers by instruction and size (inferred)'
             : 'the history could not be matched to the layers',
-      folder: details?.description ?? (layer.cacheIdSource === 'layerdb' ? 'the layerdb' : layer.cacheIdSource === 'GraphDriver' ? 'image inspect GraphDriver data' : layer.cacheIdSource === 'containerd metadata' ? "containerd's metadata" : null),
+      folder: details?.description ?? (layer.cacheIdSource === 'layerdb' ? 'the layerdb' : layer.cacheIdSource === 'GraphDriver' ? 'image inspect GraphDriver data' : layer.cacheIdSource === 'containerd metadata' ? "containerd's metadata" : layer.cacheIdSource === 'containers-storage metadata' ? "containers-storage's metadata" : null),
     },
   };
 }

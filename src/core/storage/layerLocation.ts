@@ -10,7 +10,7 @@ export interface LayerDirectory {
   /** overlay2/<cache-id>/diff: exactly the files this layer added or changed. */
   diffDir: string;
   /** Where the folder name came from: the layerdb on disk, the Engine's GraphDriver data, or containerd's metadata. */
-  source: 'layerdb' | 'GraphDriver' | 'containerd metadata';
+  source: 'layerdb' | 'GraphDriver' | 'containerd metadata' | 'containers-storage metadata';
   /** The layerdb's tar-split.json.gz of the layer (its tar headers), where the layerdb is readable. */
   tarSplit?: string;
 }

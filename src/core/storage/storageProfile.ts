@@ -50,7 +50,8 @@ export function storageProfileOf(info: EngineInfo, endpoint: EngineEndpoint): St
     : isLocalEndpoint(endpoint)
       ? 'local'
       : 'remote';
-  const rootless = (info.SecurityOptions ?? []).some((option) => option.includes('name=rootless'));
+  // Docker says it among its security options; Podman's compatible API in a field of its own.
+  const rootless = info.Rootless === true || (info.SecurityOptions ?? []).some((option) => option.includes('name=rootless'));
   return {
     kind,
     driver,

@@ -19,11 +19,8 @@ import { locationOfDirectory, openOverlayFolder } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
 import { ContainersStorageMetadata, ContainersStorageMetadataError, IMAGES_JSON, LAYERS_JSON } from './containersStorageMetadata';
 
-/**
- * LayerDirectory.source has no name of its own for containers-storage's metadata yet: 'layerdb'
- * (the storage's own layer database, read from disk) is the nearest; folderDetails says which files.
- */
-const METADATA_SOURCE: LayerDirectory['source'] = 'layerdb';
+/** Folders from containers-storage's own metadata (layers.json, images.json); folderDetails says which files. */
+const METADATA_SOURCE: LayerDirectory['source'] = 'containers-storage metadata';
 
 export class ContainersStorageStore implements LayerStore {
   readonly kind = 'containers-storage';
