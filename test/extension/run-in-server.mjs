@@ -3,7 +3,7 @@
 // way VS Code's own browser integration tests do: the workbench URL carries extensionDevelopmentPath and
 // extensionTestsPath, and reports back through the page functions codeAutomationLog / codeAutomationExit.
 //
-// Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 300]
+// Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 600]
 //          [--extension <dir>] [--folder <dir>] [--single-folder] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]
 // --user runs the server, and so the extension host, as that (unprivileged) user; the caller must be root.
 // Exit code: the suite's (0 when every test passed), 1 on timeout or harness failure.
@@ -23,7 +23,7 @@ function usage(message) {
   if (message) {
     console.error(message);
   }
-  console.error('Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 300]\n' +
+  console.error('Usage: node test/extension/run-in-server.mjs [--suite out/test/extension/index.js] [--timeout 600]\n' +
     '         [--extension <dir>] [--folder <dir>] [--single-folder] [--grep <pattern>] [--env NAME=VALUE]... [--user NAME] [--verbose]');
   process.exit(2);
 }
@@ -34,7 +34,7 @@ function parseCommandLine() {
     parsed = parseArgs({
       options: {
         suite: { type: 'string', default: path.join(repoRoot, 'out', 'test', 'extension', 'index.js') },
-        timeout: { type: 'string', default: '300' },
+        timeout: { type: 'string', default: '600' },
         extension: { type: 'string', default: repoRoot },
         folder: { type: 'string' },
         'single-folder': { type: 'boolean', default: false },
