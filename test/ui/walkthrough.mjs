@@ -161,6 +161,14 @@ async function expand(row, description) {
   }
 }
 
+/** Collapses an expanded tree row with its twistie. */
+async function collapse(row) {
+  if (await row.getAttribute('aria-expanded') === 'true') {
+    await row.locator('.monaco-tl-twistie').click();
+    await row.locator('xpath=self::*[@aria-expanded="false"]').waitFor({ timeout: ELEMENT_TIMEOUT_MS });
+  }
+}
+
 /** Moves the pointer where it raises no hover (tooltips would cover the screenshot). */
 async function parkPointer(page) {
   await page.mouse.move(VIEWPORT.width - 5, VIEWPORT.height - 40);
@@ -361,6 +369,8 @@ async function main() {
 
     step('c3', 'change-analysis', async () => {
       // Layer 4's Changes with their marks (D, R, A), its counts in the description, and the image summary.
+      // Layer 1, opened in c2, folds away: the Images pane is short and its rows would push layer 4's below.
+      await collapse(await expectVisible(treeRow(images(), '1 · RUN mkdir'), 'layer row "1 · RUN mkdir …"'));
       const layerFour = await expectVisible(treeRow(images(), '4 · RUN rm'), 'layer row "4 · RUN rm …"');
       await expand(layerFour, 'layer row "4 · RUN rm …"');
       await expectVisible(layerFour.locator('.label-description', { hasText: /\+1 ~0 −2$/ }), 'the counts "+1 ~0 −2" in the description of layer 4');
