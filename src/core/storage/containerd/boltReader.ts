@@ -26,6 +26,9 @@ const BRANCH = 0x01;
 const LEAF = 0x02;
 const META = 0x04;
 const BUCKET_LEAF = 0x01;
+/** Page sizes a meta page may name: bbolt takes the OS page size (4 KiB, 16 KiB or 64 KiB) unless told otherwise. */
+const MIN_PAGE_SIZE = 512;
+const MAX_PAGE_SIZE = 65536;
 /** Deeper than any real tree (bbolt's depth grows with log of the key count). */
 const MAX_DEPTH = 64;
 /** containerd's databases are megabytes; a file far past this is not one to read whole. */
@@ -104,7 +107,7 @@ export class BoltDatabase {
   }
 
   static fromBuffer(file: string, data: Buffer): BoltDatabase {
-    const metas = [0, 1].map((page) => readMeta(data, page)).filter((meta): meta is BoltMeta => meta !== undefined);
+    const metas = readMetas(data);
     if (metas.length === 0) {
       throw new BoltFormatError(file, 'neither meta page is valid (not bolt, or torn)');
     }
@@ -247,11 +250,28 @@ export class BoltDatabase {
   }
 }
 
-/** A meta page, or undefined when it is not valid (wrong magic or version, checksum off: torn). */
-function readMeta(data: Buffer, page: number): BoltMeta | undefined {
-  // Meta pages sit at 0 and at one page size; the page size is in the first. 4096 is the usual.
-  const pageSize = data.length >= PAGE_HEADER + 12 ? data.readUInt32LE(PAGE_HEADER + 8) : 0;
-  const start = page * (pageSize >= 512 && pageSize <= 65536 ? pageSize : 4096);
+/**
+ * The valid meta pages. The second sits one page in, and the page size is written in the first;
+ * when the first is not valid (torn), its page size field is no more to be trusted than the rest,
+ * so, as bbolt does, the second is looked for at each page size it may have.
+ */
+function readMetas(data: Buffer): BoltMeta[] {
+  const first = readMeta(data, 0);
+  if (first) {
+    const second = readMeta(data, first.pageSize);
+    return second?.pageSize === first.pageSize ? [first, second] : [first];
+  }
+  for (let pageSize = MIN_PAGE_SIZE; pageSize <= MAX_PAGE_SIZE; pageSize *= 2) {
+    const second = readMeta(data, pageSize);
+    if (second?.pageSize === pageSize) {
+      return [second];
+    }
+  }
+  return [];
+}
+
+/** The meta page at an offset, or undefined when it is not valid (wrong magic or version, checksum off: torn). */
+function readMeta(data: Buffer, start: number): BoltMeta | undefined {
   if (start + PAGE_HEADER + 64 > data.length) {
     return undefined;
   }
@@ -265,7 +285,7 @@ function readMeta(data: Buffer, page: number): BoltMeta | undefined {
   }
   const size = body.readUInt32LE(8);
   const root = body.readBigUInt64LE(16);
-  if (size < 512 || size > 65536 || root > BigInt(Number.MAX_SAFE_INTEGER)) {
+  if (size < MIN_PAGE_SIZE || size > MAX_PAGE_SIZE || root > BigInt(Number.MAX_SAFE_INTEGER)) {
     return undefined;
   }
   return { pageSize: size, root: Number(root), txid: body.readBigUInt64LE(48) };
