@@ -73,6 +73,15 @@ if [ "$(id -u)" -eq 0 ]; then
     echo "!! the Podman service did not start: its integration tests skip (and fail under DOCKER_LAYERS_REQUIRE_DOCKER=1)" >&2
   fi
 fi
+# The tests' own sshd on 127.0.0.1 (own config, host key and port in /tmp/dle-sshd): the test user
+# reaches this dockerd as an ssh:// engine. Installs openssh-server if missing.
+if [ "$(id -u)" -eq 0 ]; then
+  if step "test sshd (ssh:// engine)" bash test/setup/start-test-sshd.sh; then
+    export DLE_TEST_SSH_PORT="$(cat "${DLE_SSHD_DIR:-/tmp/dle-sshd}/port")"
+  else
+    echo "!! the test sshd did not start: the ssh:// tests skip (and fail under DOCKER_LAYERS_REQUIRE_DOCKER=1)" >&2
+  fi
+fi
 # A real rootless dockerd of the test user (rootlesskit + dockerd-rootless.sh, data root in its home).
 if [ "$(id -u)" -eq 0 ]; then
   if step "rootless dockerd (test user)" bash test/setup/start-rootless-dockerd.sh; then

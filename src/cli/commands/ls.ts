@@ -210,8 +210,11 @@ export function formatImagesText(images: readonly ImageLayers[], columns?: numbe
           : `  note: steps matched to layers from the Engine history (a guess${(storage.kind === 'overlay2' || storage.kind === 'containerd-snapshotter') && storage.location === 'local' ? '; run as root for the exact mapping' : ''})`,
       );
     }
-    if (folderLimitation) {
-      lines.push(`  note: ${stripControlCharacters(limitationText(folderLimitation))}`);
+    // Folders the daemon names but this machine cannot open (a remote host, Desktop's VM) say so too.
+    const elsewhere = layers.find((layer) => layer.diffDir !== null && layer.location.kind === 'unavailable')?.location;
+    const note = folderLimitation ?? (elsewhere?.kind === 'unavailable' ? elsewhere.limitation : undefined);
+    if (note) {
+      lines.push(`  note: ${stripControlCharacters(limitationText(note))}`);
     }
     lines.push('');
   }

@@ -108,14 +108,61 @@ const CONNECTION_ERRORS: Record<string, string> = {
   EPIPE: 'the connection was closed',
 };
 
-/** Turns a socket-level failure into EngineUnreachableError; anything else is returned as is. */
+/** OpenSSL's verdicts on the server's certificate, as Node names them: a TLS endpoint that is not trusted. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A TLS or SSH handshake that failed, in words: the address answered, the secure channel was refused.
+ * ssh2 marks its failures with a `level` instead of a code. Undefined for anything else.
+ */
+function handshakeFailure(err: NodeJS.ErrnoException & { level?: unknown }): { code: string; detail: string } | undefined {
+  const cause = oneLine(err.message ?? '', 200);
+  if (typeof err.code === 'string' && UNTRUSTED_CERTIFICATE.has(err.code)) {
+    return { code: err.code, detail: `TLS: the server's certificate is not trusted (${err.code}: ${cause}): check the CA (ca.pem in DOCKER_CERT_PATH, or the context's TLS files)` };
+  }
+  if (typeof err.code === 'string' && err.code.startsWith('ERR_SSL_')) {
+    return { code: err.code, detail: `TLS: the handshake failed (${err.code}: ${cause}): check the client certificate and key (cert.pem, key.pem)` };
+  }
+  switch (err.level) {
+    case 'client-authentication':
+      return { code: 'SSH_AUTHENTICATION', detail: `SSH: authentication failed (${cause}): the key must be in the ssh-agent that SSH_AUTH_SOCK names (ssh-add); keys in ~/.ssh are not read` };
+    case 'agent':
+      return { code: 'SSH_AGENT', detail: `SSH: the ssh-agent at SSH_AUTH_SOCK cannot be used (${cause})` };
+    case 'client-timeout':
+      return { code: 'SSH_TIMEOUT', detail: `SSH: the handshake timed out (${cause})` };
+    case 'handshake':
+    case 'protocol':
+      return { code: 'SSH_HANDSHAKE', detail: `SSH: the handshake failed (${cause})` };
+  }
+  return undefined;
+}
+
+/** Turns a socket-level or handshake failure into EngineUnreachableError; anything else is returned as is. */
 export function classifyEngineError(error: unknown, endpoint: EngineEndpoint): Error {
-  const err = error as NodeJS.ErrnoException & { address?: string; statusCode?: number; json?: { message?: string } };
+  const err = error as NodeJS.ErrnoException & { address?: string; statusCode?: number; json?: { message?: string }; level?: unknown };
   if (err && typeof err.code === 'string' && err.code in CONNECTION_ERRORS) {
     const where = err.address ? ` (${err.address})` : '';
     // When no socket was configured and none was found, say where we looked.
     const looked = err.code === 'ENOENT' && endpoint.socketsTried ? ` (looked for ${endpoint.socketsTried.join(', ')})` : '';
     return new EngineUnreachableError(endpoint, err.code, `${err.code}${where}: ${CONNECTION_ERRORS[err.code]}${looked}`);
+  }
+  const handshake = err instanceof Error ? handshakeFailure(err) : undefined;
+  if (handshake) {
+    return new EngineUnreachableError(endpoint, handshake.code, handshake.detail);
   }
   if (err?.statusCode) {
     return new EngineHttpError(err.statusCode, oneLine(err.json?.message ?? err.message));
@@ -132,6 +179,9 @@ export function engineErrorKind(error: unknown): EngineErrorKind {
   }
   if (!(error instanceof EngineUnreachableError)) {
     return 'other';
+  }
+  if (error.code !== undefined && !(error.code in CONNECTION_ERRORS)) {
+    return 'other'; // A TLS or SSH handshake: the words for sockets and hosts do not fit.
   }
   switch (error.code) {
     case 'ENOENT':

@@ -10,7 +10,16 @@ import type Dockerode from 'dockerode';
 import * as http from 'http';
 import * as https from 'https';
 
-type SshAgentFactory = (options: Record<string, unknown>) => http.Agent;
+/** docker-modem's ssh agent: each call logs in once, and its createConnection runs `docker system dial-stdio`. */
+export type SshAgentFactory = (options: Record<string, unknown>) => http.Agent;
+
+/**
+ * SSH logins open at once per Engine connection; further requests wait for one to end. sshd drops
+ * logins beyond MaxStartups (10 not yet logged in, by default): one login per request, unbounded,
+ * lost requests of `ls` to a stock sshd on every run. Four leave room for a second window or a
+ * docker CLI on the same host. (Node's own maxSockets does not count sockets still being made.)
+ */
+export const SSH_MAX_CONNECTIONS = 4;
 
 /**
  * The response, headers read and body not; rejects when the connection fails or `signal` fires
@@ -30,7 +39,7 @@ export function requestEngine(connection: Dockerode.DockerOptions, path: string,
         : connection.protocol === 'https'
           ? https.request({ ...base, host: connection.host, port: connection.port, ca: connection.ca, cert: connection.cert, key: connection.key, agent: (connection as { agent?: https.Agent }).agent })
           : connection.protocol === 'ssh'
-            ? http.request({ ...base, host: connection.host, agent: sshAgent(connection) })
+            ? http.request({ ...base, host: connection.host, agent: sshAgentFor(connection) })
             : http.request({ ...base, host: connection.host, port: connection.port });
     } catch (error) {
       reject(error instanceof Error ? error : new Error(String(error)));
@@ -50,9 +59,60 @@ export function requestEngine(connection: Dockerode.DockerOptions, path: string,
   });
 }
 
-/** A one-connection agent that runs `docker system dial-stdio` on the host over SSH (what the docker CLI does). */
-function sshAgent(connection: Dockerode.DockerOptions): http.Agent {
+const sshAgents = new WeakMap<Dockerode.DockerOptions, http.Agent>();
+
+/**
+ * The HTTP agent of an ssh:// connection, one per connection options: each socket is an SSH login
+ * running `docker system dial-stdio` on the host (what the docker CLI does) for one request, at
+ * most SSH_MAX_CONNECTIONS at once.
+ */
+export function sshAgentFor(connection: Dockerode.DockerOptions, openSsh: SshAgentFactory = dockerModemSsh): http.Agent {
+  let agent = sshAgents.get(connection);
+  if (!agent) {
+    agent = boundedSshAgent({ ...connection.sshOptions, host: connection.host, port: connection.port, username: connection.username }, openSsh);
+    sshAgents.set(connection, agent);
+  }
+  return agent;
+}
+
+function boundedSshAgent(login: Record<string, unknown>, openSsh: SshAgentFactory): http.Agent {
+  const agent = new http.Agent();
+  let open = 0;
+  const waiting: (() => void)[] = [];
+  agent.createConnection = (options, callback) => {
+    const connect = () => {
+      open++;
+      let ended = false;
+      const end = () => {
+        if (!ended) {
+          ended = true;
+          open--;
+          waiting.shift()?.();
+        }
+      };
+      // docker-modem's agent holds one SSH client: a fresh one per socket. It may call back twice
+      // (an error after the stream): Node takes the first, and the slot is given back once.
+      openSsh(login).createConnection(options, (error, stream) => {
+        if (error || !stream) {
+          end();
+        } else {
+          stream.once('close', end);
+        }
+        callback?.(error, stream);
+      });
+    };
+    if (open < SSH_MAX_CONNECTIONS) {
+      connect();
+    } else {
+      waiting.push(connect);
+    }
+    return undefined;
+  };
+  return agent;
+}
+
+function dockerModemSsh(options: Record<string, unknown>): http.Agent {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const factory = require('docker-modem/lib/ssh') as SshAgentFactory;
-  return factory({ ...connection.sshOptions, host: connection.host, port: connection.port, username: connection.username });
+  return factory(options);
 }

@@ -5,8 +5,10 @@
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as tls from 'tls';
 import { EngineClient } from '../../../src/core/engine/engineClient';
 import { EngineEndpoint } from '../../../src/core/engine/engineEndpoint';
 import { resolveEndpoint } from '../../../src/core/engine/resolveEndpoint';
@@ -264,4 +266,95 @@ export function requirePodmanService(context: Mocha.Context, mode: 'rootful' | '
     throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
   }
   skipBecause(context, message);
+}
+
+/** A TCP (or TLS) listener on 127.0.0.1 that pipes each connection to a unix socket. */
+export interface SocketForwarder {
+  port: number;
+  /** Connections accepted so far (a TLS one once its handshake succeeded). */
+  accepted(): number;
+  /** Stops listening and ends every connection still open. */
+  close(): Promise<void>;
+}
+
+/**
+ * Makes a local daemon's socket reachable as tcp://127.0.0.1:<random port>, the way a remote
+ * engine is: plain, or TLS-terminating with `tlsOptions` (key, cert, and ca + requestCert for client
+ * certificates). At most `maxConnections` at once; close() in an after() hook.
+ */
+export async function forwardToUnixSocket(socketPath: string, tlsOptions?: tls.TlsOptions, maxConnections = 32): Promise<SocketForwarder> {
+  const open = new Set<net.Socket>();
+  let accepted = 0;
+  const pipe = (client: net.Socket) => {
+    accepted++;
+    const daemon = net.connect(socketPath);
+    open.add(client).add(daemon);
+    for (const [from, to] of [[client, daemon], [daemon, client]]) {
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        open.delete(from);
+        to.destroy();
+      });
+    }
+  };
+  const server = tlsOptions ? tls.createServer(tlsOptions, pipe) : net.createServer(pipe);
+  // A client the TLS server refuses (no or a wrong client certificate) is the test's business, not an error here.
+  server.on('tlsClientError', () => undefined);
+  server.maxConnections = maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    accepted: () => accepted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of open) {
+          socket.destroy();
+        }
+      }),
+  };
+}
+
+/** The sshd of the tests that test/setup/start-test-sshd.sh starts, and how to log in to it. */
+export interface TestSshd {
+  /** ssh://<user>@127.0.0.1:<port> */
+  host: string;
+  port: number;
+  user: string;
+  /** Its folder (DLE_SSHD_DIR): client/id_ed25519 is the user's key, known_hosts its host key. */
+  dir: string;
+}
+
+/**
+ * The test sshd on 127.0.0.1 (DLE_TEST_SSH_PORT, exported by npm test when
+ * test/setup/start-test-sshd.sh succeeded), through which the test user reaches this machine's
+ * dockerd as an ssh:// engine. Without it the suite skips loudly, by name and with the reason, and
+ * with DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails. Running the CLI as that user needs root.
+ */
+export function requireTestSshd(context: Mocha.Context): TestSshd {
+  const port = process.env.DLE_TEST_SSH_PORT;
+  const dir = process.env.DLE_SSHD_DIR || '/tmp/dle-sshd';
+  const suite = context.test?.parent?.fullTitle() ?? '';
+  let reason: string | undefined;
+  if (!port) {
+    reason = 'DLE_TEST_SSH_PORT is not set: start the test sshd with eval "$(bash test/setup/start-test-sshd.sh | tail -n 1)" (as root)';
+  } else if (!/^[0-9]+$/.test(port)) {
+    reason = `DLE_TEST_SSH_PORT=${port} is not a port number`;
+  } else if (!fs.existsSync(path.join(dir, 'client', 'id_ed25519'))) {
+    reason = `${path.join(dir, 'client', 'id_ed25519')} does not exist: DLE_SSHD_DIR is not the folder test/setup/start-test-sshd.sh used`;
+  } else if (process.getuid?.() !== 0) {
+    reason = `not root (uid ${process.getuid?.()}): cannot run the CLI as the test user ${TEST_USER} with runuser`;
+  }
+  if (reason) {
+    if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
+      throw new Error(`${suite}: ${reason}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
+    }
+    console.log(loud([`SKIPPED "${suite}":`, reason]));
+    skipBecause(context, reason);
+  }
+  return { host: `ssh://${TEST_USER}@127.0.0.1:${port}`, port: Number(port), user: TEST_USER, dir };
 }
