@@ -13,6 +13,7 @@ import { BoltDatabase, BoltFormatError, fnv1a64, withBoltDatabase } from '../../
 import { ContainerdSnapshotStore } from '../../src/core/storage/containerd/containerdSnapshotStore';
 import { metadataSchema, readUvarint, readVarint, snapshotFolder } from '../../src/core/storage/containerd/snapshotFolders';
 import { silentLogger } from '../../src/core/logger';
+import { skipBecause } from '../helpers/skip';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'containerd');
 const truth = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'truth.json'), 'utf8')) as { snapshotFolders: Record<string, string> };
@@ -151,6 +152,25 @@ describe('bolt reader', () => {
     assert.deepEqual(located[located.length - 1].location, { kind: 'unavailable', limitation: { code: 'notReported' } });
     const details = await store.folderDetails(located[0].location);
     assert.match(details!.description, /meta\.db names the snapshot/);
+  });
+
+  it("finds Docker's own containerd under the data root even when /info's socket path looks like a system one (a daemon with another --exec-root)", async function () {
+    const dataRoot = path.join(scratch, 'docker-root-exec');
+    const daemon = path.join(dataRoot, 'containerd', 'daemon');
+    fs.mkdirSync(path.join(daemon, 'io.containerd.metadata.v1.bolt'), { recursive: true });
+    fs.mkdirSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs'), { recursive: true });
+    fs.writeFileSync(path.join(daemon, 'io.containerd.metadata.v1.bolt', 'meta.db'), metaBytes);
+    fs.writeFileSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs', 'metadata.db'), snapshotBytes);
+    if (fs.existsSync('/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db')) {
+      skipBecause(this, 'this machine has a system containerd, which a system-looking socket rightly sends the lookup to first');
+    }
+    const store = await ContainerdSnapshotStore.create(
+      { kind: 'containerd-snapshotter', driver: 'overlayfs', dataRoot, location: 'local', rootless: false, limitation: { code: 'containerdSnapshots' }, containerd: { address: '/opt/docker-exec/containerd/containerd.sock', namespace: 'moby' } },
+      silentLogger,
+    );
+    const [chainId] = Object.keys(truth.snapshotFolders);
+    const [located] = await store.locateLayers(undefined, [chainId]);
+    assert.equal(located.location.kind === 'directory' && located.location.directory.diffDir, path.join(daemon, truth.snapshotFolders[chainId]));
   });
 
   it("checksums meta pages with FNV-1a 64 and reads Go's uvarints", () => {

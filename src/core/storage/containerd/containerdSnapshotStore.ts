@@ -54,8 +54,13 @@ export class ContainerdSnapshotStore implements LayerStore {
     if (profile.location !== 'local') {
       return new ContainerdSnapshotStore(profile, undefined, snapshots, log, { code: 'platformsUnlisted', ...(endpoint ? { host: endpoint.host } : {}) });
     }
+    // /info (API 1.46+) names the containerd socket: Docker's own lives in its exec root
+    // (<exec root>/containerd/containerd.sock, /var/run/docker/… by default), a system one elsewhere.
+    // A daemon started with another --exec-root looks like a system one by that path alone, so the
+    // other root is tried second: the first whose meta.db exists is the one.
     const systemContainerd = profile.containerd !== undefined && !/\/docker\/containerd\//.test(profile.containerd.address);
-    const candidates = systemContainerd ? [SYSTEM_CONTAINERD_ROOT] : profile.dataRoot ? [path.join(profile.dataRoot, 'containerd', 'daemon')] : [];
+    const managedRoot = profile.dataRoot ? [path.join(profile.dataRoot, 'containerd', 'daemon')] : [];
+    const candidates = systemContainerd ? [SYSTEM_CONTAINERD_ROOT, ...managedRoot] : [...managedRoot, ...(profile.containerd ? [SYSTEM_CONTAINERD_ROOT] : [])];
     for (const root of candidates) {
       const metaDb = path.join(root, META_DB);
       const present = await fs.stat(metaDb).then(
