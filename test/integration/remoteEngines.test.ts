@@ -2,10 +2,12 @@
  * Remote engines, with the REAL local dockerd reached the way a remote one is: over tcp:// through a
  * TCP listener the test opens (plain, and TLS with certificates openssl makes here), and over
  * ssh:// through the test sshd (test/setup/start-test-sshd.sh), logged in as the test user, where
- * dockerode's ssh transport runs `docker system dial-stdio`. The daemon's folders are then "on the
- * daemon's host": the CLI names them as the daemon reports them, reads none of them, and takes a
- * layer's files from the Engine's image archive, which must say what root reads in the folders
- * through the unix socket. Docker Desktop cannot run here: its test is skipped, by name, with why.
+ * dockerode's ssh transport runs `docker system dial-stdio` once the sshd's host key is found in
+ * ~/.ssh/known_hosts (a home of the test's, from the known_hosts the start script writes). The
+ * daemon's folders are then "on the daemon's host": the CLI names them as the daemon reports them,
+ * reads none of them, and takes a layer's files from the Engine's image archive, which must say what
+ * root reads in the folders through the unix socket. Docker Desktop cannot run here: its test is
+ * skipped, by name, with why.
  */
 import * as assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'child_process';
@@ -226,12 +228,22 @@ describe('remote engines: the local dockerd reached as a remote one (tcp://, TLS
     let sshd: TestSshd;
     let agent: ChildProcess | undefined;
     let agentSocket: string;
-    let home: string;
+    let uid: number;
+    let gid: number;
+    let homes = 0;
+    /** `[127.0.0.1]:<port> ssh-ed25519 …`: the test sshd's host key, as the start script wrote it for ssh clients. */
+    let knownHostsLine: string;
+    /** The host key's fingerprint as `ssh-keygen -l` gives it. */
+    let fingerprint: string;
 
     before(async function () {
       sshd = requireTestSshd(this);
-      home = (await run('getent', ['passwd', sshd.user])).stdout.split(':')[5];
-      const [uid, gid] = await Promise.all(['-u', '-g'].map(async (flag) => Number((await run('id', [flag, sshd.user])).stdout.trim())));
+      [uid, gid] = await Promise.all(['-u', '-g'].map(async (flag) => Number((await run('id', [flag, sshd.user])).stdout.trim())));
+      knownHostsLine = fs.readFileSync(path.join(sshd.dir, 'known_hosts'), 'utf8').trim();
+      assert.match(knownHostsLine, new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 \\S+$`), `${sshd.dir}/known_hosts is not the sshd's key on its port`);
+      const listed = await run('ssh-keygen', ['-l', '-f', path.join(sshd.dir, 'host_ed25519_key.pub')]);
+      assert.equal(listed.code, 0, listed.stderr);
+      fingerprint = listed.stdout.split(' ')[1];
       // The key reaches dockerode through an agent (SSH_AUTH_SOCK), the user's own, started here.
       const agentDir = path.join(scratch, 'agent');
       fs.mkdirSync(agentDir, { mode: 0o700 });
@@ -261,16 +273,35 @@ describe('remote engines: the local dockerd reached as a remote one (tcp://, TLS
       await run('chown', [sshd.user, cache]);
       return cache;
     }
-    /** The CLI as the test user, with its agent unless told otherwise, and no engine settings of root's. */
-    function userCli(args: string[], cache: string, withAgent = true): Promise<RunResult> {
+    /**
+     * A home folder of the test user's own (not its real one), with ~/.ssh and, unless undefined,
+     * ~/.ssh/known_hosts holding `knownHosts`.
+     */
+    function userHome(knownHosts: string | undefined): string {
+      const home = path.join(scratch, `home-${++homes}`);
+      fs.mkdirSync(path.join(home, '.ssh'), { recursive: true, mode: 0o700 });
+      if (knownHosts !== undefined) {
+        fs.writeFileSync(path.join(home, '.ssh', 'known_hosts'), knownHosts, { mode: 0o644 });
+        fs.chownSync(path.join(home, '.ssh', 'known_hosts'), uid, gid);
+      }
+      fs.chownSync(path.join(home, '.ssh'), uid, gid);
+      fs.chownSync(home, uid, gid);
+      return home;
+    }
+    /** Logins the test sshd has accepted so far (its log, LogLevel VERBOSE). */
+    function sshdLogins(): number {
+      return fs.readFileSync(path.join(sshd.dir, 'sshd.log'), 'utf8').split('\n').filter((line) => line.includes('Accepted publickey for')).length;
+    }
+    /** The CLI as the test user with HOME `home`, with its agent unless told otherwise, and no engine settings of root's. */
+    function userCli(args: string[], cache: string, home: string, withAgent = true): Promise<RunResult> {
       const settings = [`HOME=${home}`, `XDG_CACHE_HOME=${cache}`, ...(withAgent ? [`SSH_AUTH_SOCK=${agentSocket}`] : [])];
       const unset = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CONFIG', 'SSH_AUTH_SOCK'].flatMap((name) => ['-u', name]);
       return run('runuser', ['-u', sshd.user, '--', 'env', ...unset, ...settings, process.execPath, CLI, ...args]);
     }
 
-    it('ls --json lists the test images, with the folders the daemon reports for each layer, storage remote', async () => {
+    it('ls --json lists the test images, with the folders the daemon reports for each layer, storage remote (host key in ~/.ssh/known_hosts)', async () => {
       const cache = await userCache();
-      const ls = await userCli(['ls', '--json', '--verbose', '-H', sshd.host], cache);
+      const ls = await userCli(['ls', '--json', '--verbose', '-H', sshd.host], cache, userHome(`# the test sshd\n${knownHostsLine}\n`));
       assert.equal(ls.code, 0, ls.stderr);
       assert.match(ls.stderr, new RegExp(`^storage: overlay2 \\(driver overlay2\\) at ${dataRoot}, remote$`, 'm'));
       const images = JSON.parse(ls.stdout) as ImageJson[];
@@ -282,18 +313,59 @@ describe('remote engines: the local dockerd reached as a remote one (tcp://, TLS
       assert.deepEqual(downloadedArchives(cache), [], 'listing downloads nothing');
     });
 
-    it(`diff --json ${IMAGE} comes from the Engine's archive and equals root's through the unix socket`, async () => {
+    it(`diff --json ${IMAGE} comes from the Engine's archive and equals root's through the unix socket (host name hashed by ssh-keygen -H)`, async () => {
       const cache = await userCache();
-      const diff = await userCli(['diff', IMAGE, '--json', '-H', sshd.host], cache);
+      const home = userHome(`${knownHostsLine}\n`);
+      const knownHosts = path.join(home, '.ssh', 'known_hosts');
+      const hashed = await run('ssh-keygen', ['-H', '-f', knownHosts]);
+      assert.equal(hashed.code, 0, hashed.stderr);
+      fs.rmSync(`${knownHosts}.old`);
+      fs.chownSync(knownHosts, uid, gid); // ssh-keygen, run as root, wrote a new file of root's, 0600.
+      fs.chmodSync(knownHosts, 0o644);
+      assert.match(fs.readFileSync(knownHosts, 'utf8'), /^\|1\|\S+\|\S+ ssh-ed25519 /, 'the name is hashed');
+      const diff = await userCli(['diff', IMAGE, '--json', '-H', sshd.host], cache, home);
       assert.equal(diff.code, 0, diff.stderr);
       assert.deepEqual(downloadedArchives(cache), [daemon.images.app.Id.replace(/^sha256:/, '')]);
       assert.deepEqual(JSON.parse(diff.stdout), rootDiff);
     });
 
     it('without an ssh-agent, says in one line that the key must be in one', async () => {
-      const ls = await userCli(['ls', '-H', sshd.host], await userCache(), false);
+      const ls = await userCli(['ls', '-H', sshd.host], await userCache(), userHome(`${knownHostsLine}\n`), false);
       assertOneLineError(ls);
       assert.match(ls.stderr, new RegExp(`^docker-layers: Cannot connect to the Docker Engine at ${sshd.host} \\(from --host\\): SSH: authentication failed \\(.*\\): the key must be in the ssh-agent that SSH_AUTH_SOCK names`));
+    });
+
+    it("refuses, in one line, a host whose key is not the one in ~/.ssh/known_hosts (a man in the middle), before logging in", async () => {
+      const otherKey = path.join(scratch, `other-host-key-${homes}`);
+      const made = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', otherKey]);
+      assert.equal(made.code, 0, made.stderr);
+      const wrongLine = `[127.0.0.1]:${sshd.port} ${fs.readFileSync(`${otherKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}`;
+      const logins = sshdLogins();
+      const ls = await userCli(['ls', '-H', sshd.host], await userCache(), userHome(`${wrongLine}\n`));
+      assertOneLineError(ls);
+      assert.equal(
+        ls.stderr.trimEnd(),
+        `docker-layers: Cannot connect to the Docker Engine at ${sshd.host} (from --host): SSH: the host key for [127.0.0.1]:${sshd.port} (ssh-ed25519 ${fingerprint}) ` +
+          `does not match the one in ~/.ssh/known_hosts:1: possible man-in-the-middle attack, refused; ` +
+          `if the host's key was changed on purpose, remove the old one with \`ssh-keygen -R '[127.0.0.1]:${sshd.port}'\` and add the new one`,
+      );
+      assert.equal(sshdLogins(), logins, 'no login was tried (the agent key was not offered)');
+    });
+
+    it('refuses an unknown host in one line with the command that adds its key, and that command makes the next run work', async () => {
+      const home = userHome(undefined);
+      const ls = await userCli(['ls', '-H', sshd.host], await userCache(), home);
+      assertOneLineError(ls);
+      const hint = `ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ~/.ssh/known_hosts`;
+      assert.equal(
+        ls.stderr.trimEnd(),
+        `docker-layers: Cannot connect to the Docker Engine at ${sshd.host} (from --host): SSH: the host key for [127.0.0.1]:${sshd.port} (ssh-ed25519 ${fingerprint}) ` +
+          `is not in ~/.ssh/known_hosts: check the fingerprint and add it with \`${hint}\`, or connect once with \`ssh -p ${sshd.port} ${sshd.user}@127.0.0.1\``,
+      );
+      const added = await run('runuser', ['-u', sshd.user, '--', 'env', `HOME=${home}`, 'sh', '-c', hint]);
+      assert.equal(added.code, 0, added.stderr);
+      const again = await userCli(['ls', '-H', sshd.host], await userCache(), home);
+      assert.equal(again.code, 0, again.stderr);
     });
   });
 

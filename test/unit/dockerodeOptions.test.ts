@@ -5,6 +5,7 @@ import * as https from 'https';
 import * as path from 'path';
 import { dockerodeOptionsFor } from '../../src/core/engine/dockerodeOptions';
 import { EndpointConfigError } from '../../src/core/engine/engineErrors';
+import { TEST_KEYS } from './helpers/sshTestKeys';
 
 describe('dockerodeOptionsFor', () => {
   let certDir: string;
@@ -55,17 +56,30 @@ describe('dockerodeOptionsFor', () => {
     assert.equal(options.port, 2376);
   });
 
-  it('ssh://user@host:2222 → ssh protocol with user and port', async () => {
-    const options = (await dockerodeOptionsFor({ host: 'ssh://deploy@build.example:2222', source: 'current context' })) as Record<string, unknown>;
+  it('ssh://user@host:2222 → ssh protocol with user and port, the agent, and a host key verifier', async () => {
+    const knownHosts = { files: [path.join(certDir, 'no-known-hosts')], home: certDir };
+    const options = (await dockerodeOptionsFor({ host: 'ssh://deploy@build.example:2222', source: 'current context' }, knownHosts)) as Record<string, unknown>;
     assert.equal(options.protocol, 'ssh');
     assert.equal(options.host, 'build.example');
     assert.equal(options.port, 2222);
     assert.equal(options.username, 'deploy');
     assert.equal(options.socketPath, undefined);
-    assert.deepEqual(options.sshOptions, { agent: process.env.SSH_AUTH_SOCK });
-    const plain = await dockerodeOptionsFor({ host: 'ssh://build.example', source: 'current context' });
+    const { agent, hostVerifier, ...rest } = options.sshOptions as Record<string, unknown>;
+    assert.equal(agent, process.env.SSH_AUTH_SOCK);
+    assert.equal(typeof hostVerifier, 'function', 'without one, ssh2 takes any host key');
+    assert.deepEqual(rest, {}, "no key known: ssh2's own host key algorithms");
+    const plain = await dockerodeOptionsFor({ host: 'ssh://build.example', source: 'current context' }, knownHosts);
     assert.equal(plain.port, 22);
     assert.equal(plain.username, undefined);
+  });
+
+  it('ssh:// asks first for the host key algorithms of the keys known_hosts has for the host', async () => {
+    const file = path.join(certDir, 'known_hosts');
+    fs.writeFileSync(file, `[build.example]:2222 ${TEST_KEYS.rsa.line}\nbuild.example ${TEST_KEYS.ed25519A.line}\n`);
+    const options = await dockerodeOptionsFor({ host: 'ssh://build.example:2222', source: 'DOCKER_HOST' }, { files: [file], home: certDir });
+    const preferred = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+    assert.deepEqual(options.sshOptions?.algorithms, { serverHostKey: { remove: preferred, prepend: preferred, append: [] } });
+    assert.deepEqual(Object.keys(options.sshOptions?.algorithms?.serverHostKey ?? {}), ['remove', 'prepend', 'append'], 'ssh2 applies them in this order');
   });
 
   it('https:// with TLS files → https with their contents; verify false skips the server check', async () => {

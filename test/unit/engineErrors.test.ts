@@ -80,6 +80,8 @@ describe('classifyEngineError', () => {
     assert.match(failed('Failed to connect to agent', 'agent').message, /: SSH: the ssh-agent at SSH_AUTH_SOCK cannot be used \(Failed to connect to agent\)$/);
     assert.match(failed('Timed out while waiting for handshake', 'client-timeout').message, /: SSH: the handshake timed out/);
     assert.match(failed('Handshake failed: no matching host key format', 'handshake').message, /: SSH: the handshake failed \(Handshake failed/);
+    // Normally the host key verifier's own reason replaces this (sshHostKeys.test.ts).
+    assert.match(failed('Host denied (verification failed)', 'handshake').message, /: SSH: the host key was refused \(Host denied \(verification failed\)\): it must be in ~\/\.ssh\/known_hosts$/);
     assert.equal(engineErrorKind(auth), 'other');
     // A socket error on the way (ssh2's level client-socket) is still named by its code.
     const refused = classifyEngineError(Object.assign(socketError('ECONNREFUSED', '10.0.0.5'), { level: 'client-socket' }), ssh);

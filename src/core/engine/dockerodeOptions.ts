@@ -3,12 +3,14 @@ import * as https from 'https';
 import type Dockerode from 'dockerode';
 import { EngineEndpoint } from './engineEndpoint';
 import { EndpointConfigError } from './engineErrors';
+import { KnownHostsFiles, knownHostsVerifier, preferredHostKeyAlgorithms } from './sshHostKeys';
 
 /**
  * dockerode options for an endpoint. Every connection key is set explicitly, because docker-modem
  * merges DOCKER_HOST and DOCKER_CERT_PATH from the environment into whatever it is given.
+ * `knownHosts` says where an ssh:// host's key is looked up (default: the user's and the system's known_hosts).
  */
-export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Dockerode.DockerOptions> {
+export async function dockerodeOptionsFor(endpoint: EngineEndpoint, knownHosts: KnownHostsFiles = {}): Promise<Dockerode.DockerOptions> {
   const none = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
   // Socket paths are taken verbatim: URL parsing would turn //./pipe/docker_engine into //pipe/….
   for (const scheme of ['unix://', 'npipe://']) {
@@ -22,15 +24,22 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint): Promise<Doc
   }
   const url = parseHost(endpoint.host);
   switch (url.protocol) {
-    case 'ssh:':
+    case 'ssh:': {
+      const target = { host: url.hostname, port: url.port ? Number(url.port) : 22, username: url.username ? decodeURIComponent(url.username) : undefined };
+      // ssh2 takes any host key unless told: only those known_hosts lists for the host (sshHostKeys.ts).
+      const preferred = await preferredHostKeyAlgorithms(target, knownHosts);
       return {
         ...none,
         protocol: 'ssh',
-        host: url.hostname,
-        port: url.port ? Number(url.port) : 22,
-        username: url.username ? decodeURIComponent(url.username) : undefined,
-        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+        ...target,
+        sshOptions: {
+          agent: process.env.SSH_AUTH_SOCK,
+          hostVerifier: knownHostsVerifier(endpoint, target, knownHosts),
+          // ssh2 applies these in the order written: the known algorithms move to the front of its list.
+          ...(preferred.length > 0 ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred, append: [] } } } : {}),
+        },
       };
+    }
     case 'tcp:':
     case 'http:':
     case 'https:': {

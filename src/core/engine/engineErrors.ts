@@ -145,6 +145,11 @@ function handshakeFailure(err: NodeJS.ErrnoException & { level?: unknown }): { c
     case 'client-timeout':
       return { code: 'SSH_TIMEOUT', detail: `SSH: the handshake timed out (${cause})` };
     case 'handshake':
+      if (err.message === 'Host denied (verification failed)') {
+        // Normally replaced by the verifier's own reason (sshHostKeys.ts) before it gets here.
+        return { code: 'SSH_HOST_KEY', detail: `SSH: the host key was refused (${cause}): it must be in ~/.ssh/known_hosts` };
+      }
+      return { code: 'SSH_HANDSHAKE', detail: `SSH: the handshake failed (${cause})` };
     case 'protocol':
       return { code: 'SSH_HANDSHAKE', detail: `SSH: the handshake failed (${cause})` };
   }

@@ -9,6 +9,7 @@
 import type Dockerode from 'dockerode';
 import * as http from 'http';
 import * as https from 'https';
+import { hostKeyRefusal } from './sshHostKeys';
 
 /** docker-modem's ssh agent: each call logs in once, and its createConnection runs `docker system dial-stdio`. */
 export type SshAgentFactory = (options: Record<string, unknown>) => http.Agent;
@@ -98,7 +99,8 @@ function boundedSshAgent(login: Record<string, unknown>, openSsh: SshAgentFactor
         } else {
           stream.once('close', end);
         }
-        callback?.(error, stream);
+        // A refused host key: ssh2 says only "Host denied"; the verifier says which host and why.
+        callback?.(error ? (hostKeyRefusal(login.hostVerifier, error) ?? error) : error, stream);
       });
     };
     if (open < SSH_MAX_CONNECTIONS) {
