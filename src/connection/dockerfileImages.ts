@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { DockerfileInstruction, buildTargets, parseDockerfile } from '../core/dockerfile/dockerfileStages';
 import { DockerfileMatch } from '../core/dockerfile/historyMatch';
-import { CANDIDATE_IMAGES, bestTarget, findImageForDockerfile, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
+import { CANDIDATE_IMAGES, FILTERED_IMAGES, bestTarget, findImageForDockerfile, matchQuality, matchRank } from '../core/dockerfile/imageForDockerfile';
 import { withProvenance } from '../core/dockerfile/provenance';
 import { Debouncer } from '../core/debouncer';
 import type { ImageInspect } from '../core/engine/engineTypes';
@@ -47,7 +47,7 @@ export interface DockerfileImage {
 /** A Dockerfile's image, or none found: then whether only the newest images were looked at. */
 export type DockerfileSearch =
   | { found: DockerfileImage }
-  /** `newestSearched`: only that many of the newest images were read (no FROM image here to filter all of them by). */
+  /** `newestSearched`: only that many of the newest images were looked at (the others would cost a request each). */
   | { found: undefined; newestSearched?: number };
 
 export class DockerfileImages implements vscode.Disposable {
@@ -138,14 +138,16 @@ export class DockerfileImages implements vscode.Disposable {
     }
     const chainIds = (id: string) => this.chainIdsOf(id, (reference) => catalog.engine.inspectImage(reference));
     let best: DockerfileImage | undefined;
-    let skipped = 0;
+    let newestSearched: number | undefined;
     // The last stage first (a plain `docker build`); then each named stage, as `--target` builds it.
     for (const chain of chains) {
       // The FROM image, when it is local: a candidate must be built on it, and every image is looked at.
       // Not local (or `scratch`): no check, and only the newest images are read.
       const base = chain.base && chain.base !== 'scratch' ? await catalog.imageLayers(chain.base).catch(() => undefined) : undefined;
       const search = await findImageForDockerfile(chain.instructions, newestFirst, (id) => catalog.imageLayers(id), { base, chainIds });
-      skipped = Math.max(skipped, search.skipped);
+      if (search.skipped > 0) {
+        newestSearched = Math.max(newestSearched ?? 0, base ? FILTERED_IMAGES : CANDIDATE_IMAGES);
+      }
       const found = search.found;
       if (found && (!best || matchRank(found.match) > matchRank(best.match))) {
         best = { ...found, linked: false, quality: matchQuality(found.match), fromLine: chain.stage.fromLine, instructions: chain.instructions, provenance: false };
@@ -155,7 +157,7 @@ export class DockerfileImages implements vscode.Disposable {
       }
     }
     if (!best) {
-      return { found: undefined, ...(skipped > 0 ? { newestSearched: CANDIDATE_IMAGES } : {}) };
+      return { found: undefined, ...(newestSearched !== undefined ? { newestSearched } : {}) };
     }
     return { found: await this.withLines(uri, best) };
   }

@@ -45,7 +45,7 @@ export class DockerfileLensProvider implements vscode.CodeLensProvider, vscode.H
           ...link(noMatch),
           ...(search.newestSearched === undefined
             ? {}
-            : { tooltip: vscode.l10n.t('Without its FROM image here to filter them by, only the {0} newest images are compared with this file. Link it to an older image yourself.', search.newestSearched) }),
+            : { tooltip: vscode.l10n.t('Only the {0} newest images are compared with this file: each more would cost the Engine a request. Link it to an older image yourself.', search.newestSearched) }),
         }),
         new vscode.CodeLens(top, { title: vscode.l10n.t('$(play) Build Image and Explore'), command: 'dockerLayers.dockerfile.buildAndExplore', arguments: [document.uri] }),
       ];

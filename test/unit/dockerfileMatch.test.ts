@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildTargets, parseDockerfile, stageChain } from '../../src/core/dockerfile/dockerfileStages';
 import { matchHistory, recordedStep, sameStep } from '../../src/core/dockerfile/historyMatch';
-import { CANDIDATE_IMAGES, bestTarget, findImageForDockerfile, isBuiltOn, matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
+import { CANDIDATE_IMAGES, FILTERED_IMAGES, bestTarget, findImageForDockerfile, isBuiltOn, matchQuality } from '../../src/core/dockerfile/imageForDockerfile';
 import type { ImageConfig, ImageHistoryEntry } from '../../src/core/engine/engineTypes';
 import { HistoryStep, layerHistoryFromConfig, layerHistoryFromEngine } from '../../src/core/model/historySteps';
 
@@ -265,7 +265,7 @@ describe('Dockerfile ↔ history matching', () => {
       const ids = [...newer, 'genuine'];
       const chainsOf = (id: string) => (id === 'newer-50' || id === 'genuine' ? ['sha256:dle-base', `sha256:${id}-top`] : [`sha256:other-${id}`, `sha256:${id}-top`]);
 
-      it('filters every image by the FROM image\'s chain IDs and reads only those built on it, however old', async () => {
+      it('filters the newest FILTERED_IMAGES by the FROM image\'s chain IDs and reads only those built on it, however old among them', async () => {
         const read: string[] = [];
         const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
         const search = await findImageForDockerfile(
@@ -280,6 +280,19 @@ describe('Dockerfile ↔ history matching', () => {
         assert.equal(search.found?.image.id, 'genuine', `the 101st newest image, beyond the newest ${CANDIDATE_IMAGES}`);
         assert.equal(search.skipped, 0);
         assert.deepEqual(read, ['newer-50', 'genuine'], 'the history of no image on another base is read');
+      });
+
+      it('filters no more than the newest FILTERED_IMAGES (an inspect each), and says how many it left', async () => {
+        const many = [...Array.from({ length: FILTERED_IMAGES }, (_, i) => `newer-${i}`), 'genuine'];
+        const asked: string[] = [];
+        const chain = stageChain(parseDockerfile(dockerfile('multistage')))!;
+        const search = await findImageForDockerfile(chain.instructions, many, async (id) => ({ id, steps: images['multistage-new'], layers: chainsOf(id).map((chainId) => ({ chainId })) }), {
+          base,
+          chainIds: async (id) => (asked.push(id), chainsOf(id)),
+        });
+        assert.equal(asked.length, FILTERED_IMAGES, 'one chain-ID lookup per image looked at');
+        assert.equal(search.skipped, 1);
+        assert.notEqual(search.found?.image.id, 'genuine', 'the image beyond the newest FILTERED_IMAGES is not looked at');
       });
 
       it('reads only the newest CANDIDATE_IMAGES without a FROM image to filter by, and says how many it left', async () => {

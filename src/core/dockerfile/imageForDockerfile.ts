@@ -5,9 +5,11 @@
  * and when the FROM image is here, only images built on it count.
  *
  * Reading an image's history costs the Engine an inspect and a history request. When the FROM
- * image is here, every image is looked at: its chain IDs (one inspect, or none when known) say
- * first whether it is built on the FROM image, and only those are read. Otherwise (`FROM scratch`,
- * a FROM image not pulled) only the newest CANDIDATE_IMAGES are, and the search says so.
+ * image is here, the newest FILTERED_IMAGES are looked at: their chain IDs (one inspect each, kept
+ * per image ID by the caller) say first whether each is built on the FROM image, and only those
+ * are read. Otherwise (`FROM scratch`, a FROM image not pulled) only the newest CANDIDATE_IMAGES
+ * are. Either way the search says how many it left out: on a build host with thousands of images
+ * a lens must not cost thousands of requests.
  */
 import { mapLimited } from '../mapLimited';
 import { ImageLayers } from '../model/imageLayers';
@@ -16,6 +18,8 @@ import { DockerfileMatch, matchHistory } from './historyMatch';
 
 /** How many of the newest images are read when they cannot be filtered by the FROM image first. */
 export const CANDIDATE_IMAGES = 40;
+/** How many of the newest images are filtered by the FROM image's chain IDs (an inspect each, once). */
+export const FILTERED_IMAGES = 400;
 /** Chain ID requests in flight at once while filtering. */
 const FILTER_CONCURRENCY = 8;
 /** Below this share of the file's instructions, an image is not taken for it. */
@@ -94,12 +98,14 @@ export async function findImageForDockerfile<Image extends Pick<ImageLayers, 'st
   let candidates: readonly string[];
   let skipped = 0;
   if (base && chainIds) {
-    const builtOn = await mapLimited(candidateIds, FILTER_CONCURRENCY, async (id) => {
+    const filtered = candidateIds.slice(0, FILTERED_IMAGES);
+    skipped = candidateIds.length - filtered.length;
+    const builtOn = await mapLimited(filtered, FILTER_CONCURRENCY, async (id) => {
       signal?.throwIfAborted();
       const ids = await chainIds(id).catch(() => undefined); // Gone meanwhile: not a candidate.
       return ids !== undefined && isBuiltOn({ layers: ids.map((chainId) => ({ chainId })) }, base);
     });
-    candidates = candidateIds.filter((_, index) => builtOn[index]);
+    candidates = filtered.filter((_, index) => builtOn[index]);
   } else {
     candidates = candidateIds.slice(0, CANDIDATE_IMAGES);
     skipped = candidateIds.length - candidates.length;
