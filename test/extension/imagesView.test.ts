@@ -403,6 +403,9 @@ describe('Images view', function () {
         answer.pipe(response);
       });
       upstream.on('error', () => response.destroy());
+      // A request the extension drops (its event stream, when the endpoint changes back) ends at the
+      // daemon too: an /events reader left open and unread would slow every event dockerd publishes.
+      response.on('close', () => upstream.destroy());
       request.pipe(upstream);
     });
     await fs.rm(proxySocket, { force: true });
@@ -432,6 +435,7 @@ describe('Images view', function () {
       }
       await configuration.update('host', undefined, vscode.ConfigurationTarget.Global);
       await configuration.update('requestTimeout', undefined, vscode.ConfigurationTarget.Global);
+      proxy.closeAllConnections();
       await new Promise((resolve) => proxy.close(resolve));
       await fs.rm(proxySocket, { force: true });
     }
