@@ -1,5 +1,5 @@
 // Starts and stops code-server (VS Code 1.100.3 from the npm registry, installed by install.sh) for the
-// extension tests and `npm start`. See /work/shared/notes/real-vscode-offline.md for why code-server.
+// extension tests and `npm start`: code-server runs the same extension host as desktop VS Code, offline.
 //
 // The server listens on 127.0.0.1 only and runs with `--auth none`: anyone who can reach the port gets a shell,
 // so it must never bind to another address.
