@@ -95,3 +95,19 @@ export async function cliForUser(): Promise<{ cli: string; copy?: string }> {
   return { cli, copy };
 }
 
+
+export const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+
+/**
+ * Puts a part's figures into docs/benchmarks.md between its two markers (`<!-- NAME-bench:start … -->`
+ * and `<!-- NAME-bench:end -->`), or at the end the first time; the rest of the page is left as it is.
+ */
+export function writeDocsSection(name: string, only: string, lines: readonly string[]): void {
+  const startMarker = `<!-- ${name}-bench:start (written by npm run bench -- --only ${only}) -->`;
+  const endMarker = `<!-- ${name}-bench:end -->`;
+  const section = [startMarker, '', ...lines, '', endMarker].join('\n');
+  const text = fs.readFileSync(DOCS_FILE, 'utf8');
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
+  fs.writeFileSync(DOCS_FILE, start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + endMarker.length)}` : `${text.trimEnd()}\n\n${section}\n`);
+}

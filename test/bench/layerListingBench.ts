@@ -16,13 +16,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CORPUS_IMAGE, ensureArchiveCorpus } from './archiveBench';
-import { REPO_ROOT, median, output, timedSpawn } from './benchProcess';
+import { REPO_ROOT, median, output, timedSpawn, writeDocsSection } from './benchProcess';
 import type { ListLayerResult } from './listLayer';
 
 const LIST_LAYER = path.join(REPO_ROOT, 'out', 'test', 'bench', 'listLayer.js');
-const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
-const DOCS_START = '<!-- layer-listing-bench:start (written by npm run bench -- --only listing) -->';
-const DOCS_END = '<!-- layer-listing-bench:end -->';
 
 const formatMs = (ms: number) => (ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`);
 
@@ -94,21 +91,13 @@ export async function layerListingBench(options: { runs: number }): Promise<numb
       row('(n) then the walk over the index, in process', samples.nWalk, ratio(samples.nWalk)),
     ].join('\n');
     process.stdout.write(`\n${table}\n\n${problems.length ? `PROBLEMS:\n${problems.join('\n')}\n` : `Every run: (l), (m) and (n) count find's ${expected} entries.\n`}`);
-    const section = [
-      DOCS_START,
-      '',
+    writeDocsSection('layer-listing', 'listing', [
       `${new Date().toISOString()}, ${os.cpus().length} cores, Node.js ${process.version}: layer ${index} of \`${CORPUS_IMAGE}\`, ${expected.toLocaleString('en-US')} entries; ${options.runs} interleaved timed runs after an untimed one.`,
       '',
       table,
       '',
       problems.length ? `**Problems:** ${problems.join('; ')}` : `Every run, (l), (m) and (n) counted find's ${expected.toLocaleString('en-US')} entries.`,
-      '',
-      DOCS_END,
-    ].join('\n');
-    const text = fs.readFileSync(DOCS_FILE, 'utf8');
-    const start = text.indexOf(DOCS_START);
-    const end = text.indexOf(DOCS_END);
-    fs.writeFileSync(DOCS_FILE, start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + DOCS_END.length)}` : `${text.trimEnd()}\n\n${section}\n`);
+    ]);
     process.stdout.write('Wrote the layer-listing section of docs/benchmarks.md\n');
     return problems.length ? 1 : 0;
   } finally {

@@ -22,13 +22,10 @@ import { EngineClient } from '../../src/core/engine/engineClient';
 import { nodeHostFiles } from '../../src/core/engine/hostFiles';
 import { resolveEndpoint } from '../../src/core/engine/resolveEndpoint';
 import { silentLogger } from '../../src/core/logger';
-import { CLI_BUNDLE, GNU_TIME, REPO_ROOT, RSS_MARKER, Spawned, TEST_USER, cliForUser, median, succeeds, timedSpawn } from './benchProcess';
+import { CLI_BUNDLE, DOCS_FILE, GNU_TIME, REPO_ROOT, RSS_MARKER, Spawned, TEST_USER, cliForUser, median, succeeds, timedSpawn, writeDocsSection } from './benchProcess';
 import { MANY_LAYERS_IMAGE, ensureTreeCorpora, removeBenchImages } from './corpora';
 
 const RESULTS_FILE = path.join(REPO_ROOT, 'test-results', 'bench-tree.json');
-const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
-const DOCS_START = '<!-- tree-bench:start (written by npm run bench -- --only tree) -->';
-const DOCS_END = '<!-- tree-bench:end -->';
 
 const TARGETS = { rootRatio: 0.8, userRatio: 1.2, expandMs: 20, rssMb: 100 };
 
@@ -240,22 +237,13 @@ function markdownTable(rows: readonly Row[], baseline: Row): string {
 }
 
 function writeDocs(date: string, images: number, layers: number, runs: number, setup: Setup, table: string, checks: { what: string; target: string; pass: boolean }[]): void {
-  const section = [
-    DOCS_START,
-    '',
+  writeDocsSection('tree', 'tree', [
     `${date}, ${os.cpus().length} cores, Docker ${setup.version} (API ${setup.apiVersion}), Node.js ${process.version}: ${images} images, ${layers} layers,`,
     `${runs} interleaved timed runs of each after one untimed one (the cache IDs of (a) and (c) checked against the layerdb on every run).`,
     '',
     table,
     '',
     ...checks.map((check) => `- ${check.pass ? 'met' : '**missed**'}: ${check.what}, target ${check.target}`),
-    '',
-    DOCS_END,
-  ].join('\n');
-  const text = fs.readFileSync(DOCS_FILE, 'utf8');
-  const start = text.indexOf(DOCS_START);
-  const end = text.indexOf(DOCS_END);
-  const updated = start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + DOCS_END.length)}` : `${text.trimEnd()}\n\n${section}\n`;
-  fs.writeFileSync(DOCS_FILE, updated);
+  ]);
   process.stdout.write(`Wrote ${path.relative(REPO_ROOT, RESULTS_FILE)} and the tree section of ${path.relative(REPO_ROOT, DOCS_FILE)}\n`);
 }

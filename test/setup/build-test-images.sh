@@ -117,28 +117,11 @@ done
 rm -f "$RESULTS/docker-run-unavailable" "$RESULTS/dangling-image-id"
 
 # --- dle-base: one layer, imported from a busybox rootfs -------------------------------
-BUSYBOX="$(command -v busybox || true)"
-[ -x /bin/busybox ] && BUSYBOX=/bin/busybox
-[ -n "$BUSYBOX" ] || fail "busybox not found (apt-get install -y busybox-static)"
-# A dynamically linked busybox would not run inside the image.
-if ldd "$BUSYBOX" >/dev/null 2>&1; then fail "$BUSYBOX is dynamically linked; install busybox-static"; fi
-
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-RF="$WORK/rootfs"
-mkdir -p "$RF/bin" "$RF/etc" "$RF/tmp" "$RF/root"
-chmod 1777 "$RF/tmp"
-cp "$BUSYBOX" "$RF/bin/busybox"
-for a in sh ls echo cat mkdir touch rm cp mv ln chmod stat find head tail wc sleep true false \
-         env id printf test sed grep du ps tar sha256sum; do
-  ln -s busybox "$RF/bin/$a"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$RF/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$RF/etc/group"
-# Fixed order/mtime/owner: the base layer's diff ID is the same on every machine with the same busybox.
-tar -C "$RF" --sort=name --mtime=@946684800 --owner=0 --group=0 --numeric-owner -c . |
-  docker import --change 'LABEL dockerLayers.test=1' --change 'LABEL dockerLayers.role=base' \
-    --change 'CMD ["sh"]' -m 'dle-base: busybox rootfs' - dle-base:latest >/dev/null
+bash "$ROOT/test/setup/busybox-rootfs-tar.sh" "$WORK/base.tar"
+docker import --change 'LABEL dockerLayers.test=1' --change 'LABEL dockerLayers.role=base' \
+  --change 'CMD ["sh"]' -m 'dle-base: busybox rootfs' "$WORK/base.tar" dle-base:latest >/dev/null
 has_image dle-base:latest || fail "docker import did not apply the label to dle-base"
 
 build() { # build <tag> <dir> [dockerfile]

@@ -108,23 +108,10 @@ if has_image dle-base:latest && has_image dle-app:1.0 && has_image dle-opaque:1.
   echo "test images already built (use --force to rebuild)"
 else
   built=$SECONDS
-  BUSYBOX="$(command -v busybox || true)"
-  [ -x /bin/busybox ] && BUSYBOX=/bin/busybox
-  [ -n "$BUSYBOX" ] || fail "busybox not found (apt-get install -y busybox-static)"
   WORK="$(mktemp -d)"
   trap 'rm -rf "$WORK"' EXIT
-  # The same rootfs as build-test-images.sh makes for dle-base.
-  RF="$WORK/rootfs"
-  mkdir -p "$RF/bin" "$RF/etc" "$RF/tmp" "$RF/root"
-  chmod 1777 "$RF/tmp"
-  cp "$BUSYBOX" "$RF/bin/busybox"
-  for a in sh ls echo cat mkdir touch rm cp mv ln chmod stat find head tail wc sleep true false \
-           env id printf test sed grep du ps tar sha256sum; do
-    ln -s busybox "$RF/bin/$a"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$RF/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$RF/etc/group"
-  tar -C "$RF" --sort=name --mtime=@946684800 --owner=0 --group=0 --numeric-owner -cf "$WORK/base.tar" .
+  # The same base layer as build-test-images.sh imports for dle-base.
+  bash "$ROOT/test/setup/busybox-rootfs-tar.sh" "$WORK/base.tar"
   D import --change 'LABEL dockerLayers.test=1' --change 'LABEL dockerLayers.role=base' \
     --change 'CMD ["sh"]' -m 'dle-base: busybox rootfs' "$WORK/base.tar" dle-base:latest >/dev/null
 

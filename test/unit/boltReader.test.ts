@@ -135,13 +135,19 @@ describe('bolt reader', () => {
     assert.deepEqual(fs.readFileSync(file), metaBytes);
   });
 
-  it("locates the layers of an image under a data root as Docker's own containerd keeps it", async () => {
-    const dataRoot = path.join(scratch, 'docker-root');
+  /** A data root holding the recorded metadata where Docker's own containerd keeps it; its containerd root. */
+  function withDockersContainerd(dataRoot: string): string {
     const daemon = path.join(dataRoot, 'containerd', 'daemon');
     fs.mkdirSync(path.join(daemon, 'io.containerd.metadata.v1.bolt'), { recursive: true });
     fs.mkdirSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs'), { recursive: true });
     fs.writeFileSync(path.join(daemon, 'io.containerd.metadata.v1.bolt', 'meta.db'), metaBytes);
     fs.writeFileSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs', 'metadata.db'), snapshotBytes);
+    return daemon;
+  }
+
+  it("locates the layers of an image under a data root as Docker's own containerd keeps it", async () => {
+    const dataRoot = path.join(scratch, 'docker-root');
+    const daemon = withDockersContainerd(dataRoot);
     const store = await ContainerdSnapshotStore.create({ kind: 'containerd-snapshotter', driver: 'overlayfs', dataRoot, location: 'local', rootless: false, limitation: { code: 'containerdSnapshots' } }, silentLogger);
     const chainIds = Object.keys(truth.snapshotFolders);
     const located = await store.locateLayers(undefined, [...chainIds, `sha256:${'0'.repeat(64)}`]);
@@ -156,11 +162,7 @@ describe('bolt reader', () => {
 
   it("finds Docker's own containerd under the data root even when /info's socket path looks like a system one (a daemon with another --exec-root)", async function () {
     const dataRoot = path.join(scratch, 'docker-root-exec');
-    const daemon = path.join(dataRoot, 'containerd', 'daemon');
-    fs.mkdirSync(path.join(daemon, 'io.containerd.metadata.v1.bolt'), { recursive: true });
-    fs.mkdirSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs'), { recursive: true });
-    fs.writeFileSync(path.join(daemon, 'io.containerd.metadata.v1.bolt', 'meta.db'), metaBytes);
-    fs.writeFileSync(path.join(daemon, 'io.containerd.snapshotter.v1.overlayfs', 'metadata.db'), snapshotBytes);
+    const daemon = withDockersContainerd(dataRoot);
     if (fs.existsSync('/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db')) {
       skipBecause(this, 'this machine has a system containerd, which a system-looking socket rightly sends the lookup to first');
     }

@@ -189,6 +189,19 @@ export function dockerfileInstructions(file: string): [string, string][] {
 }
 
 /**
+ * A backend that can run here but is not running: under DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) that is
+ * a failure; elsewhere the suite is skipped, by name, with the reason in a banner.
+ */
+function skipLoudlyOrFail(context: Mocha.Context, reason: string): never {
+  const suite = context.test?.parent?.fullTitle() ?? '';
+  if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
+    throw new Error(`${suite}: ${reason}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
+  }
+  console.log(loud([`SKIPPED "${suite}":`, reason]));
+  return skipBecause(context, reason);
+}
+
+/**
  * The socket of the second daemon, Docker 26 with the containerd image store, that
  * test/setup/start-containerd-daemon.sh starts (DLE_CONTAINERD_DOCKER_HOST). Without it the suite
  * skips loudly, and with DOCKER_LAYERS_REQUIRE_DOCKER=1 (CI) it fails.
@@ -196,11 +209,7 @@ export function dockerfileInstructions(file: string): [string, string][] {
 export function requireContainerdDaemon(context: Mocha.Context): string {
   const host = process.env.DLE_CONTAINERD_DOCKER_HOST;
   if (!host) {
-    const message = 'DLE_CONTAINERD_DOCKER_HOST is not set: start the second daemon with bash test/setup/start-containerd-daemon.sh (npm test does, as root)';
-    if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
-      throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
-    }
-    skipBecause(context, message);
+    skipLoudlyOrFail(context, 'DLE_CONTAINERD_DOCKER_HOST is not set: start the second daemon with bash test/setup/start-containerd-daemon.sh (npm test does, as root)');
   }
   return host;
 }
@@ -222,7 +231,6 @@ export interface RootlessDaemon {
  */
 export function requireRootlessDaemon(context: Mocha.Context): RootlessDaemon {
   const host = process.env.DLE_ROOTLESS_DOCKER_HOST;
-  const suite = context.test?.parent?.fullTitle() ?? '';
   let reason: string | undefined;
   if (!host) {
     reason = 'DLE_ROOTLESS_DOCKER_HOST is not set: start the rootless daemon with eval "$(bash test/setup/start-rootless-dockerd.sh | tail -n 1)" (as root)';
@@ -232,11 +240,7 @@ export function requireRootlessDaemon(context: Mocha.Context): RootlessDaemon {
     reason = `not root (uid ${process.getuid?.()}): cannot run the CLI as the test user ${TEST_USER} with runuser`;
   }
   if (reason) {
-    if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
-      throw new Error(`${suite}: ${reason}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
-    }
-    console.log(loud([`SKIPPED "${suite}":`, reason]));
-    skipBecause(context, reason);
+    skipLoudlyOrFail(context, reason);
   }
   const socket = host!.slice('unix://'.length);
   return { host: host!, runtimeDir: path.dirname(socket), user: TEST_USER };
@@ -261,11 +265,7 @@ export function requirePodmanService(context: Mocha.Context, mode: 'rootful' | '
     const reason = fs.existsSync(unavailable) ? fs.readFileSync(unavailable, 'utf8').trim() : `it was not started: ${start}`;
     skipBecause(context, `${variable} is not set, rootless Podman does not run here: ${reason}`);
   }
-  const message = `${variable} is not set: start Podman's service with ${start}`;
-  if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
-    throw new Error(`${message}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
-  }
-  skipBecause(context, message);
+  skipLoudlyOrFail(context, `${variable} is not set: start Podman's service with ${start}`);
 }
 
 /** A TCP (or TLS) listener on 127.0.0.1 that pipes each connection to a unix socket. */
@@ -338,7 +338,6 @@ export interface TestSshd {
 export function requireTestSshd(context: Mocha.Context): TestSshd {
   const port = process.env.DLE_TEST_SSH_PORT;
   const dir = process.env.DLE_SSHD_DIR || '/tmp/dle-sshd';
-  const suite = context.test?.parent?.fullTitle() ?? '';
   let reason: string | undefined;
   if (!port) {
     reason = 'DLE_TEST_SSH_PORT is not set: start the test sshd with eval "$(bash test/setup/start-test-sshd.sh | tail -n 1)" (as root)';
@@ -350,11 +349,7 @@ export function requireTestSshd(context: Mocha.Context): TestSshd {
     reason = `not root (uid ${process.getuid?.()}): cannot run the CLI as the test user ${TEST_USER} with runuser`;
   }
   if (reason) {
-    if (process.env.DOCKER_LAYERS_REQUIRE_DOCKER === '1') {
-      throw new Error(`${suite}: ${reason}; DOCKER_LAYERS_REQUIRE_DOCKER=1 makes that a failure`);
-    }
-    console.log(loud([`SKIPPED "${suite}":`, reason]));
-    skipBecause(context, reason);
+    skipLoudlyOrFail(context, reason);
   }
   return { host: `ssh://${TEST_USER}@127.0.0.1:${port}`, port: Number(port), user: TEST_USER, dir };
 }
