@@ -15,7 +15,7 @@ import { isFullDigest } from './digest';
 import { ProvenanceLines, provenanceLines } from './dockerfile/provenance';
 import { EngineApi } from './engine/engineApi';
 import { EngineNotFoundError } from './engine/engineErrors';
-import { ImageInspect, ImageListEntry } from './engine/engineTypes';
+import { ImageConfig, ImageInspect, ImageListEntry } from './engine/engineTypes';
 import { LayerFileSystem } from './layerfs/layerFileSystem';
 import { LayerRef, LayerRoot, layerRefKey } from './layerfs/layerRef';
 import { Logger } from './logger';
@@ -394,18 +394,7 @@ export class ImageCatalog {
     }
     const { config, located } = await store.platformLayers(shown.image.id, choice, signal);
     const diffIds = config.rootfs?.diff_ids ?? [];
-    const { platform } = choice;
-    const inspect: ImageInspect = {
-      Id: shown.image.id,
-      RepoTags: shown.image.tags,
-      RepoDigests: shown.image.digests,
-      Created: config.created ?? new Date(shown.image.created * 1000).toISOString(),
-      Size: shown.image.size,
-      Os: platform.os,
-      Architecture: platform.architecture,
-      ...(platform.variant ? { Variant: platform.variant } : {}),
-      RootFS: { Type: 'layers', Layers: diffIds },
-    };
+    const inspect = inspectFromConfig(shown.image, config, diffIds, choice.platform);
     const history = layerHistoryFromConfig(config, diffIds.length);
     return buildImageLayers({ inspect, history, storage: store.profile, located, platforms: { choices, shown: choice.manifestDigest } });
   }
@@ -445,16 +434,10 @@ export class ImageCatalog {
     if (history.source === 'unmatched') {
       return undefined;
     }
-    const inspect: ImageInspect = {
-      Id: entry.Id,
-      RepoTags: entry.RepoTags,
-      RepoDigests: entry.RepoDigests,
-      Created: config.created ?? new Date(entry.Created * 1000).toISOString(),
-      Size: entry.Size,
-      Architecture: config.architecture,
-      Os: config.os,
-      RootFS: { Type: 'layers', Layers: diffIds },
-    };
+    const inspect = inspectFromConfig({ id: entry.Id, tags: entry.RepoTags ?? [], digests: entry.RepoDigests ?? [], created: entry.Created, size: entry.Size }, config, diffIds, {
+      os: config.os ?? '',
+      architecture: config.architecture ?? '',
+    });
     const located = await store.locateLayers(inspect, chainIdsOf(diffIds), signal);
     // A layer the layerdb did not give would need GraphDriver data, which only inspect has.
     if (located.some(({ location }) => location.kind !== 'directory')) {
@@ -484,4 +467,27 @@ export class ImageCatalog {
     });
     return loading;
   }
+}
+
+/**
+ * What image inspect would say, from what is already at hand: the list's names, size and age, and
+ * the image config (its diff IDs, creation time) of the platform shown.
+ */
+function inspectFromConfig(
+  names: { id: string; tags: readonly string[]; digests: readonly string[]; created: number; size: number },
+  config: ImageConfig,
+  diffIds: string[],
+  platform: Platform,
+): ImageInspect {
+  return {
+    Id: names.id,
+    RepoTags: [...names.tags],
+    RepoDigests: [...names.digests],
+    Created: config.created ?? new Date(names.created * 1000).toISOString(),
+    Size: names.size,
+    Os: platform.os,
+    Architecture: platform.architecture,
+    ...(platform.variant ? { Variant: platform.variant } : {}),
+    RootFS: { Type: 'layers', Layers: diffIds },
+  };
 }
