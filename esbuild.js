@@ -22,6 +22,19 @@ const stubBuildKitOnly = {
   },
 };
 
+/**
+ * docker-modem's ssh agent brings ssh2, a third of the bundle, read and compiled on every start
+ * though only ssh:// engines use it. It becomes its own file, dist/ssh.js, which the bundles
+ * require (from their own folder) when an ssh:// engine is first used.
+ */
+const sshAgent = /^docker-modem\/lib\/ssh$/;
+const sshAgentApart = {
+  name: 'ssh-agent-apart',
+  setup(build) {
+    build.onResolve({ filter: sshAgent }, () => ({ path: './ssh.js', external: true }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
@@ -34,7 +47,7 @@ const common = {
   logLevel: 'warning',
   // ssh2 (via dockerode) has optional native parts; it falls back to JavaScript without them.
   external: ['vscode', 'cpu-features', '*.node'],
-  plugins: [stubBuildKitOnly],
+  plugins: [stubBuildKitOnly, sshAgentApart],
 };
 
 /** The webviews' scripts and styles: browser bundles, everything inside (a webview loads nothing from the network). */
@@ -52,6 +65,7 @@ const webview = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { ...common, plugins: [], entryPoints: [require.resolve('docker-modem/lib/ssh')], outfile: 'dist/ssh.js' },
   { ...webview, entryPoints: { sizeMap: 'src/webview/sizeMap/main.ts' }, outdir: 'dist/webview' },
 ];
 

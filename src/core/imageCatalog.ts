@@ -406,12 +406,13 @@ export class ImageCatalog {
       this.layerStore(signal),
     ]);
     const diffIds = inspect.RootFS?.Layers ?? [];
-    const [config, located] = await Promise.all([store.imageConfig(inspect.Id, signal), store.locateLayers(inspect, chainIdsOf(diffIds), signal)]);
+    const chainIds = chainIdsOf(diffIds);
+    const [config, located] = await Promise.all([store.imageConfig(inspect.Id, signal), store.locateLayers(inspect, chainIds, signal)]);
     let history: LayerHistory | undefined = config ? layerHistoryFromConfig(config, diffIds.length) : undefined;
     if (!history || history.source === 'unmatched') {
       history = layerHistoryFromEngine(engineHistory, diffIds.length);
     }
-    return buildImageLayers({ inspect, history, storage: store.profile, located });
+    return buildImageLayers({ inspect, history, storage: store.profile, located, chainIds });
   }
 
   /**
@@ -438,12 +439,13 @@ export class ImageCatalog {
       os: config.os ?? '',
       architecture: config.architecture ?? '',
     });
-    const located = await store.locateLayers(inspect, chainIdsOf(diffIds), signal);
+    const chainIds = chainIdsOf(diffIds);
+    const located = await store.locateLayers(inspect, chainIds, signal);
     // A layer the layerdb did not give would need GraphDriver data, which only inspect has.
     if (located.some(({ location }) => location.kind !== 'directory')) {
       return undefined;
     }
-    return buildImageLayers({ inspect, history, storage: store.profile, located });
+    return buildImageLayers({ inspect, history, storage: store.profile, located, chainIds });
   }
 
   private layerStore(signal: AbortSignal | undefined): Promise<LayerStore> {

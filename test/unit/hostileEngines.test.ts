@@ -81,6 +81,27 @@ describe('broken and hostile Engines (fake daemons on loopback)', function () {
     assert.ok(Date.now() - started < 3000);
   });
 
+  it('an answer cut short (the connection drops mid-body) fails with one line, and a whole one after it is read', async () => {
+    let cut = true;
+    engine.misbehave = (request, response) => {
+      if (cut && isPath(request, /\/images\/json$/)) {
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+        response.write('[{"Id": "sha256:', () => response.socket?.destroy());
+        return true;
+      }
+      return false;
+    };
+    const client = await EngineClient.connect({ host: engine.host, source: '--host' }, silentLogger, { deadlineMs: 5000 });
+    const started = Date.now();
+    await assert.rejects(client.listImages(), (error: unknown) => {
+      assert.match(String((error as Error).message), new RegExp(`^[^\\n]*at ${engine.host.replace(/[.]/g, '\\.')}[^\\n]*$`));
+      return true;
+    });
+    assert.ok(Date.now() - started < 3000, 'at once, not at the deadline');
+    cut = false;
+    assert.ok((await client.listImages()).length > 0);
+  });
+
   it('an endless answer is cut at MAX_RESPONSE_BYTES: memory stays bounded', async () => {
     let written = 0;
     engine.misbehave = (request, response) => {

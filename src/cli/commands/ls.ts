@@ -120,7 +120,9 @@ export async function loadImages(catalog: ImageCatalog, references: readonly str
   if (references.length > 0) {
     return mapLimited(references, PARALLEL_IMAGES, (reference) => catalog.imageLayers(reference));
   }
-  const all = sortImages(await catalog.listImages(), options.sortBy ?? 'created').map((image: ImageSummary) => image.id);
+  // The storage backend (from /info) is needed for every image: asked for beside the list, not after it.
+  const [listed] = await Promise.all([catalog.listImages(), catalog.storage()]);
+  const all = sortImages(listed, options.sortBy ?? 'created').map((image: ImageSummary) => image.id);
   const loaded = await mapLimited(all, PARALLEL_IMAGES, async (reference) => {
     try {
       return await catalog.imageLayers(reference);

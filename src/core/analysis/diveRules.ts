@@ -9,7 +9,6 @@
  * - a rule fails when efficiency < lowestEfficiency, wasted > highestWastedBytes, user wasted
  *   percent > highestUserWastedPercent.
  */
-import { parse } from 'yaml';
 import { ImageEfficiency } from './efficiency';
 
 export type DiveRuleName = 'lowestEfficiency' | 'highestWastedBytes' | 'highestUserWastedPercent';
@@ -141,7 +140,9 @@ function verdict(rule: DiveRule, value: number | null, failed: boolean, failure:
 export function parseDiveCiFile(text: string, file = '.dive-ci', ignored?: (message: string) => void): Partial<DiveRuleSettings> {
   let document: unknown;
   try {
-    document = parse(text);
+    // Loaded on first use: loading yaml costs every CLI run milliseconds, and few runs read a .dive-ci.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    document = (require('yaml') as typeof import('yaml')).parse(text);
   } catch (error) {
     throw new DiveRuleError(`failed to read ${file}: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -4,7 +4,13 @@
  * under the file's escape character, heredocs kept), its flags, and its lines. Parsing is
  * dockerfile-ast's, the parser of the Dockerfile language server.
  */
-import { DockerfileParser, From, Instruction } from 'dockerfile-ast';
+import type { From, Instruction } from 'dockerfile-ast';
+
+/** The parser, loaded on first use: loading it costs every CLI run milliseconds, and `ls` never parses a Dockerfile. */
+function dockerfileParser(): typeof import('dockerfile-ast').DockerfileParser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('dockerfile-ast') as typeof import('dockerfile-ast')).DockerfileParser;
+}
 
 /** Flags before the arguments (`--chown=app:app`, `--mount=type=cache,target="/a b"`), as builders write them. */
 export const LEADING_FLAGS = /^(?:--[A-Za-z][\w-]*(?:=(?:"[^"]*"|[^\s"]*)*)?\s+)+/;
@@ -41,7 +47,7 @@ export interface ParsedDockerfile {
 }
 
 export function parseDockerfile(text: string): ParsedDockerfile {
-  const dockerfile = DockerfileParser.parse(text);
+  const dockerfile = dockerfileParser().parse(text);
   const stages: DockerfileStage[] = [];
   const globalArgs: Record<string, string> = {};
   let current: DockerfileStage | undefined;

@@ -18,7 +18,7 @@ import { EngineApi, SaveImageOptions } from './engineApi';
 import { EngineEndpoint } from './engineEndpoint';
 import { classifyEngineError, EngineHttpError, EngineNotFoundError, EngineResponseError, isKnownEngineError, oneLine } from './engineErrors';
 import { dockerodeOptionsFor } from './dockerodeOptions';
-import { requestEngine } from './engineRequest';
+import { WholeAnswer, requestEngine, requestWhole } from './engineRequest';
 import { checkReference } from './references';
 import {
   ShapeCheck,
@@ -28,6 +28,7 @@ import {
   imageInspectShape,
   imageListShape,
   infoShape,
+  shapeProblem,
   versionShape,
 } from './responseShapes';
 import { WRITE_BUFFER_BYTES, downloadOverUnixSocket } from './socketDownload';
@@ -179,10 +180,24 @@ export class EngineClient implements EngineApi {
   /** A JSON answer, whole within the deadline, at most MAX_RESPONSE_BYTES, of the given shape. */
   private async getJson<T>(request: Request, shape: ShapeCheck, signal: AbortSignal | undefined): Promise<T> {
     const started = Date.now();
-    const answer = await this.withDeadline(request, signal, started, async (either) => {
-      const response = await requestEngine(this.connection, request.path, either);
-      return { status: response.statusCode ?? 0, location: response.headers.location, body: await this.readCapped(response, request, either) };
-    });
+    let answer: WholeAnswer;
+    try {
+      answer = await requestWhole(this.connection, request.path, {
+        deadlineMs: this.deadlineMs,
+        onDeadline: () => {
+          this.log.warn(`${request.what} gave no whole answer within ${this.deadlineMs} ms`);
+          return new EngineResponseError(this.endpoint, request.what, 'deadline', `no whole answer within ${formatSeconds(this.deadlineMs)}`);
+        },
+        maxBytes: MAX_RESPONSE_BYTES,
+        onTooLarge: () => this.tooLarge(request),
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) {
+        throw error;
+      }
+      throw this.failure(request, error, Date.now() - started);
+    }
     this.log.trace(`${request.what} ${answer.status} ${Date.now() - started} ms`);
     return this.interpret<T>(request, shape, answer);
   }
@@ -239,18 +254,22 @@ export class EngineClient implements EngineApi {
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > MAX_RESPONSE_BYTES) {
-          settle(new EngineResponseError(this.endpoint, request.what, 'too large', `more than ${MAX_RESPONSE_BYTES / 1024 ** 2} MiB`));
+          settle(this.tooLarge(request));
         } else {
           chunks.push(chunk);
         }
       });
       response.on('end', () => settle(undefined));
       response.on('error', (error) => settle(error));
-      response.on('close', () => settle(Object.assign(new Error('the connection closed before the answer ended'), { code: 'ECONNRESET' })));
+      response.on('close', () => settled || settle(Object.assign(new Error('the connection closed before the answer ended'), { code: 'ECONNRESET' })));
       if (signal.aborted) {
         onAbort();
       }
     });
+  }
+
+  private tooLarge(request: Request): EngineResponseError {
+    return new EngineResponseError(this.endpoint, request.what, 'too large', `more than ${MAX_RESPONSE_BYTES / 1024 ** 2} MiB`);
   }
 
   /** The answer's status and body as the result, or as the error they amount to. */
@@ -282,7 +301,7 @@ export class EngineClient implements EngineApi {
     if (!isJson) {
       throw invalid(`not JSON (${text.trim() ? `it begins ${JSON.stringify(oneLine(text, 40))}` : 'it is empty'})`);
     }
-    const problem = shape(json, '');
+    const problem = shapeProblem(shape, json);
     if (problem) {
       throw invalid(problem);
     }

@@ -29,24 +29,17 @@ export const SSH_MAX_CONNECTIONS = 4;
 export function requestEngine(connection: Dockerode.DockerOptions, path: string, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   return new Promise<http.IncomingMessage>((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      reject(abortReason(signal));
       return;
     }
-    const base: http.RequestOptions = { method: 'GET', path, headers: { Accept: 'application/json' } };
     let request: http.ClientRequest;
     try {
-      request = connection.socketPath
-        ? http.request({ ...base, socketPath: connection.socketPath })
-        : connection.protocol === 'https'
-          ? https.request({ ...base, host: connection.host, port: connection.port, ca: connection.ca, cert: connection.cert, key: connection.key, agent: (connection as { agent?: https.Agent }).agent })
-          : connection.protocol === 'ssh'
-            ? http.request({ ...base, host: connection.host, agent: sshAgentFor(connection) })
-            : http.request({ ...base, host: connection.host, port: connection.port });
+      request = openRequest(connection, path);
     } catch (error) {
       reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    const onAbort = () => request.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    const onAbort = () => request.destroy(abortReason(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
     request.on('response', (response) => {
       signal?.removeEventListener('abort', onAbort);
@@ -58,6 +51,99 @@ export function requestEngine(connection: Dockerode.DockerOptions, path: string,
     });
     request.end();
   });
+}
+
+export interface WholeAnswer {
+  status: number;
+  location: string | undefined;
+  body: Buffer;
+}
+
+export interface WholeAnswerLimits {
+  /** The whole answer must arrive within this; else the request is dropped and `onDeadline()` is the rejection. */
+  deadlineMs: number;
+  onDeadline: () => Error;
+  /** Bodies past this many bytes are dropped and `onTooLarge()` is the rejection. */
+  maxBytes: number;
+  onTooLarge: () => Error;
+  signal?: AbortSignal;
+}
+
+/**
+ * One GET read whole, within a deadline and a size cap: the path every JSON answer takes, a
+ * thousand times for a thousand images. One timer and (with a caller's signal) one listener per
+ * request: an AbortController and EventTarget listeners per request cost more than the request.
+ */
+export function requestWhole(connection: Dockerode.DockerOptions, path: string, limits: WholeAnswerLimits): Promise<WholeAnswer> {
+  return new Promise<WholeAnswer>((resolve, reject) => {
+    const { signal } = limits;
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    let request: http.ClientRequest;
+    try {
+      request = openRequest(connection, path);
+    } catch (error) {
+      reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    let settled = false;
+    const settle = (error: Error | undefined, answer?: WholeAnswer) => {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) {
+        request.destroy();
+        reject(error);
+      } else {
+        resolve(answer!);
+      }
+    };
+    const timer = setTimeout(() => settle(limits.onDeadline()), limits.deadlineMs);
+    const onAbort = () => settle(abortReason(signal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (error) => settle(error));
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > limits.maxBytes) {
+          settle(limits.onTooLarge());
+        } else {
+          chunks.push(chunk);
+        }
+      });
+      response.on('end', () => settle(undefined, { status: response.statusCode ?? 0, location: response.headers.location, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
+      response.on('error', (error) => settle(error));
+      // 'close' follows every 'end': an Error (its stack trace) is made only for an answer cut short.
+      response.on('close', () => settled || settle(Object.assign(new Error('the connection closed before the answer ended'), { code: 'ECONNRESET' })));
+    });
+    request.end();
+  });
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+/** The request, not yet sent, over the connection's transport. */
+function openRequest(connection: Dockerode.DockerOptions, path: string): http.ClientRequest {
+  const base: http.RequestOptions = { method: 'GET', path, headers: { Accept: 'application/json' } };
+  if (connection.socketPath) {
+    return http.request({ ...base, socketPath: connection.socketPath });
+  }
+  if (connection.protocol === 'https') {
+    return https.request({ ...base, host: connection.host, port: connection.port, ca: connection.ca, cert: connection.cert, key: connection.key, agent: (connection as { agent?: https.Agent }).agent });
+  }
+  if (connection.protocol === 'ssh') {
+    return http.request({ ...base, host: connection.host, agent: sshAgentFor(connection) });
+  }
+  return http.request({ ...base, host: connection.host, port: connection.port });
 }
 
 const sshAgents = new WeakMap<Dockerode.DockerOptions, http.Agent>();

@@ -5,18 +5,35 @@
  * of file paths or URLs must be full digests.
  */
 
-/** The first problem found, as a path into the answer (`[3].RepoTags[0]: not a string`), or undefined. */
-export type ShapeCheck = (value: unknown, at: string) => string | undefined;
+/** What is wrong, and where: `[3].RepoTags[0]` and `is an object, not a string`. */
+interface Problem {
+  path: string;
+  detail: string;
+}
+
+/** The first problem found in a value, or undefined. Paths are built only for a problem: checks run on every answer. */
+export type ShapeCheck = (value: unknown) => Problem | undefined;
+
+/** The first problem in an answer, as one line (`[3].RepoTags[0] is an object, not a string`), or undefined. */
+export function shapeProblem(shape: ShapeCheck, value: unknown): string | undefined {
+  const problem = shape(value);
+  if (!problem) {
+    return undefined;
+  }
+  const path = problem.path.startsWith('.') ? problem.path.slice(1) : problem.path;
+  return `${path || 'the answer'} ${problem.detail}`;
+}
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value);
-const expected = (what: string, value: unknown, at: string): string => `${at || 'the answer'} is ${kindOf(value)}, not ${what}`;
+const expected = (what: string, value: unknown): Problem => ({ path: '', detail: `is ${kindOf(value)}, not ${what}` });
+const within = (segment: string, problem: Problem): Problem => ({ path: `${segment}${problem.path}`, detail: problem.detail });
 
-const string: ShapeCheck = (value, at) => (typeof value === 'string' ? undefined : expected('a string', value, at));
-const number: ShapeCheck = (value, at) => (typeof value === 'number' && Number.isFinite(value) ? undefined : expected('a number', value, at));
-const boolean: ShapeCheck = (value, at) => (typeof value === 'boolean' ? undefined : expected('true or false', value, at));
+const string: ShapeCheck = (value) => (typeof value === 'string' ? undefined : expected('a string', value));
+const number: ShapeCheck = (value) => (typeof value === 'number' && Number.isFinite(value) ? undefined : expected('a number', value));
+const boolean: ShapeCheck = (value) => (typeof value === 'boolean' ? undefined : expected('true or false', value));
 
 function matching(pattern: RegExp, what: string): ShapeCheck {
-  return (value, at) => (typeof value === 'string' && pattern.test(value) ? undefined : `${at} is ${typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : kindOf(value)}, not ${what}`);
+  return (value) => (typeof value === 'string' && pattern.test(value) ? undefined : { path: '', detail: `is ${typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : kindOf(value)}, not ${what}` });
 }
 
 /** `sha256:` and 64 hex digits: what image IDs and layer digests must be. */
@@ -25,18 +42,18 @@ const digest = matching(/^sha256:[0-9a-f]{64}$/, 'a sha256 digest');
 const containerId = matching(/^[0-9a-f]{64}$/, 'a container ID');
 
 function nullable(check: ShapeCheck): ShapeCheck {
-  return (value, at) => (value === null ? undefined : check(value, at));
+  return (value) => (value === null ? undefined : check(value));
 }
 
 function arrayOf(check: ShapeCheck): ShapeCheck {
-  return (value, at) => {
+  return (value) => {
     if (!Array.isArray(value)) {
-      return expected('an array', value, at);
+      return expected('an array', value);
     }
     for (let index = 0; index < value.length; index++) {
-      const problem = check(value[index], `${at}[${index}]`);
+      const problem = check(value[index]);
       if (problem) {
-        return problem;
+        return within(`[${index}]`, problem);
       }
     }
     return undefined;
@@ -44,14 +61,14 @@ function arrayOf(check: ShapeCheck): ShapeCheck {
 }
 
 function recordOf(check: ShapeCheck): ShapeCheck {
-  return (value, at) => {
+  return (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return expected('an object', value, at);
+      return expected('an object', value);
     }
-    for (const [key, field] of Object.entries(value)) {
-      const problem = check(field, `${at}.${key}`);
+    for (const key in value) {
+      const problem = check((value as Record<string, unknown>)[key]);
       if (problem) {
-        return problem;
+        return within(`.${key}`, problem);
       }
     }
     return undefined;
@@ -60,21 +77,22 @@ function recordOf(check: ShapeCheck): ShapeCheck {
 
 /** An object whose listed fields, where present (or always, for `required`), pass their checks. */
 function object(fields: Record<string, ShapeCheck>, required: readonly string[] = []): ShapeCheck {
-  return (value, at) => {
+  const checks = Object.entries(fields);
+  return (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return expected('an object', value, at);
+      return expected('an object', value);
     }
     const record = value as Record<string, unknown>;
     for (const name of required) {
       if (record[name] === undefined) {
-        return `${at ? `${at}.` : ''}${name} is missing`;
+        return { path: `.${name}`, detail: 'is missing' };
       }
     }
-    for (const [name, check] of Object.entries(fields)) {
+    for (const [name, check] of checks) {
       if (record[name] !== undefined) {
-        const problem = check(record[name], `${at ? `${at}.` : ''}${name}`);
+        const problem = check(record[name]);
         if (problem) {
-          return problem;
+          return within(`.${name}`, problem);
         }
       }
     }

@@ -66,12 +66,14 @@ export interface ImageLayersInput {
   located: readonly LocatedLayer[];
   /** For one platform of an image index: the index's platforms. */
   platforms?: ImagePlatformList;
+  /** The chain IDs of RootFS.Layers, when the caller has them already (computed here otherwise). */
+  chainIds?: readonly string[];
 }
 
 export function buildImageLayers(input: ImageLayersInput): ImageLayers {
   const { inspect, history, storage } = input;
   const diffIds = inspect.RootFS?.Layers ?? [];
-  const chainIds = chainIdsOf(diffIds);
+  const chainIds = input.chainIds ?? chainIdsOf(diffIds);
   const stepOfLayer = new Map<number, HistoryStep>();
   for (const step of history.steps) {
     if (step.layerIndex !== undefined) {

@@ -57,12 +57,9 @@ export function outsideDriverFolder(directories: readonly (MappedDirectory | und
       continue;
     }
     const { diffDir, layerDir, cacheId } = directory;
-    const inside =
-      driverFolder !== undefined &&
-      path.posix.normalize(diffDir) === diffDir &&
-      path.posix.basename(diffDir) === 'diff' &&
-      path.posix.dirname(layerDir) === driverFolder &&
-      FOLDER_NAME.test(cacheId);
+    // Whole strings, not path functions: the driver folder is normalized (join), and a folder name
+    // cannot be `.` or `..`, so this is the normalized `<driver folder>/<name>/diff` and nothing else.
+    const inside = driverFolder !== undefined && FOLDER_NAME.test(cacheId) && layerDir === `${driverFolder}/${cacheId}` && diffDir === `${layerDir}/diff`;
     if (!inside) {
       return { code: 'outsideDriverFolder', reported: diffDir.slice(0, 300), driverFolder: driverFolder ?? `${driver} (the Engine reports no data root)` };
     }
