@@ -34,6 +34,7 @@ import { OpaqueMarksUnreadableError } from './storage/opaqueXattrs';
 import { LayerStore } from './storage/layerStore';
 import { selectLayerStore } from './storage/selectLayerStore';
 import { StorageProfile } from './storage/storageProfile';
+import { compareText } from './model/textOrder';
 
 export interface CatalogOptions {
   /** The storage backend, when it is not the daemon's (a saved archive brings its own). */
@@ -149,7 +150,7 @@ export class ImageCatalog {
   async listContainers(signal?: AbortSignal): Promise<ContainerSummary[]> {
     return (await this.engine.listContainers(signal))
       .map(containerSummaryFromList)
-      .sort((a, b) => b.created - a.created || a.name.localeCompare(b.name));
+      .sort((a, b) => b.created - a.created || compareText(a.name, b.name));
   }
 
   /** A container's read-write and init layers (not cached: a container's state changes often). */
@@ -170,6 +171,15 @@ export class ImageCatalog {
       return this.loadImageLayers(reference, signal);
     }
     return this.cached(this.layersById, reference, () => this.loadImageLayers(reference, signal));
+  }
+
+  /**
+   * Layers of an image, loaded and not kept: for a listing that reads each image once (`ls` of every
+   * image), whose thousand results would otherwise stay in memory, and be copied by every young
+   * garbage collection, until the run ends.
+   */
+  imageLayersUncached(reference: string, signal?: AbortSignal): Promise<ImageLayers> {
+    return this.loadImageLayers(reference, signal);
   }
 
   /**

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'path';
 import { chainIdsOf } from '../../src/core/model/chainIds';
 import { digestHex } from '../../src/core/digest';
 import { directoryOfDiff, layerDirectoriesFromGraphDriver } from '../../src/core/storage/graphDriverDirectories';
@@ -78,5 +79,13 @@ describe('directoryOfDiff', () => {
       layerDir: '/data/docker/overlay2/abc',
       diffDir: '/data/docker/overlay2/abc/diff',
     });
+  });
+
+  it('says what path.posix.dirname and basename say, for odd paths too', () => {
+    const odd = ['/data/docker/overlay2/abc/diff', 'abc/diff', '/diff', 'diff', '/', '', '//diff', '/a//b/diff', '/a/b//diff', '/a/b/diff/', '/a/b/diff//', '/a/./diff', '/a/../diff', 'a//diff', '///'];
+    for (const diffDir of odd) {
+      const layerDir = path.posix.dirname(diffDir);
+      assert.deepEqual(directoryOfDiff(diffDir), { cacheId: path.posix.basename(layerDir), layerDir, diffDir }, diffDir);
+    }
   });
 });

@@ -49,6 +49,21 @@ describe('broken and hostile Engines (fake daemons on loopback)', function () {
     assert.match(run.stdout, /^dle-app:1\.0, dle-app:latest +[0-9a-f]{12} /m);
   });
 
+  it('prints every image of the list, each rendered as it loads, as one JSON array and as blank-line-separated text', async () => {
+    const listed = (await (await EngineClient.connect({ host: engine.host, source: '--host' }, silentLogger)).listImages()).map((image) => image.Id);
+    const json = await runCli(['ls', '--json', '-H', engine.host], env());
+    assert.equal(json.code, 0, json.stderr);
+    const images = JSON.parse(json.stdout) as { id: string; layers: unknown[] }[];
+    assert.equal(json.stdout, `${JSON.stringify(images, null, 2)}\n`, 'what JSON.stringify(images, null, 2) prints');
+    assert.deepEqual(images.map((image) => image.id).sort(), [...listed].sort());
+    assert.ok(images.every((image) => image.layers.length > 0));
+    const text = await runCli(['ls', '-l', '-H', engine.host], env());
+    assert.equal(text.code, 0, text.stderr);
+    const blocks = text.stdout.trimEnd().split('\n\n');
+    assert.equal(blocks.length, listed.length, text.stdout);
+    assert.ok(blocks.every((block) => /^\S.* \d+ layers?$/m.test(block.split('\n')[0])), text.stdout);
+  });
+
   it('a stalled answer (headers, then nothing) fails at the deadline, with one line', async () => {
     engine.misbehave = (request, response) => {
       if (isPath(request, /\/images\/json$/)) {

@@ -40,12 +40,16 @@ export const lsCommand: Subcommand = {
       stdout(formatImageLines(images, columns));
       return 0;
     }
-    const loaded =
-      operands.length === 0
-        ? await loadImages(await catalog(), [], { sortBy, onSkipped: (reference, error) => warn(`${shortId(reference)} skipped: ${error.message}`) })
-        : await mapLimited(await imageTargets(operands, catalog, archives, platform), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
-    const images = sortBy && operands.length > 0 ? inOrder(loaded, sortBy) : loaded;
-    stdout(options.json ? `${JSON.stringify(images.map(toImageJson), null, 2)}\n` : formatImagesText(images, columns));
+    const render = options.json ? imageJsonText : (image: ImageLayers) => formatImagesText([image], columns);
+    let texts: string[];
+    if (operands.length === 0) {
+      texts = await renderAllImages(await catalog(), render, { sortBy, onSkipped: (reference, error) => warn(`${shortId(reference)} skipped: ${error.message}`) });
+    } else {
+      const loaded = await mapLimited(await imageTargets(operands, catalog, archives, platform), PARALLEL_IMAGES, (target) => target.catalog.imageLayers(target.reference));
+      texts = (sortBy ? inOrder(loaded, sortBy) : loaded).map(render);
+    }
+    // Nothing is written until every image is in: a run that fails prints no half list.
+    stdout(options.json ? jsonArrayText(texts) : texts.join('\n'));
     return 0;
   },
 };
@@ -105,7 +109,7 @@ export function toImageJson(image: ImageLayers): ImageJson {
 const PARALLEL_IMAGES = 8;
 
 export interface LoadOptions {
-  /** The order of all images (default: newest first); named images keep the order they were named in. */
+  /** The order of all images (default: newest first). */
   sortBy?: ImageSortKey;
   /**
    * When listing all images: one deleted between the list and its inspect (an `rmi` beside the
@@ -115,17 +119,18 @@ export interface LoadOptions {
   onSkipped?: (reference: string, error: EngineNotFoundError | PlatformNotFoundError) => void;
 }
 
-/** Loads the named images (all when none is named), in parallel, keeping the order asked for. */
-export async function loadImages(catalog: ImageCatalog, references: readonly string[], options: LoadOptions = {}): Promise<ImageLayers[]> {
-  if (references.length > 0) {
-    return mapLimited(references, PARALLEL_IMAGES, (reference) => catalog.imageLayers(reference));
-  }
+/**
+ * Every image, in the order asked for, each rendered (`render`) as soon as it is loaded: a thousand
+ * images are kept as a thousand strings, not a thousand object trees. Images are read in parallel
+ * and not kept by the catalog (each is read once).
+ */
+export async function renderAllImages(catalog: ImageCatalog, render: (image: ImageLayers) => string, options: LoadOptions = {}): Promise<string[]> {
   // The storage backend (from /info) is needed for every image: asked for beside the list, not after it.
   const [listed] = await Promise.all([catalog.listImages(), catalog.storage()]);
   const all = sortImages(listed, options.sortBy ?? 'created').map((image: ImageSummary) => image.id);
-  const loaded = await mapLimited(all, PARALLEL_IMAGES, async (reference) => {
+  const rendered = await mapLimited(all, PARALLEL_IMAGES, async (reference) => {
     try {
-      return await catalog.imageLayers(reference);
+      return render(await catalog.imageLayersUncached(reference));
     } catch (error) {
       if ((error instanceof EngineNotFoundError || error instanceof PlatformNotFoundError) && options.onSkipped) {
         options.onSkipped(reference, error);
@@ -134,7 +139,18 @@ export async function loadImages(catalog: ImageCatalog, references: readonly str
       throw error;
     }
   });
-  return loaded.filter((image): image is ImageLayers => image !== undefined);
+  return rendered.filter((text): text is string => text !== undefined);
+}
+
+/** An image as JSON, indented as an element of the printed array: `[\n` + this + `\n]` is JSON.stringify([image], null, 2). */
+function imageJsonText(image: ImageLayers): string {
+  const alone = JSON.stringify([toImageJson(image)], null, 2);
+  return alone.slice(2, -2);
+}
+
+/** What `JSON.stringify(images, null, 2)` prints, from the elements imageJsonText made. */
+export function jsonArrayText(elements: readonly string[]): string {
+  return elements.length === 0 ? '[]\n' : `[\n${elements.join(',\n')}\n]\n`;
 }
 
 function folderLine(layer: Layer, storage: StorageProfile): string {

@@ -14,6 +14,7 @@ import { layerPathSegments, normalizeLayerPath } from '../layerfs/layerPath';
 import { InefficientFile } from './efficiency';
 import { FileHistory, PathNode } from './fileHistory';
 import { PALETTE_SLOTS, SizeMap, SizeMapFolder, SizeMapItem, SizeMapRest, SizeMapScope } from './sizeMapData';
+import { compareText } from '../model/textOrder';
 
 export * from './sizeMapData';
 
@@ -132,7 +133,7 @@ class MapWalk {
 
 /** Keeps each folder's largest children (at most `maxChildren`, none under `minBytes`) and merges the rest. */
 function prune(folder: SizeMapFolder, maxChildren: number, minBytes: number): void {
-  const children = folder.children.sort((a, b) => b.bytes - a.bytes || nameOf(a).localeCompare(nameOf(b)));
+  const children = folder.children.sort((a, b) => b.bytes - a.bytes || compareText(nameOf(a), nameOf(b)));
   let kept = 0;
   while (kept < children.length && kept < maxChildren && children[kept].bytes >= minBytes) {
     kept++;

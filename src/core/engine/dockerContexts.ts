@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { EngineEndpoint } from './engineEndpoint';
 import { HostFiles } from './hostFiles';
 import { EndpointConfigError } from './engineErrors';
+import { compareText } from '../model/textOrder';
 
 interface ContextMeta {
   Name?: string;
@@ -77,5 +78,5 @@ export async function listContexts(configDir: string): Promise<ContextSummary[]>
       // Not JSON: docker context ls skips it too.
     }
   }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
+  return found.sort((a, b) => compareText(a.name, b.name));
 }

@@ -43,7 +43,11 @@ export function instructionOf(step: string): string | undefined {
  * builders commit a layer when it has to create its folder.
  */
 export function isMetadataOnlyStep(createdBy: string | undefined): boolean {
-  const instruction = instructionOf(describeBuildStep(createdBy));
+  return isMetadataOnlyInstruction(instructionOf(describeBuildStep(createdBy)));
+}
+
+/** isMetadataOnlyStep for a step already described: its instruction keyword. */
+export function isMetadataOnlyInstruction(instruction: string | undefined): boolean {
   return instruction !== undefined && METADATA_INSTRUCTIONS.has(instruction);
 }
 

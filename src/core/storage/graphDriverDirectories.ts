@@ -29,10 +29,17 @@ export function layerDirectoriesFromGraphDriver(graphDriver: GraphDriverData | n
   return topDown.reverse().map(directoryOfDiff);
 }
 
-/** `/var/lib/docker/overlay2/<cache-id>/diff` → its cache ID and layer folder. */
+/** `/var/lib/docker/overlay2/<cache-id>/diff` → its cache ID and layer folder (as path.posix.dirname and basename would say). */
 export function directoryOfDiff(diffDir: string): MappedDirectory {
-  const layerDir = path.posix.dirname(diffDir);
-  return { cacheId: path.posix.basename(layerDir), layerDir, diffDir };
+  // By hand: a thousand images' layers go through here, and the path module's checks cost more than
+  // the work. Odd paths (a trailing or doubled slash, none at all) take the path module's way.
+  const cut = diffDir.lastIndexOf('/');
+  if (cut <= 0 || cut === diffDir.length - 1 || diffDir[cut - 1] === '/') {
+    const layerDir = path.posix.dirname(diffDir);
+    return { cacheId: path.posix.basename(layerDir), layerDir, diffDir };
+  }
+  const layerDir = diffDir.slice(0, cut);
+  return { cacheId: layerDir.slice(layerDir.lastIndexOf('/') + 1), layerDir, diffDir };
 }
 
 /** A container's folders from its GraphDriver data: `UpperDir` is the read-write layer, and `LowerDir` starts with the init layer's (Docker; Podman has none). */
@@ -45,13 +52,23 @@ export function containerDirectoriesFromGraphDriver(graphDriver: GraphDriverData
   return { readWrite: directoryOfDiff(data.UpperDir), init: firstLower && /-init\/diff$/.test(firstLower) ? directoryOfDiff(firstLower) : undefined };
 }
 
+/** `<DockerRootDir>/<driver>`, normalized; undefined when the Engine reports no (absolute) data root. */
+export interface DriverFolder {
+  driverFolder: string | undefined;
+  driver: string;
+}
+
+/** Made once per storage backend: every image's folders are checked against it. */
+export function driverFolderOf(dataRoot: string | undefined, driver: string): DriverFolder {
+  return { driverFolder: dataRoot && path.posix.isAbsolute(dataRoot) ? path.posix.join(dataRoot, driver) : undefined, driver };
+}
+
 /**
  * The daemon's paths are not trusted: a folder is taken only as `<driver folder>/<name>/diff`,
  * where the driver folder is `<DockerRootDir>/<driver>` from /info. Otherwise (`UpperDir:
  * /etc/diff`) the first stray folder, as a limitation: the tree would list it, Reveal would open it.
  */
-export function outsideDriverFolder(directories: readonly (MappedDirectory | undefined)[], dataRoot: string | undefined, driver: string): Limitation | undefined {
-  const driverFolder = dataRoot && path.posix.isAbsolute(dataRoot) ? path.posix.join(dataRoot, driver) : undefined;
+export function outsideDriverFolder(directories: readonly (MappedDirectory | undefined)[], { driverFolder, driver }: DriverFolder): Limitation | undefined {
   for (const directory of directories) {
     if (!directory) {
       continue;

@@ -7,6 +7,7 @@ import { FolderSizes } from '../../core/analysis/fileSizes';
 import { pathsTouchedBy } from '../../core/analysis/layerChangeSummary';
 import { LayerEntry, LayerFileSystem } from '../../core/layerfs/layerFileSystem';
 import { FileViewOptions } from './treeNode';
+import { compareText } from '../../core/model/textOrder';
 
 /** Folder totals per opened tree: computed once, for as long as the catalog keeps that tree. */
 const folderSizes = new WeakMap<LayerFileSystem, FolderSizes>();
@@ -31,7 +32,7 @@ export function touchedBy(history: FileHistory, layer: number): Set<string> {
 export async function sortEntries(files: LayerFileSystem, entries: LayerEntry[], options: FileViewOptions): Promise<Map<LayerEntry, number> | undefined> {
   const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
   if (options.sortBy !== 'size') {
-    entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || a.name.localeCompare(b.name));
+    entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || compareText(a.name, b.name));
     return undefined;
   }
   let sizes = folderSizes.get(files);
@@ -43,6 +44,6 @@ export async function sortEntries(files: LayerFileSystem, entries: LayerEntry[],
   for (const entry of entries) {
     totals.set(entry, await sizes.sizeOf(entry));
   }
-  entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || totals.get(b)! - totals.get(a)! || a.name.localeCompare(b.name));
+  entries.sort((a, b) => Number(isFolder(b)) - Number(isFolder(a)) || totals.get(b)! - totals.get(a)! || compareText(a.name, b.name));
   return totals;
 }

@@ -12,7 +12,7 @@ import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engine
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger, silentLogger } from '../../logger';
-import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory, outsideDriverFolder } from '../graphDriverDirectories';
+import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, DriverFolder, MappedDirectory, driverFolderOf, outsideDriverFolder } from '../graphDriverDirectories';
 import { LayerDirectory, LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { locationOfDirectory, openOverlayFolder } from '../openLocation';
@@ -25,12 +25,17 @@ const METADATA_SOURCE: LayerDirectory['source'] = 'containers-storage metadata';
 export class ContainersStorageStore implements LayerStore {
   readonly kind = 'containers-storage';
 
+  /** Where GraphDriver folders must be. */
+  private readonly driverFolder: DriverFolder;
+
   constructor(
     readonly profile: StorageProfile,
     /** The storage's metadata, when this process can read it. */
     private readonly metadata: ContainersStorageMetadata | undefined = undefined,
     private readonly log: Logger = silentLogger,
-  ) {}
+  ) {
+    this.driverFolder = driverFolderOf(profile.dataRoot, profile.driver);
+  }
 
   static async create(profile: StorageProfile, log: Logger): Promise<ContainersStorageStore> {
     const root = profile.dataRoot;
@@ -135,7 +140,7 @@ export class ContainersStorageStore implements LayerStore {
   }
 
   private stray(directories: readonly (MappedDirectory | undefined)[], owner: string) {
-    const stray = outsideDriverFolder(directories, this.profile.dataRoot, this.profile.driver);
+    const stray = outsideDriverFolder(directories, this.driverFolder);
     if (stray?.code === 'outsideDriverFolder') {
       this.log.warn(`GraphDriver data of ${owner} names ${stray.reported}, outside ${stray.driverFolder}: not used`);
     }

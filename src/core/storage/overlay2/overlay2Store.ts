@@ -10,7 +10,7 @@ import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engine
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger } from '../../logger';
-import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, MappedDirectory, outsideDriverFolder } from '../graphDriverDirectories';
+import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, DriverFolder, MappedDirectory, driverFolderOf, outsideDriverFolder } from '../graphDriverDirectories';
 import { LayerDirectory, LayerLocation } from '../layerLocation';
 import { Limitation } from '../limitation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
@@ -26,6 +26,9 @@ import { RootlessIdMap, rootlessIdMap } from './rootlessIds';
 export class Overlay2Store implements LayerStore {
   readonly kind = 'overlay2';
 
+  /** Where GraphDriver folders must be. */
+  private readonly driverFolder: DriverFolder;
+
   private constructor(
     readonly profile: StorageProfile,
     /** The data root, when this process can read the layerdb in it. */
@@ -33,7 +36,9 @@ export class Overlay2Store implements LayerStore {
     private readonly log: Logger,
     /** A rootless daemon's ID map: its folders' owners are host IDs. */
     private readonly ids: RootlessIdMap | undefined,
-  ) {}
+  ) {
+    this.driverFolder = driverFolderOf(profile.dataRoot, profile.driver);
+  }
 
   static async create(profile: StorageProfile, log: Logger): Promise<Overlay2Store> {
     const { dataRoot } = profile;
@@ -92,7 +97,7 @@ export class Overlay2Store implements LayerStore {
 
   /** Why GraphDriver folders are refused (one outside the driver's folder), logged once per answer. */
   private stray(directories: readonly (MappedDirectory | undefined)[], owner: string): Limitation | undefined {
-    const stray = outsideDriverFolder(directories, this.profile.dataRoot, this.profile.driver);
+    const stray = outsideDriverFolder(directories, this.driverFolder);
     if (stray?.code === 'outsideDriverFolder') {
       this.log.warn(`GraphDriver data of ${owner} names ${stray.reported}, outside ${stray.driverFolder}: not used`);
     }
