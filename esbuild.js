@@ -23,15 +23,16 @@ const stubBuildKitOnly = {
 };
 
 /**
- * docker-modem's ssh agent brings ssh2, a third of the bundle, read and compiled on every start
- * though only ssh:// engines use it. It becomes its own file, dist/ssh.js, which the bundles
- * require (from their own folder) when an ssh:// engine is first used.
+ * Modules only some runs use, each its own file in dist/, which the bundles require (from their own
+ * folder) on first use: docker-modem's ssh agent (ssh2, a third of the code, for ssh:// engines
+ * only), yaml (.dive-ci files) and dockerfile-ast (Dockerfiles). Reading and compiling them on every
+ * start cost the CLI about 30 ms (src/core/loadedOnFirstUse.ts loads them).
  */
-const sshAgent = /^docker-modem\/lib\/ssh$/;
-const sshAgentApart = {
-  name: 'ssh-agent-apart',
+const apart = { 'docker-modem/lib/ssh': 'ssh.js', yaml: 'yaml.js', 'dockerfile-ast': 'dockerfile-ast.js' };
+const keepApart = {
+  name: 'keep-apart',
   setup(build) {
-    build.onResolve({ filter: sshAgent }, () => ({ path: './ssh.js', external: true }));
+    build.onResolve({ filter: /^(docker-modem\/lib\/ssh|yaml|dockerfile-ast)$/ }, (args) => ({ path: `./${apart[args.path]}`, external: true }));
   },
 };
 
@@ -47,7 +48,7 @@ const common = {
   logLevel: 'warning',
   // ssh2 (via dockerode) has optional native parts; it falls back to JavaScript without them.
   external: ['vscode', 'cpu-features', '*.node'],
-  plugins: [stubBuildKitOnly, sshAgentApart],
+  plugins: [stubBuildKitOnly, keepApart],
 };
 
 /** The webviews' scripts and styles: browser bundles, everything inside (a webview loads nothing from the network). */
@@ -65,7 +66,7 @@ const webview = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
-  { ...common, plugins: [], entryPoints: [require.resolve('docker-modem/lib/ssh')], outfile: 'dist/ssh.js' },
+  ...Object.entries(apart).map(([module, file]) => ({ ...common, plugins: [], entryPoints: [require.resolve(module)], outfile: `dist/${file}` })),
   { ...webview, entryPoints: { sizeMap: 'src/webview/sizeMap/main.ts' }, outdir: 'dist/webview' },
 ];
 

@@ -362,16 +362,20 @@ export class ImageCatalog {
   }
 
   private async loadImageLayers(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
-    const shown = (await this.loadFromDisk(reference, signal)) ?? (await this.loadFromEngine(reference, signal));
-    return this.onPlatform(shown, reference, signal);
+    const store = await this.layerStore(signal);
+    // An image just listed, by ID: its config is read once, for the disk's way and, failing that, the Engine's.
+    const entry = this.listed.get(reference);
+    const config = entry ? await store.imageConfig(reference, signal) : undefined;
+    const fromDisk = entry && config ? await this.loadFromDisk(store, entry, config, signal) : undefined;
+    const shown = fromDisk ?? (await this.loadFromEngine(store, reference, entry ? { config } : undefined, signal));
+    return this.onPlatform(store, shown, reference, signal);
   }
 
   /**
    * The layers of the platform wanted (--platform) or picked (choosePlatform), where the image is
    * an index the backend can read; else those the Engine shows, with what is known of the others.
    */
-  private async onPlatform(shown: ImageLayers, reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
-    const store = await this.layerStore(signal);
+  private async onPlatform(store: LayerStore, shown: ImageLayers, reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
     const platforms: ImagePlatforms = store.imagePlatforms ? await store.imagePlatforms(shown.image.id, signal) : { kind: 'single' };
     const wanted = this.options.platform;
     if (platforms.kind !== 'index') {
@@ -409,15 +413,15 @@ export class ImageCatalog {
     return buildImageLayers({ inspect, history, storage: store.profile, located, platforms: { choices, shown: choice.manifestDigest } });
   }
 
-  private async loadFromEngine(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
-    const [inspect, engineHistory, store] = await Promise.all([
-      this.engine.inspectImage(reference, signal),
-      this.engine.imageHistory(reference, signal),
-      this.layerStore(signal),
-    ]);
+  /** `known`: the image config already read for `reference` (an image ID), if any. */
+  private async loadFromEngine(store: LayerStore, reference: string, known: { config: ImageConfig | undefined } | undefined, signal: AbortSignal | undefined): Promise<ImageLayers> {
+    const [inspect, engineHistory] = await Promise.all([this.engine.inspectImage(reference, signal), this.engine.imageHistory(reference, signal)]);
     const diffIds = inspect.RootFS?.Layers ?? [];
     const chainIds = chainIdsOf(diffIds);
-    const [config, located] = await Promise.all([store.imageConfig(inspect.Id, signal), store.locateLayers(inspect, chainIds, signal)]);
+    const [config, located] = await Promise.all([
+      known && inspect.Id === reference ? known.config : store.imageConfig(inspect.Id, signal),
+      store.locateLayers(inspect, chainIds, signal),
+    ]);
     let history: LayerHistory | undefined = config ? layerHistoryFromConfig(config, diffIds.length) : undefined;
     if (!history || history.source === 'unmatched') {
       history = layerHistoryFromEngine(engineHistory, diffIds.length);
@@ -430,15 +434,9 @@ export class ImageCatalog {
    * Engine request at all. The list gives its names, size and age; the config on disk its diff IDs
    * and exact history; the layerdb its folders. Undefined (ask the Engine) when any of it is missing.
    */
-  private async loadFromDisk(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers | undefined> {
-    const entry = this.listed.get(reference);
-    if (!entry) {
-      return undefined;
-    }
-    const store = await this.layerStore(signal);
-    const config = await store.imageConfig(reference, signal);
-    const diffIds = config?.rootfs?.diff_ids;
-    if (!config || !Array.isArray(diffIds) || !diffIds.every(isFullDigest)) {
+  private async loadFromDisk(store: LayerStore, entry: ImageListEntry, config: ImageConfig, signal: AbortSignal | undefined): Promise<ImageLayers | undefined> {
+    const diffIds = config.rootfs?.diff_ids;
+    if (!Array.isArray(diffIds) || !diffIds.every(isFullDigest)) {
       return undefined;
     }
     const history = layerHistoryFromConfig(config, diffIds.length);

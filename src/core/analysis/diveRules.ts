@@ -10,6 +10,7 @@
  *   percent > highestUserWastedPercent.
  */
 import { ImageEfficiency } from './efficiency';
+import { yamlModule } from '../loadedOnFirstUse';
 
 export type DiveRuleName = 'lowestEfficiency' | 'highestWastedBytes' | 'highestUserWastedPercent';
 
@@ -140,9 +141,7 @@ function verdict(rule: DiveRule, value: number | null, failed: boolean, failure:
 export function parseDiveCiFile(text: string, file = '.dive-ci', ignored?: (message: string) => void): Partial<DiveRuleSettings> {
   let document: unknown;
   try {
-    // Loaded on first use: loading yaml costs every CLI run milliseconds, and few runs read a .dive-ci.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    document = (require('yaml') as typeof import('yaml')).parse(text);
+    document = yamlModule().parse(text);
   } catch (error) {
     throw new DiveRuleError(`failed to read ${file}: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -5,7 +5,7 @@
  */
 import { Decompress } from 'fzstd';
 import { Transform, TransformCallback } from 'stream';
-import * as zlib from 'zlib';
+import { zlibModule } from '../loadedOnFirstUse';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -34,7 +34,7 @@ export class DecompressedTooLargeError extends Error {
  * thousand times what is written at once, so byteLimit after it stops it in time.
  */
 export function decompressor(compression: Exclude<Compression, 'none'>, maxBytes = Number.POSITIVE_INFINITY): Transform {
-  return compression === 'gzip' ? zlib.createGunzip() : new ZstdDecompressStream(maxBytes);
+  return compression === 'gzip' ? zlibModule().createGunzip() : new ZstdDecompressStream(maxBytes);
 }
 
 /** Passes data on, and fails with DecompressedTooLargeError once more than maxBytes went through. */

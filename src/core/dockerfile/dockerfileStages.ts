@@ -5,12 +5,7 @@
  * dockerfile-ast's, the parser of the Dockerfile language server.
  */
 import type { From, Instruction } from 'dockerfile-ast';
-
-/** The parser, loaded on first use: loading it costs every CLI run milliseconds, and `ls` never parses a Dockerfile. */
-function dockerfileParser(): typeof import('dockerfile-ast').DockerfileParser {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('dockerfile-ast') as typeof import('dockerfile-ast')).DockerfileParser;
-}
+import { dockerfileAstModule } from '../loadedOnFirstUse';
 
 /** Flags before the arguments (`--chown=app:app`, `--mount=type=cache,target="/a b"`), as builders write them. */
 export const LEADING_FLAGS = /^(?:--[A-Za-z][\w-]*(?:=(?:"[^"]*"|[^\s"]*)*)?\s+)+/;
@@ -47,7 +42,7 @@ export interface ParsedDockerfile {
 }
 
 export function parseDockerfile(text: string): ParsedDockerfile {
-  const dockerfile = dockerfileParser().parse(text);
+  const dockerfile = dockerfileAstModule().DockerfileParser.parse(text);
   const stages: DockerfileStage[] = [];
   const globalArgs: Record<string, string> = {};
   let current: DockerfileStage | undefined;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import type Dockerode from 'dockerode';
 import { EngineEndpoint } from './engineEndpoint';
-import { tlsClient } from './engineRequest';
+import { httpsModule } from '../loadedOnFirstUse';
 import { EndpointConfigError } from './engineErrors';
 import { KnownHostsFiles, knownHostsVerifier, preferredHostKeyAlgorithms } from './sshHostKeys';
 
@@ -61,7 +61,7 @@ export async function dockerodeOptionsFor(endpoint: EngineEndpoint, knownHosts: 
         cert,
         key,
         // SkipTLSVerify / DOCKER_TLS_VERIFY unset: docker-modem has no switch for it, an agent does.
-        ...(tls && !tls.verify ? { agent: new (tlsClient().Agent)({ ca, cert, key, rejectUnauthorized: false }) } : {}),
+        ...(tls && !tls.verify ? { agent: new (httpsModule().Agent)({ ca, cert, key, rejectUnauthorized: false }) } : {}),
       };
     }
     default:

@@ -9,6 +9,7 @@
 import type Dockerode from 'dockerode';
 import * as http from 'http';
 import type * as https from 'https';
+import { httpsModule } from '../loadedOnFirstUse';
 import { hostKeyRefusal } from './sshHostKeys';
 
 /** docker-modem's ssh agent: each call logs in once, and its createConnection runs `docker system dial-stdio`. */
@@ -127,12 +128,6 @@ export function requestWhole(connection: Dockerode.DockerOptions, path: string, 
   });
 }
 
-/** Node's https, loaded for the first TLS endpoint: loading it (and tls) costs every start milliseconds. */
-export function tlsClient(): typeof https {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('https') as typeof https;
-}
-
 function abortReason(signal: AbortSignal | undefined): Error {
   return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
 }
@@ -144,7 +139,7 @@ function openRequest(connection: Dockerode.DockerOptions, path: string): http.Cl
     return http.request({ ...base, socketPath: connection.socketPath });
   }
   if (connection.protocol === 'https') {
-    return tlsClient().request({ ...base, host: connection.host, port: connection.port, ca: connection.ca, cert: connection.cert, key: connection.key, agent: (connection as { agent?: https.Agent }).agent });
+    return httpsModule().request({ ...base, host: connection.host, port: connection.port, ca: connection.ca, cert: connection.cert, key: connection.key, agent: (connection as { agent?: https.Agent }).agent });
   }
   if (connection.protocol === 'ssh') {
     return http.request({ ...base, host: connection.host, agent: sshAgentFor(connection) });

@@ -6,8 +6,8 @@
  * does, for a whole folder in one process. Overlay2 needs none of this as root: Docker keeps the
  * layer tar's own headers (tar-split). Podman's and containerd's snapshot folders do.
  */
-import { execFile } from 'child_process';
 import { normalizeLayerPath } from '../layerfs/layerPath';
+import { childProcessModule } from '../loadedOnFirstUse';
 
 /** The folders' marks could not be read: the folder alone does not tell what its layer removed. */
 export class OpaqueMarksUnreadableError extends Error {
@@ -31,7 +31,7 @@ export function readOpaqueDirectories(diffDir: string, signal?: AbortSignal): Pr
   // two attribute names (getfattr's pattern is a regular expression), -e text prints values as text.
   const args = ['-R', '-P', '-h', '--absolute-names', '-m', '^(trusted|user)\\.overlay\\.opaque$', '-e', 'text', '-d', '--', diffDir];
   return new Promise((resolve, reject) => {
-    execFile('getfattr', args, { encoding: 'buffer', maxBuffer: MAX_OUTPUT_BYTES, timeout: DEADLINE_MS, signal, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout, stderr) => {
+    childProcessModule().execFile('getfattr', args, { encoding: 'buffer', maxBuffer: MAX_OUTPUT_BYTES, timeout: DEADLINE_MS, signal, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout, stderr) => {
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;
         const firstLine = stderr.toString('utf8').split('\n').find(Boolean);

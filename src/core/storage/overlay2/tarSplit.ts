@@ -6,9 +6,9 @@
  */
 import { createReadStream } from 'fs';
 import { pipeline } from 'stream/promises';
-import { createGunzip } from 'zlib';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '../../archive/layerIndex';
 import { joinLayerPath, layerPathName, layerPathParent, normalizeLayerPath } from '../../layerfs/layerPath';
+import { zlibModule } from '../../loadedOnFirstUse';
 
 /** What the layer's tar deletes, as in-layer paths. */
 export interface TarSplitWhiteouts {
@@ -43,7 +43,7 @@ export async function whiteoutsOf(tarSplitFile: string): Promise<TarSplitWhiteou
       whiteouts.add(joinLayerPath(layerPathParent(path), name.slice(WHITEOUT_PREFIX.length)));
     }
   };
-  await pipeline(createReadStream(tarSplitFile), createGunzip(), async (source: AsyncIterable<Buffer>) => {
+  await pipeline(createReadStream(tarSplitFile), zlibModule().createGunzip(), async (source: AsyncIterable<Buffer>) => {
     let pending = '';
     for await (const chunk of source) {
       const lines = (pending + chunk.toString('utf8')).split('\n');
