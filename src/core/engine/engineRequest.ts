@@ -134,7 +134,7 @@ function abortReason(signal: AbortSignal | undefined): Error {
 
 /** The request, not yet sent, over the connection's transport. */
 function openRequest(connection: Dockerode.DockerOptions, path: string): http.ClientRequest {
-  const base: http.RequestOptions = { method: 'GET', path, headers: { Accept: 'application/json' } };
+  const base: http.RequestOptions = { method: 'GET', path };
   if (connection.socketPath) {
     return http.request({ ...base, socketPath: connection.socketPath });
   }
