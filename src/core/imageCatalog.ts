@@ -174,6 +174,22 @@ export class ImageCatalog {
   }
 
   /**
+   * Before loading many listed images at once: has the Engine answer the inspect and history of
+   * each now, back to back (EngineApi.fetchImagesAhead). Not where the backend reads image configs
+   * (root's fast path asks the Engine nothing for a listed image).
+   */
+  async fetchAhead(imageIds: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (!this.engine.fetchImagesAhead || imageIds.length === 0) {
+      return;
+    }
+    const store = await this.layerStore(signal);
+    if (store.readsImageConfigs) {
+      return;
+    }
+    await this.engine.fetchImagesAhead(imageIds, signal);
+  }
+
+  /**
    * Layers of an image, loaded and not kept: for a listing that reads each image once (`ls` of every
    * image), whose thousand results would otherwise stay in memory, and be copied by every young
    * garbage collection, until the run ends.

@@ -128,19 +128,29 @@ export async function renderAllImages(catalog: ImageCatalog, render: (image: Ima
   // The storage backend (from /info) is needed for every image: asked for beside the list, not after it.
   const [listed] = await Promise.all([catalog.listImages(), catalog.storage()]);
   const all = sortImages(listed, options.sortBy ?? 'created').map((image: ImageSummary) => image.id);
-  const rendered = await mapLimited(all, PARALLEL_IMAGES, async (reference) => {
-    try {
-      return render(await catalog.imageLayersUncached(reference));
-    } catch (error) {
-      if ((error instanceof EngineNotFoundError || error instanceof PlatformNotFoundError) && options.onSkipped) {
-        options.onSkipped(reference, error);
-        return undefined;
+  const rendered: string[] = [];
+  for (let start = 0; start < all.length; start += FETCH_AHEAD_WINDOW) {
+    const window = all.slice(start, start + FETCH_AHEAD_WINDOW);
+    // The window's Engine answers come in first, then are read and rendered in one go.
+    await catalog.fetchAhead(window);
+    const texts = await mapLimited(window, PARALLEL_IMAGES, async (reference) => {
+      try {
+        return render(await catalog.imageLayersUncached(reference));
+      } catch (error) {
+        if ((error instanceof EngineNotFoundError || error instanceof PlatformNotFoundError) && options.onSkipped) {
+          options.onSkipped(reference, error);
+          return undefined;
+        }
+        throw error;
       }
-      throw error;
-    }
-  });
-  return rendered.filter((text): text is string => text !== undefined);
+    });
+    rendered.push(...texts.filter((text): text is string => text !== undefined));
+  }
+  return rendered;
 }
+
+/** Images whose Engine answers are fetched ahead together: a few hundred kilobytes waiting at most. */
+const FETCH_AHEAD_WINDOW = 128;
 
 /** An image as JSON, indented as an element of the printed array: `[\n` + this + `\n]` is JSON.stringify([image], null, 2). */
 function imageJsonText(image: ImageLayers): string {

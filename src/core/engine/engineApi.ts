@@ -30,6 +30,12 @@ export interface EngineApi {
   listImages(signal?: AbortSignal): Promise<ImageListEntry[]>;
   inspectImage(reference: string, signal?: AbortSignal): Promise<ImageInspect>;
   imageHistory(reference: string, signal?: AbortSignal): Promise<ImageHistoryEntry[]>;
+  /**
+   * Asks for the inspect and history of these images (by ID) now, back to back, and keeps the
+   * answers unread: the next inspectImage and imageHistory of each takes its answer, once. Answers
+   * not taken by the next call are dropped. For a listing of many images (ls of every image).
+   */
+  fetchImagesAhead?(imageIds: readonly string[], signal?: AbortSignal): Promise<void>;
   listContainers(signal?: AbortSignal): Promise<ContainerListEntry[]>;
   inspectContainer(reference: string, signal?: AbortSignal): Promise<ContainerInspect>;
   /** The image archive (`docker save`: GET /images/{name}/get) written to `file`, without a deadline; resolves with its size. */

@@ -51,6 +51,11 @@ export interface LayerStore {
   locateLayers(image: ImageInspect, chainIds: readonly string[], signal?: AbortSignal): Promise<LocatedLayer[]>;
   /** The image config with its exact `empty_layer` flags, where the backend can read it from disk. */
   imageConfig(imageId: string, signal?: AbortSignal): Promise<ImageConfig | undefined>;
+  /**
+   * Whether imageConfig reads configs here (root's data root, a saved archive): a listed image's
+   * layers then come without asking the Engine, so nothing is fetched ahead for them.
+   */
+  readonly readsImageConfigs: boolean;
   locateContainerLayers(inspect: ContainerInspect, signal?: AbortSignal): Promise<ContainerLayerLocations>;
   /** What the backend knows about a layer's folder beyond its path; undefined where it cannot read it. */
   folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined>;

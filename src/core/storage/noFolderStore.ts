@@ -22,6 +22,8 @@ export class NoFolderStore implements LayerStore {
     return chainIds.map(() => ({ location: { kind: 'unavailable', limitation: this.limitation } }));
   }
 
+  readonly readsImageConfigs = false;
+
   async imageConfig(): Promise<ImageConfig | undefined> {
     return undefined;
   }

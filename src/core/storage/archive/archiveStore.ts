@@ -47,6 +47,8 @@ export class ArchiveStore implements LayerStore {
     );
   }
 
+  readonly readsImageConfigs = true;
+
   async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
     return this.image(imageId).config;
   }

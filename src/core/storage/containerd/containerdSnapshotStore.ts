@@ -145,6 +145,10 @@ export class ContainerdSnapshotStore implements LayerStore {
    * image's ID is its manifest's (or index's) digest; an index gives this machine's platform, as
    * the Engine on it picks by default.
    */
+  get readsImageConfigs(): boolean {
+    return this.containerdRoot !== undefined;
+  }
+
   async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
     const top = await this.blob(imageId);
     const manifests = platformManifests(top);

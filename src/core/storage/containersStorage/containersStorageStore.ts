@@ -59,6 +59,10 @@ export class ContainersStorageStore implements LayerStore {
     return chainIds.map((_, index) => ({ location: stray ? { kind: 'unavailable', limitation: stray } : this.fromGraphDriver(mapped?.[index]) }));
   }
 
+  get readsImageConfigs(): boolean {
+    return this.metadata !== undefined;
+  }
+
   async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
     return this.metadata?.imageConfig(imageId);
   }

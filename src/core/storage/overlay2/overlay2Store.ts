@@ -75,6 +75,10 @@ export class Overlay2Store implements LayerStore {
     return chainIds.map((_, index) => ({ location: stray ? { kind: 'unavailable', limitation: stray } : this.fromGraphDriver(mapped?.[index]) }));
   }
 
+  get readsImageConfigs(): boolean {
+    return this.readableDataRoot !== undefined;
+  }
+
   async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
     return this.readableDataRoot ? readImageConfig(this.readableDataRoot, this.profile.driver, imageId) : undefined;
   }
