@@ -23,16 +23,17 @@ const stubBuildKitOnly = {
 };
 
 /**
- * Modules only some runs use, each its own file in dist/, which the bundles require (from their own
+ * Modules only some CLI runs use, each its own file in dist/, which the CLI requires (from its own
  * folder) on first use: docker-modem's ssh agent (ssh2, a third of the code, for ssh:// engines
- * only), yaml (.dive-ci files) and dockerfile-ast (Dockerfiles). Reading and compiling them on every
- * start cost the CLI about 30 ms (src/core/loadedOnFirstUse.ts loads them).
+ * only) and yaml (.dive-ci files). Reading and compiling them on every start cost the CLI about
+ * 30 ms (src/core/loadedOnFirstUse.ts loads them). The extension stays one
+ * file, as the VSIX ships it: there they load on first use too, from inside the bundle.
  */
-const apart = { 'docker-modem/lib/ssh': 'ssh.js', yaml: 'yaml.js', 'dockerfile-ast': 'dockerfile-ast.js' };
+const apart = { 'docker-modem/lib/ssh': 'ssh.js', yaml: 'yaml.js' };
 const keepApart = {
   name: 'keep-apart',
   setup(build) {
-    build.onResolve({ filter: /^(docker-modem\/lib\/ssh|yaml|dockerfile-ast)$/ }, (args) => ({ path: `./${apart[args.path]}`, external: true }));
+    build.onResolve({ filter: /^(docker-modem\/lib\/ssh|yaml)$/ }, (args) => ({ path: `./${apart[args.path]}`, external: true }));
   },
 };
 
@@ -48,7 +49,7 @@ const common = {
   logLevel: 'warning',
   // ssh2 (via dockerode) has optional native parts; it falls back to JavaScript without them.
   external: ['vscode', 'cpu-features', '*.node'],
-  plugins: [stubBuildKitOnly, keepApart],
+  plugins: [stubBuildKitOnly],
 };
 
 /** The webviews' scripts and styles: browser bundles, everything inside (a webview loads nothing from the network). */
@@ -65,7 +66,7 @@ const webview = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { ...common, plugins: [stubBuildKitOnly, keepApart], entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   ...Object.entries(apart).map(([module, file]) => ({ ...common, plugins: [], entryPoints: [require.resolve(module)], outfile: `dist/${file}` })),
   { ...webview, entryPoints: { sizeMap: 'src/webview/sizeMap/main.ts' }, outdir: 'dist/webview' },
 ];

@@ -133,6 +133,7 @@ export class ImageCatalog {
     this.provenances.clear();
     this.listed.clear();
     this.store.clear();
+    this.dropFetchedAhead();
   }
 
   async storage(signal?: AbortSignal): Promise<StorageProfile> {
@@ -187,6 +188,11 @@ export class ImageCatalog {
       return;
     }
     await this.engine.fetchImagesAhead(imageIds, signal);
+  }
+
+  /** Drops Engine answers fetched ahead and not taken (a listing that ended early): they would go stale. */
+  dropFetchedAhead(): void {
+    void this.engine.fetchImagesAhead?.([]);
   }
 
   /**
@@ -378,13 +384,18 @@ export class ImageCatalog {
   }
 
   private async loadImageLayers(reference: string, signal: AbortSignal | undefined): Promise<ImageLayers> {
-    const store = await this.layerStore(signal);
-    // An image just listed, by ID: its config is read once, for the disk's way and, failing that, the Engine's.
     const entry = this.listed.get(reference);
-    const config = entry ? await store.imageConfig(reference, signal) : undefined;
-    const fromDisk = entry && config ? await this.loadFromDisk(store, entry, config, signal) : undefined;
-    const shown = fromDisk ?? (await this.loadFromEngine(store, reference, entry ? { config } : undefined, signal));
-    return this.onPlatform(store, shown, reference, signal);
+    if (!entry) {
+      // The backend (from /info, on first use) is found while the Engine answers.
+      const loading = this.layerStore(signal);
+      const [shown, store] = await Promise.all([this.loadFromEngine(loading, reference, undefined, signal), loading]);
+      return this.onPlatform(store, shown, reference, signal);
+    }
+    // An image just listed, by ID: its config is read once, for the disk's way and, failing that, the Engine's.
+    const store = await this.layerStore(signal);
+    const config = await store.imageConfig(reference, signal);
+    const fromDisk = config ? await this.loadFromDisk(store, entry, config, signal) : undefined;
+    return this.onPlatform(store, fromDisk ?? (await this.loadFromEngine(store, reference, { config }, signal)), reference, signal);
   }
 
   /**
@@ -430,8 +441,13 @@ export class ImageCatalog {
   }
 
   /** `known`: the image config already read for `reference` (an image ID), if any. */
-  private async loadFromEngine(store: LayerStore, reference: string, known: { config: ImageConfig | undefined } | undefined, signal: AbortSignal | undefined): Promise<ImageLayers> {
-    const [inspect, engineHistory] = await Promise.all([this.engine.inspectImage(reference, signal), this.engine.imageHistory(reference, signal)]);
+  private async loadFromEngine(
+    storeOrLoading: LayerStore | Promise<LayerStore>,
+    reference: string,
+    known: { config: ImageConfig | undefined } | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ImageLayers> {
+    const [inspect, engineHistory, store] = await Promise.all([this.engine.inspectImage(reference, signal), this.engine.imageHistory(reference, signal), storeOrLoading]);
     const diffIds = inspect.RootFS?.Layers ?? [];
     const chainIds = chainIdsOf(diffIds);
     const [config, located] = await Promise.all([

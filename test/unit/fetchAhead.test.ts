@@ -4,6 +4,7 @@
  * failures reach whoever takes them, and nothing is asked where root reads configs from disk.
  */
 import * as assert from 'node:assert/strict';
+import { renderAllImages } from '../../src/cli/commands/ls';
 import { EngineApi } from '../../src/core/engine/engineApi';
 import { EngineClient } from '../../src/core/engine/engineClient';
 import { EngineNotFoundError } from '../../src/core/engine/engineErrors';
@@ -41,11 +42,52 @@ describe('fetching image answers ahead', function () {
     assert.equal(engine.requests.length, 3, 'an answer is taken once');
   });
 
-  it('drops answers not taken by the next call', async () => {
+  it('drops answers not taken by its next call (an empty list only drops them)', async () => {
     await client.fetchImagesAhead([APP.Id]);
     await client.fetchImagesAhead([]);
     await client.imageHistory(APP.Id);
     assert.equal(engine.requests.length, 3);
+  });
+
+  it("keeps to the taker's signal: an aborted taker gets no answer; an answer the listing cancelled is asked again", async () => {
+    await client.fetchImagesAhead([APP.Id]);
+    const taker = new AbortController();
+    taker.abort(new Error('the taker gave up'));
+    await assert.rejects(client.inspectImage(APP.Id, taker.signal), /the taker gave up/);
+
+    const listing = new AbortController();
+    engine.misbehave = (request) => pathOf(request.url ?? '') === `/images/${APP.Id}/history` && engine.requests.length <= 4;
+    const ahead = client.fetchImagesAhead([APP.Id], listing.signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    listing.abort(new Error('the listing stopped'));
+    await ahead;
+    engine.misbehave = () => false;
+    const history = await client.imageHistory(APP.Id);
+    assert.ok(history.length > 0);
+    assert.equal(engine.requests.filter((url) => pathOf(url).endsWith('/history')).length, 3, 'asked again, not failed with the listing');
+  });
+
+  it('a listing drops what it fetched ahead and did not take when it ends, failing or not, and the next load asks anew', async () => {
+    const catalog = new ImageCatalog(client, silentLogger);
+    let dropped = 0;
+    const drop = catalog.dropFetchedAhead.bind(catalog);
+    catalog.dropFetchedAhead = () => {
+      dropped++;
+      drop();
+    };
+    await renderAllImages(catalog, (image) => image.image.id);
+    assert.equal(dropped, 1);
+    await assert.rejects(
+      renderAllImages(catalog, () => {
+        throw new Error('render failed');
+      }),
+      /render failed/,
+    );
+    assert.equal(dropped, 2);
+    const listed = (await catalog.listImages()).map((image) => image.id);
+    const before = engine.requests.length;
+    await Promise.all(listed.map((id) => catalog.imageLayersUncached(id)));
+    assert.equal(engine.requests.length - before, listed.length * 2, 'inspect and history of each asked anew');
   });
 
   it('keeps a failure for its taker: a 404 is EngineNotFoundError there, and no unhandled rejection before', async () => {

@@ -64,6 +64,23 @@ describe('broken and hostile Engines (fake daemons on loopback)', function () {
     assert.ok(blocks.every((block) => /^\S.* \d+ layers?$/m.test(block.split('\n')[0])), text.stdout);
   });
 
+  it('no images: ls --json prints [] without waiting for /info (which may fail)', async () => {
+    engine.misbehave = (request, response) => {
+      if (isPath(request, /\/images\/json$/)) {
+        json(response, []);
+        return true;
+      }
+      if (isPath(request, /\/info$/)) {
+        json(response, { message: 'info is broken' }, 500);
+        return true;
+      }
+      return false;
+    };
+    const run = await runCli(['ls', '--json', '-H', engine.host], env());
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '[]\n');
+  });
+
   it('a stalled answer (headers, then nothing) fails at the deadline, with one line', async () => {
     engine.misbehave = (request, response) => {
       if (isPath(request, /\/images\/json$/)) {

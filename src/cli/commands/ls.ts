@@ -125,26 +125,36 @@ export interface LoadOptions {
  * and not kept by the catalog (each is read once).
  */
 export async function renderAllImages(catalog: ImageCatalog, render: (image: ImageLayers) => string, options: LoadOptions = {}): Promise<string[]> {
-  // The storage backend (from /info) is needed for every image: asked for beside the list, not after it.
-  const [listed] = await Promise.all([catalog.listImages(), catalog.storage()]);
+  // The storage backend (from /info) is needed for every image: asked for beside the list, not
+  // after it, and waited for only when there are images.
+  const storage = catalog.storage();
+  storage.catch(() => undefined);
+  const listed = await catalog.listImages();
+  if (listed.length > 0) {
+    await storage;
+  }
   const all = sortImages(listed, options.sortBy ?? 'created').map((image: ImageSummary) => image.id);
   const rendered: string[] = [];
-  for (let start = 0; start < all.length; start += FETCH_AHEAD_WINDOW) {
-    const window = all.slice(start, start + FETCH_AHEAD_WINDOW);
-    // The window's Engine answers come in first, then are read and rendered in one go.
-    await catalog.fetchAhead(window);
-    const texts = await mapLimited(window, PARALLEL_IMAGES, async (reference) => {
-      try {
-        return render(await catalog.imageLayersUncached(reference));
-      } catch (error) {
-        if ((error instanceof EngineNotFoundError || error instanceof PlatformNotFoundError) && options.onSkipped) {
-          options.onSkipped(reference, error);
-          return undefined;
+  try {
+    for (let start = 0; start < all.length; start += FETCH_AHEAD_WINDOW) {
+      const window = all.slice(start, start + FETCH_AHEAD_WINDOW);
+      // The window's Engine answers come in first, then are parsed and rendered in one go.
+      await catalog.fetchAhead(window);
+      const texts = await mapLimited(window, PARALLEL_IMAGES, async (reference) => {
+        try {
+          return render(await catalog.imageLayersUncached(reference));
+        } catch (error) {
+          if ((error instanceof EngineNotFoundError || error instanceof PlatformNotFoundError) && options.onSkipped) {
+            options.onSkipped(reference, error);
+            return undefined;
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
-    rendered.push(...texts.filter((text): text is string => text !== undefined));
+      });
+      rendered.push(...texts.filter((text): text is string => text !== undefined));
+    }
+  } finally {
+    catalog.dropFetchedAhead();
   }
   return rendered;
 }

@@ -32,8 +32,9 @@ export interface EngineApi {
   imageHistory(reference: string, signal?: AbortSignal): Promise<ImageHistoryEntry[]>;
   /**
    * Asks for the inspect and history of these images (by ID) now, back to back, and keeps the
-   * answers unread: the next inspectImage and imageHistory of each takes its answer, once. Answers
-   * not taken by the next call are dropped. For a listing of many images (ls of every image).
+   * answers unparsed: the next inspectImage and imageHistory of each takes its answer, once.
+   * Answers not taken by the next call of this are dropped; an empty list only drops them. For a
+   * listing of many images (ls of every image).
    */
   fetchImagesAhead?(imageIds: readonly string[], signal?: AbortSignal): Promise<void>;
   listContainers(signal?: AbortSignal): Promise<ContainerListEntry[]>;

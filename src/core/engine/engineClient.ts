@@ -69,8 +69,8 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const FETCH_AHEAD_IN_FLIGHT = 8;
 
 export class EngineClient implements EngineApi {
-  /** Answers of fetchImagesAhead not yet taken, by request path. */
-  private readonly fetchedAhead = new Map<string, Promise<WholeAnswer>>();
+  /** Answers of fetchImagesAhead not yet taken, by request path, with the signal they were fetched under. */
+  private readonly fetchedAhead = new Map<string, { answer: Promise<WholeAnswer>; signal: AbortSignal | undefined }>();
 
   private constructor(
     readonly endpoint: EngineEndpoint,
@@ -185,9 +185,10 @@ export class EngineClient implements EngineApi {
   }
 
   /**
-   * Requests out back to back, answers read later: while a listing processes answers as they come,
-   * the daemon idles between requests, and the run took 7% longer (docs/benchmarks.md). The
-   * answers wait as bytes (a few kilobytes each, outside the JavaScript heap).
+   * Requests out back to back, answers parsed later: while a listing processed each answer as it
+   * came, the daemon idled between requests, which cost about 7% of the run (the tree bench). The
+   * answers wait as bytes (a few kilobytes each, outside the JavaScript heap). Each call drops what
+   * the last left untaken (an empty list only drops): calls must not overlap.
    */
   async fetchImagesAhead(imageIds: readonly string[], signal?: AbortSignal): Promise<void> {
     this.fetchedAhead.clear();
@@ -197,7 +198,7 @@ export class EngineClient implements EngineApi {
         const answer = this.fetchAnswer({ what: `GET ${path}`, path, reference: imageId }, signal);
         // Kept for its taker, who sees the failure; until then it is no unhandled rejection.
         answer.catch(() => undefined);
-        this.fetchedAhead.set(path, answer);
+        this.fetchedAhead.set(path, { answer, signal });
         return answer;
       });
       await Promise.allSettled(answers);
@@ -207,10 +208,22 @@ export class EngineClient implements EngineApi {
   /** A JSON answer, whole within the deadline, at most MAX_RESPONSE_BYTES, of the given shape. */
   private async getJson<T>(request: Request, shape: ShapeCheck, signal: AbortSignal | undefined): Promise<T> {
     const ahead = this.fetchedAhead.get(request.path);
-    if (ahead) {
-      this.fetchedAhead.delete(request.path);
+    if (!ahead) {
+      return this.interpret<T>(request, shape, await this.fetchAnswer(request, signal));
     }
-    return this.interpret<T>(request, shape, await (ahead ?? this.fetchAnswer(request, signal)));
+    this.fetchedAhead.delete(request.path);
+    signal?.throwIfAborted();
+    let answer: WholeAnswer;
+    try {
+      answer = await ahead.answer;
+    } catch (error) {
+      // Cancelled with the listing that fetched it, not by this caller: asked again.
+      if (!ahead.signal?.aborted) {
+        throw error;
+      }
+      answer = await this.fetchAnswer(request, signal);
+    }
+    return this.interpret<T>(request, shape, answer);
   }
 
   /** The answer's status and bytes, whole within the deadline and at most MAX_RESPONSE_BYTES. */

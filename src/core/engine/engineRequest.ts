@@ -132,11 +132,16 @@ function abortReason(signal: AbortSignal | undefined): Error {
   return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
+const SOCKET_HEADERS = ['Host', 'localhost'];
+
 /** The request, not yet sent, over the connection's transport. */
 function openRequest(connection: Dockerode.DockerOptions, path: string): http.ClientRequest {
   const base: http.RequestOptions = { method: 'GET', path };
   if (connection.socketPath) {
-    return http.request({ ...base, socketPath: connection.socketPath });
+    // Headers as a list are sent as given: Node then skips working out a Host header (an IP check and
+    // a validated setHeader per request, a thousand times for a thousand images). `localhost` is
+    // what Node would have sent for a socket.
+    return http.request({ ...base, socketPath: connection.socketPath, headers: SOCKET_HEADERS });
   }
   if (connection.protocol === 'https') {
     return httpsModule().request({ ...base, host: connection.host, port: connection.port, ca: connection.ca, cert: connection.cert, key: connection.key, agent: (connection as { agent?: https.Agent }).agent });

@@ -44,12 +44,9 @@ export function instructionOf(step: string): string | undefined {
  * layers when the image config's `empty_layer` flags are not available. WORKDIR is not: both
  * builders commit a layer when it has to create its folder.
  */
-export function isMetadataOnlyStep(createdBy: string | undefined): boolean {
-  return isMetadataOnlyInstruction(instructionOf(describeBuildStep(createdBy)));
-}
-
-/** isMetadataOnlyStep for a step already described: its instruction keyword. */
-export function isMetadataOnlyInstruction(instruction: string | undefined): boolean {
+export function isMetadataOnlyStep(createdBy: string | undefined, described?: string): boolean {
+  // `described`: describeBuildStep's of it, where the caller has it already (a thousand images' steps).
+  const instruction = createdBy?.trim() ? instructionOf(described ?? describeBuildStep(createdBy)) : undefined;
   return instruction !== undefined && METADATA_INSTRUCTIONS.has(instruction);
 }
 

@@ -4,7 +4,7 @@
  * /images/{id}/history lacks it, so a mapping from that endpoint is inferred and marked so.
  */
 import { ImageConfig, ImageHistoryEntry } from '../engine/engineTypes';
-import { describeBuildStep, instructionOf, isMetadataOnlyInstruction } from './buildStep';
+import { describeBuildStep, instructionOf, isMetadataOnlyStep } from './buildStep';
 
 export interface HistoryStep {
   /** Position in the image history, oldest first. */
@@ -67,8 +67,7 @@ export function layerHistoryFromEngine(history: readonly ImageHistoryEntry[], la
   // also has size 0. Metadata-only steps never make one. Pick the unsure ones the layer count
   // needs, file-writing instructions before WORKDIR; when that choice is still not unique, give up.
   const sure = steps.filter((step) => (step.size ?? 0) > 0);
-  // step.step is describeBuildStep's, unless it fell back to the comment (no created_by), as isMetadataOnlyStep does not.
-  const unsure = steps.filter((step) => (step.size ?? 0) === 0 && !isMetadataOnlyInstruction(step.createdBy?.trim() ? instructionOf(step.step) : undefined));
+  const unsure = steps.filter((step) => (step.size ?? 0) === 0 && !isMetadataOnlyStep(step.createdBy, step.step));
   const needed = layerCount - sure.length;
   const writesFiles = unsure.filter((step) => instructionOf(step.step) !== 'WORKDIR');
   const picked = needed === 0 ? [] : needed === unsure.length ? unsure : needed === writesFiles.length ? writesFiles : undefined;

@@ -1,5 +1,5 @@
 import { ImageInspect, ImageListEntry } from '../engine/engineTypes';
-import { compareText } from './textOrder';
+import { compareCodePoints } from './textOrder';
 
 /** An image as the Images view and `docker-layers ls` list it. */
 export interface ImageSummary {
@@ -48,5 +48,5 @@ export function imageDisplayName(image: Pick<ImageSummary, 'tags'>): string {
 
 /** Newest first, then by name, as `docker images` orders them. */
 export function compareImages(a: ImageSummary, b: ImageSummary): number {
-  return b.created - a.created || compareText(imageDisplayName(a), imageDisplayName(b)) || compareText(a.id, b.id);
+  return b.created - a.created || compareCodePoints(imageDisplayName(a), imageDisplayName(b)) || compareCodePoints(a.id, b.id);
 }

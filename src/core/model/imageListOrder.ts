@@ -5,11 +5,11 @@
  */
 import { ImageSummary, compareImages, imageDisplayName } from './image';
 import { digestHex } from '../digest';
-import { compareText } from './textOrder';
+import { compareCodePoints } from './textOrder';
 
 export type ImageSortKey = 'created' | 'name' | 'size';
 
-const byName = (a: ImageSummary, b: ImageSummary) => compareText(imageDisplayName(a), imageDisplayName(b));
+const byName = (a: ImageSummary, b: ImageSummary) => compareCodePoints(imageDisplayName(a), imageDisplayName(b));
 const byId = (a: ImageSummary, b: ImageSummary) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** A new list in the order asked for: newest, A–Z, or largest first; then by name, then by ID. */

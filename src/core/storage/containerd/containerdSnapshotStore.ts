@@ -140,15 +140,15 @@ export class ContainerdSnapshotStore implements LayerStore {
     }
   }
 
+  get readsImageConfigs(): boolean {
+    return this.containerdRoot !== undefined;
+  }
+
   /**
    * The image config from containerd's content store, for the exact `empty_layer` flags: the
    * image's ID is its manifest's (or index's) digest; an index gives this machine's platform, as
    * the Engine on it picks by default.
    */
-  get readsImageConfigs(): boolean {
-    return this.containerdRoot !== undefined;
-  }
-
   async imageConfig(imageId: string): Promise<ImageConfig | undefined> {
     const top = await this.blob(imageId);
     const manifests = platformManifests(top);
