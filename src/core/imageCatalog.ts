@@ -393,7 +393,7 @@ export class ImageCatalog {
     }
     // An image just listed, by ID: its config is read once, for the disk's way and, failing that, the Engine's.
     const store = await this.layerStore(signal);
-    const config = await store.imageConfig(reference, signal);
+    const config = store.readsImageConfigs ? await store.imageConfig(reference, signal) : undefined;
     const fromDisk = config ? await this.loadFromDisk(store, entry, config, signal) : undefined;
     return this.onPlatform(store, fromDisk ?? (await this.loadFromEngine(store, reference, { config }, signal)), reference, signal);
   }
