@@ -29,17 +29,8 @@ export const SSH_MAX_CONNECTIONS = 4;
  */
 export function requestEngine(connection: Dockerode.DockerOptions, path: string, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
   return new Promise<http.IncomingMessage>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    let request: http.ClientRequest;
-    try {
-      request = openRequest(connection, path);
-    } catch (error) {
-      reject(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
+    // What openRequest throws rejects: a promise's executor turns a throw into its rejection.
+    const request = openRequest(connection, path, signal);
     const onAbort = () => request.destroy(abortReason(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
     request.on('response', (response) => {
@@ -78,17 +69,7 @@ export interface WholeAnswerLimits {
 export function requestWhole(connection: Dockerode.DockerOptions, path: string, limits: WholeAnswerLimits): Promise<WholeAnswer> {
   return new Promise<WholeAnswer>((resolve, reject) => {
     const { signal } = limits;
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    let request: http.ClientRequest;
-    try {
-      request = openRequest(connection, path);
-    } catch (error) {
-      reject(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
+    const request = openRequest(connection, path, signal);
     let settled = false;
     const settle = (error: Error | undefined, answer?: WholeAnswer) => {
       if (settled) {
@@ -134,8 +115,11 @@ function abortReason(signal: AbortSignal | undefined): Error {
 
 const SOCKET_HEADERS = ['Host', 'localhost'];
 
-/** The request, not yet sent, over the connection's transport. */
-function openRequest(connection: Dockerode.DockerOptions, path: string): http.ClientRequest {
+/** The request, not yet sent, over the connection's transport; throws when `signal` has fired already. */
+function openRequest(connection: Dockerode.DockerOptions, path: string, signal: AbortSignal | undefined): http.ClientRequest {
+  if (signal?.aborted) {
+    throw abortReason(signal);
+  }
   const base: http.RequestOptions = { method: 'GET', path };
   if (connection.socketPath) {
     // Headers as a list are sent as given: Node then skips working out a Host header (an IP check and
