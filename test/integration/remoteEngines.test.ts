@@ -6,8 +6,9 @@
  * ~/.ssh/known_hosts (a home of the test's, from the known_hosts the start script writes). The
  * daemon's folders are then "on the daemon's host": the CLI names them as the daemon reports them,
  * reads none of them, and takes a layer's files from the Engine's image archive, which must say what
- * root reads in the folders through the unix socket. Docker Desktop cannot run here: its test is
- * skipped, by name, with why.
+ * root reads in the folders through the unix socket. Docker Desktop cannot run here (a desktop
+ * application with dockerd in its own VM): how it is recognised and worded is unit-tested in
+ * test/unit/storageProfile.test.ts.
  */
 import * as assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'child_process';
@@ -52,7 +53,7 @@ function assertOneLineError(result: RunResult): void {
   assert.doesNotMatch(result.stderr, /^\s+at /m);
 }
 
-describe('remote engines: the local dockerd reached as a remote one (tcp://, TLS, ssh://), and Docker Desktop', function () {
+describe('remote engines: the local dockerd reached as a remote one (tcp://, TLS, ssh://)', function () {
   this.timeout(120_000);
   let daemon: Daemon;
   let socketPath: string;
@@ -366,18 +367,6 @@ describe('remote engines: the local dockerd reached as a remote one (tcp://, TLS
       assert.equal(added.code, 0, added.stderr);
       const again = await userCli(['ls', '-H', sshd.host], await userCache(), home);
       assert.equal(again.code, 0, again.stderr);
-    });
-  });
-
-  describe('Docker Desktop', () => {
-    it("names the folders as in Desktop's VM and reads the files from the archive", function () {
-      skipBecause(
-        this,
-        "Docker Desktop cannot run here (a desktop application running dockerd in its own VM; none in this Linux container or on CI). " +
-          "How it is recognised and worded (/info OperatingSystem \"Docker Desktop\" → location docker-desktop-vm even behind a local socket, " +
-          "\"Docker Desktop keeps its data inside its virtual machine\") is unit-tested in test/unit/storageProfile.test.ts, " +
-          '"places Docker Desktop data inside its VM even behind a local socket"',
-      );
     });
   });
 });

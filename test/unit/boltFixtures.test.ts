@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { BoltBucket, BoltDatabase, BoltFormatError, withBoltDatabase } from '../../src/core/storage/containerd/boltReader';
+import { skipBecause } from '../helpers/skip';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'bolt');
 
@@ -230,7 +231,7 @@ describe('bolt reader on files bbolt wrote', () => {
 
   it('reads a file another process holds an exclusive lock on at once, and leaves it as it was', async function () {
     if (spawnSync('flock', ['--version']).error) {
-      this.skip(); // util-linux's flock(1) is not installed: nothing here can hold the lock.
+      skipBecause(this, "util-linux's flock(1) is not installed: nothing here can hold the lock");
     }
     const file = path.join(scratch, 'locked.db');
     fs.writeFileSync(file, recorded('tree-4096.db.gz'));

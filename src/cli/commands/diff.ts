@@ -12,6 +12,7 @@ import { formatPlatform } from '../../core/model/platform';
 import { imageTargets } from '../imageTargets';
 import { writeBuffered } from '../writeBuffered';
 import { PLATFORM_OPTION, Subcommand, UsageError } from '../subcommand';
+import { compareCodeUnits } from '../../core/model/textOrder';
 
 export interface LayerDiffJson {
   index: number;
@@ -57,7 +58,7 @@ export const diffCommand: Subcommand = {
 
 /** Each layer's changes, sorted by path (a sorted copy of references: the history's lists stay as they are). */
 export function sortedChanges(image: ImageLayers, changes: readonly LayerChanges[]): { index: number; chainId: string; changes: LayerChanges }[] {
-  const byPath = <T extends { path: string }>(list: readonly T[]) => [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const byPath = <T extends { path: string }>(list: readonly T[]) => [...list].sort((a, b) => compareCodeUnits(a.path, b.path));
   return image.layers.map((layer) => {
     const own = changes[layer.index] ?? { added: [], modified: [], deleted: [] };
     return { index: layer.index, chainId: layer.chainId, changes: { added: byPath(own.added), modified: byPath(own.modified), deleted: byPath(own.deleted) } };

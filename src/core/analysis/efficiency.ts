@@ -25,6 +25,7 @@
  * where dive's count stops.
  */
 import { LayerEntry, LayerFileSystem } from '../layerfs/layerFileSystem';
+import { compareCodeUnits } from '../model/textOrder';
 
 export interface InefficientFile {
   path: string;
@@ -163,7 +164,7 @@ async function walkImage(layers: readonly LayerFileSystem[], diveOrderFrom: numb
     // dive's minDiscoveredSize starts at -1, and only a count replaces it.
     smallest -= node.count === 0 ? 1 : 0;
   }
-  inefficientFiles.sort((a, b) => b.wastedBytes - a.wastedBytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  inefficientFiles.sort((a, b) => b.wastedBytes - a.wastedBytes || compareCodeUnits(a.path, b.path));
   const sizeBytes = layerSizes.reduce((sum, size) => sum + size, 0);
   const userSizeBytes = sizeBytes - (layerSizes[0] ?? 0);
   return {

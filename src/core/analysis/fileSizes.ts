@@ -3,6 +3,7 @@
  * every file under it), for Find Largest Files and for sorting the file views by size.
  */
 import { LayerEntry, LayerFileSystem } from '../layerfs/layerFileSystem';
+import { compareCodeUnits } from '../model/textOrder';
 
 const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
 
@@ -33,7 +34,7 @@ export async function largestFiles(files: LayerFileSystem, limit: number, signal
 }
 
 function sortLargestFirst(entries: LayerEntry[]): void {
-  entries.sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  entries.sort((a, b) => b.size - a.size || compareCodeUnits(a.path, b.path));
 }
 
 /** Folder totals of one layer tree, each computed once (a folder's from its children's). */

@@ -10,6 +10,7 @@
  */
 import { LayerEntry, LayerFileSystem } from '../layerfs/layerFileSystem';
 import { mapLimited } from '../mapLimited';
+import { compareCodeUnits } from '../model/textOrder';
 
 /** One side of the comparison: its merged files, and its layers' diff IDs (entries say which layer wrote them). */
 export interface ComparedImage {
@@ -50,7 +51,7 @@ const PARALLEL_READS = 4;
 const isFolder = (entry: LayerEntry) => entry.kind === 'directory' || entry.kind === 'opaqueDirectory';
 /** A hard link is a file under another name (a folder shows it as one): compare it as that file. */
 const typeOf = (entry: LayerEntry) => (entry.kind === 'hardlink' ? 'file' : entry.kind === 'opaqueDirectory' ? 'directory' : entry.kind);
-const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+const byPath = (a: { path: string }, b: { path: string }) => compareCodeUnits(a.path, b.path);
 
 export async function compareImages(from: ComparedImage, to: ComparedImage, signal?: AbortSignal): Promise<ImageComparison> {
   const result: ImageComparison = { added: [], removed: [], changed: [] };

@@ -15,7 +15,7 @@ import { pipeline } from 'stream/promises';
 import { isFullDigest } from '../digest';
 import { ImageConfig } from '../engine/engineTypes';
 import { normalizeLayerPath } from '../layerfs/layerPath';
-import { ATTESTATION_REFERENCE_TYPE, platformManifests } from '../model/imageIndex';
+import { isAttestationDescriptor, platformManifests } from '../model/imageIndex';
 import { Platform, PlatformChoice, hostPlatform, matchPlatform, platformOf } from '../model/platform';
 import { ArchiveLayerFileSystem, BrokenReason, LayerTarFile } from './archiveLayerFileSystem';
 import { Compression, DecompressedTooLargeError, byteLimit, compressionOf, decompressor } from './compression';
@@ -530,10 +530,10 @@ async function imagesFromOciIndex(source: string, contents: ArchiveContents, ind
   const imageManifests = new Map<string, ArchiveImage>();
   const attestations: { ofManifest: string; statements: ArchiveImage['attestations'] }[] = [];
   for (const descriptor of index.manifests ?? []) {
-    if (descriptor.annotations?.['vnd.docker.reference.type'] === ATTESTATION_REFERENCE_TYPE) {
+    if (isAttestationDescriptor(descriptor)) {
       // Attestations are extras: a broken one is skipped, never the reason an archive cannot open.
       const statements = await attestationStatements(source, contents, descriptor).catch(() => []);
-      attestations.push({ ofManifest: String(descriptor.annotations['vnd.docker.reference.digest'] ?? ''), statements });
+      attestations.push({ ofManifest: String(descriptor.annotations?.['vnd.docker.reference.digest'] ?? ''), statements });
       continue;
     }
     const name = blobName(source, descriptor.digest);

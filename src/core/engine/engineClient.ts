@@ -238,10 +238,7 @@ export class EngineClient implements EngineApi {
     try {
       answer = await requestWhole(this.connection, request.path, {
         deadlineMs: this.deadlineMs,
-        onDeadline: () => {
-          this.log.warn(`${request.what} gave no whole answer within ${this.deadlineMs} ms`);
-          return new EngineResponseError(this.endpoint, request.what, 'deadline', `no whole answer within ${formatSeconds(this.deadlineMs)}`);
-        },
+        onDeadline: () => this.noWholeAnswer(request),
         maxBytes: MAX_RESPONSE_BYTES,
         onTooLarge: () => this.tooLarge(request),
         signal,
@@ -274,8 +271,7 @@ export class EngineClient implements EngineApi {
         throw error;
       }
       if (either.signal.aborted) {
-        this.log.warn(`${request.what} gave no whole answer within ${this.deadlineMs} ms`);
-        throw new EngineResponseError(this.endpoint, request.what, 'deadline', `no whole answer within ${formatSeconds(this.deadlineMs)}`);
+        throw this.noWholeAnswer(request);
       }
       throw this.failure(request, error, Date.now() - started);
     } finally {
@@ -320,6 +316,12 @@ export class EngineClient implements EngineApi {
         onAbort();
       }
     });
+  }
+
+  /** The deadline passed before the whole answer came (logged). */
+  private noWholeAnswer(request: Request): EngineResponseError {
+    this.log.warn(`${request.what} gave no whole answer within ${this.deadlineMs} ms`);
+    return new EngineResponseError(this.endpoint, request.what, 'deadline', `no whole answer within ${formatSeconds(this.deadlineMs)}`);
   }
 
   private tooLarge(request: Request): EngineResponseError {

@@ -1,5 +1,5 @@
 import { ImageInspect, ImageListEntry } from '../engine/engineTypes';
-import { compareCodePoints } from './textOrder';
+import { compareCodeUnits } from './textOrder';
 
 /** An image as the Images view and `docker-layers ls` list it. */
 export interface ImageSummary {
@@ -48,5 +48,5 @@ export function imageDisplayName(image: Pick<ImageSummary, 'tags'>): string {
 
 /** Newest first, then by name, as `docker images` orders them. */
 export function compareImages(a: ImageSummary, b: ImageSummary): number {
-  return b.created - a.created || compareCodePoints(imageDisplayName(a), imageDisplayName(b)) || compareCodePoints(a.id, b.id);
+  return b.created - a.created || compareCodeUnits(imageDisplayName(a), imageDisplayName(b)) || compareCodeUnits(a.id, b.id);
 }

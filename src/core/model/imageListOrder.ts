@@ -5,12 +5,12 @@
  */
 import { ImageSummary, compareImages, imageDisplayName } from './image';
 import { digestHex } from '../digest';
-import { compareCodePoints } from './textOrder';
+import { compareCodeUnits } from './textOrder';
 
 export type ImageSortKey = 'created' | 'name' | 'size';
 
-const byName = (a: ImageSummary, b: ImageSummary) => compareCodePoints(imageDisplayName(a), imageDisplayName(b));
-const byId = (a: ImageSummary, b: ImageSummary) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byName = (a: ImageSummary, b: ImageSummary) => compareCodeUnits(imageDisplayName(a), imageDisplayName(b));
+const byId = (a: ImageSummary, b: ImageSummary) => compareCodeUnits(a.id, b.id);
 
 /** A new list in the order asked for: newest, A–Z, or largest first; then by name, then by ID. */
 export function sortImages(images: readonly ImageSummary[], by: ImageSortKey): ImageSummary[] {

@@ -4,7 +4,8 @@
  * its collator on every call, and making one costs about 10 ms, which a CLI start should not pay
  * before it needs it. Docker references and IDs go by code point: they are ASCII and mostly lower
  * case, and their order then needs no locale data at all (a thousand images of the same second
- * are sorted in a millisecond).
+ * are sorted in a millisecond). compareCodeUnits orders as `<` does: by UTF-16 code unit, the same
+ * as by code point for anything outside the astral planes.
  */
 let collator: Intl.Collator | undefined;
 
@@ -13,6 +14,6 @@ export function compareText(a: string, b: string): number {
   return collator.compare(a, b);
 }
 
-export function compareCodePoints(a: string, b: string): number {
+export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  */
 import * as path from 'path';
 import { GraphDriverData } from '../engine/engineTypes';
+import { Logger } from '../logger';
 import { Limitation } from './limitation';
 
 /** A layer folder's name in the driver's folder: a cache or layer ID (`-init` for an init layer). */
@@ -82,4 +83,13 @@ export function outsideDriverFolder(directories: readonly (MappedDirectory | und
     }
   }
   return undefined;
+}
+
+/** outsideDriverFolder, the refusal logged once per answer: how a backend checks the folders GraphDriver data names. */
+export function strayFolder(directories: readonly (MappedDirectory | undefined)[], place: DriverFolder, owner: string, log: Logger): Limitation | undefined {
+  const stray = outsideDriverFolder(directories, place);
+  if (stray?.code === 'outsideDriverFolder') {
+    log.warn(`GraphDriver data of ${owner} names ${stray.reported}, outside ${stray.driverFolder}: not used`);
+  }
+  return stray;
 }

@@ -9,7 +9,7 @@ import * as zlib from 'zlib';
 import { sha256 } from './archiveBuilder';
 import { TarSpec, tarOf } from './tarBuilder';
 
-export interface PlatformSpec {
+interface PlatformSpec {
   os: string;
   architecture: string;
   variant?: string;
@@ -20,7 +20,7 @@ export interface PlatformSpec {
   history?: { created_by: string; empty_layer?: boolean }[];
 }
 
-export interface BuiltPlatform {
+interface BuiltPlatform {
   spec: PlatformSpec;
   /** `os/arch[/variant]`. */
   name: string;
@@ -122,7 +122,7 @@ export function multiPlatformImage(platforms: PlatformSpec[], options: { attesta
   return { indexDigest: `sha256:${sha256(index)}`, index, platforms: built };
 }
 
-export interface ArchiveOptions {
+interface ArchiveOptions {
   /** The tag the index names (`io.containerd.image.name`, `docker.io/library/` added when it has no registry). */
   tag: string;
   /** Platforms (by name, `linux/arm64/v8`) whose blobs are left out, as a pull of one platform leaves them. */

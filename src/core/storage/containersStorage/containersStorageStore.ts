@@ -12,7 +12,7 @@ import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engine
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger, silentLogger } from '../../logger';
-import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, DriverFolder, MappedDirectory, driverFolderOf, outsideDriverFolder } from '../graphDriverDirectories';
+import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, DriverFolder, MappedDirectory, driverFolderOf, strayFolder } from '../graphDriverDirectories';
 import { LayerDirectory, LayerLocation } from '../layerLocation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { locationOfDirectory, openOverlayFolder } from '../openLocation';
@@ -55,7 +55,7 @@ export class ContainersStorageStore implements LayerStore {
       this.crossCheck(image.Id, fromMetadata, mapped);
       return fromMetadata.map(({ directory, size }) => ({ location: { kind: 'directory', directory }, ...(size !== undefined ? { size } : {}) }));
     }
-    const stray = this.stray(mapped ?? [], image.Id);
+    const stray = strayFolder(mapped ?? [], this.driverFolder, image.Id, this.log);
     return chainIds.map((_, index) => ({ location: stray ? { kind: 'unavailable', limitation: stray } : this.fromGraphDriver(mapped?.[index]) }));
   }
 
@@ -84,7 +84,7 @@ export class ContainersStorageStore implements LayerStore {
       // Podman prepares no init layer.
       return { readWrite: { kind: 'directory', directory }, init: undefined };
     }
-    const stray = this.stray([readWrite, init], inspect.Id);
+    const stray = strayFolder([readWrite, init], this.driverFolder, inspect.Id, this.log);
     if (stray) {
       return { readWrite: { kind: 'unavailable', limitation: stray }, init: undefined };
     }
@@ -141,14 +141,6 @@ export class ContainersStorageStore implements LayerStore {
   private directoryNamed(layerId: string): LayerDirectory {
     const layerDir = path.posix.join(this.metadata?.root ?? this.profile.dataRoot ?? '', this.profile.driver, layerId);
     return { cacheId: layerId, layerDir, diffDir: path.posix.join(layerDir, 'diff'), source: METADATA_SOURCE };
-  }
-
-  private stray(directories: readonly (MappedDirectory | undefined)[], owner: string) {
-    const stray = outsideDriverFolder(directories, this.driverFolder);
-    if (stray?.code === 'outsideDriverFolder') {
-      this.log.warn(`GraphDriver data of ${owner} names ${stray.reported}, outside ${stray.driverFolder}: not used`);
-    }
-    return stray;
   }
 
   private fromGraphDriver(mapped: MappedDirectory | undefined): LayerLocation {

@@ -10,9 +10,8 @@ import { ContainerInspect, ImageConfig, ImageInspect } from '../../engine/engine
 import { LayerFileSystem } from '../../layerfs/layerFileSystem';
 import { StoredRoot } from '../../layerfs/layerRef';
 import { Logger } from '../../logger';
-import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, DriverFolder, MappedDirectory, driverFolderOf, outsideDriverFolder } from '../graphDriverDirectories';
+import { containerDirectoriesFromGraphDriver, layerDirectoriesFromGraphDriver, DriverFolder, MappedDirectory, driverFolderOf, strayFolder } from '../graphDriverDirectories';
 import { LayerDirectory, LayerLocation } from '../layerLocation';
-import { Limitation } from '../limitation';
 import { ContainerLayerLocations, LayerFolderDetails, LayerStore, LocatedLayer } from '../layerStore';
 import { locationOfDirectory, openLocation } from '../openLocation';
 import { StorageProfile } from '../storageProfile';
@@ -71,7 +70,7 @@ export class Overlay2Store implements LayerStore {
       }
     }
     const mapped = layerDirectoriesFromGraphDriver(image.GraphDriver, chainIds.length);
-    const stray = this.stray(mapped ?? [], image.Id);
+    const stray = strayFolder(mapped ?? [], this.driverFolder, image.Id, this.log);
     return chainIds.map((_, index) => ({ location: stray ? { kind: 'unavailable', limitation: stray } : this.fromGraphDriver(mapped?.[index]) }));
   }
 
@@ -92,20 +91,11 @@ export class Overlay2Store implements LayerStore {
       };
     }
     const { readWrite, init } = containerDirectoriesFromGraphDriver(inspect.GraphDriver);
-    const stray = this.stray([readWrite, init], inspect.Id);
+    const stray = strayFolder([readWrite, init], this.driverFolder, inspect.Id, this.log);
     if (stray) {
       return { readWrite: { kind: 'unavailable', limitation: stray }, init: undefined };
     }
     return { readWrite: readWrite && this.fromGraphDriver(readWrite), init: init && this.fromGraphDriver(init) };
-  }
-
-  /** Why GraphDriver folders are refused (one outside the driver's folder), logged once per answer. */
-  private stray(directories: readonly (MappedDirectory | undefined)[], owner: string): Limitation | undefined {
-    const stray = outsideDriverFolder(directories, this.driverFolder);
-    if (stray?.code === 'outsideDriverFolder') {
-      this.log.warn(`GraphDriver data of ${owner} names ${stray.reported}, outside ${stray.driverFolder}: not used`);
-    }
-    return stray;
   }
 
   async folderDetails(location: LayerLocation): Promise<LayerFolderDetails | undefined> {
