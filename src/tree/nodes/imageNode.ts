@@ -84,8 +84,10 @@ export class ImageNode implements TreeNode {
   }
 
   private childrenOf(layers: ImageLayers): TreeNode[] {
-    const platform = hasSeveralPlatforms(layers) && layers.platform ? formatPlatform(layers.platform) : undefined;
-    if (platform !== this.drawnPlatform) {
+    // What the row draws (the catalog's word for the platform shown, known once the layers are): a
+    // comparison with another spelling of it (inspect's) would redraw the row for ever.
+    const shown = this.catalog.platformShown(this.image.id);
+    if ((shown && formatPlatform(shown)) !== this.drawnPlatform) {
       // The row was drawn before the image was known to have several platforms: draw it again.
       setTimeout(() => this.context.refresh(this), 0);
     }
