@@ -17,6 +17,7 @@ import { EngineConnection } from './connection/engineConnection';
 import { OpenedArchives } from './connection/openedArchives';
 import { ArchiveCache, cacheLimitBytes } from './core/archive/archiveCache';
 import { taggedLogger } from './core/logger';
+import { startThreadPoolWatchdog } from './core/threadPoolWatchdog';
 import { EngineEvents } from './connection/engineEvents';
 import { ImageRef } from './contracts/commandTargets';
 import { DOCKERFILE_SELECTOR } from './contracts/dockerfileFiles';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   const changeDecorations = new LayerChangeDecorations(connection, archives);
   const engineStatus = new EngineStatusBar(connection);
   context.subscriptions.push(
+    startThreadPoolWatchdog(),
     log,
     connection,
     archives,

@@ -16,6 +16,7 @@ import { ImageCatalog } from '../core/imageCatalog';
 import { Logger, silentLogger } from '../core/logger';
 import { Platform, parsePlatform } from '../core/model/platform';
 import { PromiseCache } from '../core/promiseCache';
+import { startThreadPoolWatchdog } from '../core/threadPoolWatchdog';
 import { analyzeCommand } from './commands/analyze';
 import { compareCommand } from './commands/compare';
 import { diffCommand } from './commands/diff';
@@ -175,6 +176,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const catalog = new PromiseCache<ImageCatalog>();
   const archives = new PromiseCache<ArchiveCache>();
   const archiveCache = () => archives.get(async () => new ArchiveCache({ dir: await cacheDir(parsed.options['no-cache'] === true), maxBytes: CACHE_MAX_BYTES, log }));
+  const watchdog = startThreadPoolWatchdog();
   try {
     return await command.run({
       operands: parsed.operands,
@@ -202,6 +204,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const text = known !== undefined ? stripControlCharacters(known) : ((error as Error).stack ?? String(error)).split('\n').map(stripControlCharacters).join('\n');
     process.stderr.write(`docker-layers: ${text}\n`);
     return command.errorExitCode ?? 1;
+  } finally {
+    watchdog.dispose();
   }
 }
 
