@@ -63,7 +63,8 @@ export function activate(context: vscode.ExtensionContext): DockerLayersApi | un
   const changeDecorations = new LayerChangeDecorations(connection, archives);
   const engineStatus = new EngineStatusBar(connection);
   context.subscriptions.push(
-    startThreadPoolWatchdog(),
+    // A shared process: the guard queues nothing while no request waits on the pool.
+    startThreadPoolWatchdog({ nudge: 'whileRequestsOutstanding' }),
     log,
     connection,
     archives,

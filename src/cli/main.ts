@@ -176,7 +176,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   const catalog = new PromiseCache<ImageCatalog>();
   const archives = new PromiseCache<ArchiveCache>();
   const archiveCache = () => archives.get(async () => new ArchiveCache({ dir: await cacheDir(parsed.options['no-cache'] === true), maxBytes: CACHE_MAX_BYTES, log }));
-  const watchdog = startThreadPoolWatchdog();
   try {
     return await command.run({
       operands: parsed.operands,
@@ -204,13 +203,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     const text = known !== undefined ? stripControlCharacters(known) : ((error as Error).stack ?? String(error)).split('\n').map(stripControlCharacters).join('\n');
     process.stderr.write(`docker-layers: ${text}\n`);
     return command.errorExitCode ?? 1;
-  } finally {
-    watchdog.dispose();
   }
 }
 
+/**
+ * The CLI as a process of its own (bin/docker-layers.js): main() with the guard against a stalled
+ * thread pool, kept for the process's life (after main(), work such as the archive cache's
+ * eviction may still run); its timer does not keep the process alive.
+ */
+export function runAsProcess(argv: readonly string[]): Promise<number> {
+  startThreadPoolWatchdog({ nudge: 'always' });
+  return main(argv);
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
+  runAsProcess(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },

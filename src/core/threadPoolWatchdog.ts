@@ -1,45 +1,53 @@
 /**
- * A guard against a file-system request that never completes. On this project's bench host (Debian
+ * A guard against a thread-pool request that never completes. On this project's bench host (Debian
  * 12, glibc 2.36), `analyze` as root once stopped for 19 minutes: gdb showed one `realpath` queued in
  * libuv's thread pool, its four workers asleep on the pool's condition variable, and that variable's
  * signal left in the group no worker waited in: a lost wake-up, as in glibc's bug 25847. The run
  * went on at once when one more request was queued, whose signal woke a worker.
  *
- * So, while file-system or zlib requests are outstanding, one cheap request is queued each second.
+ * So one cheap request is queued each second: always, in a process of our own (the CLI), where work
+ * Node does not list (zlib's, a paused stream's) can be the stuck one; in a shared process (the
+ * extension host), only while a request Node lists as waiting on the pool is outstanding.
  */
 import { stat } from 'fs';
 
 export interface ThreadPoolWatchdogOptions {
-  /** How often outstanding requests are looked for (ms). */
+  /** 'always', or only while `isThreadPoolRequest` finds a request outstanding. */
+  nudge: 'always' | 'whileRequestsOutstanding';
+  /** How often (ms). */
   intervalMs?: number;
-  /** Names of what keeps the process alive (`process.getActiveResourcesInfo`). */
+  /** What keeps the process alive, by name (`process.getActiveResourcesInfo`). */
   activeResources?: () => string[];
   /** Queues one request on the thread pool. */
-  nudge?: () => void;
+  queueRequest?: () => void;
 }
 
-/** Requests that wait on libuv's thread pool, by the names Node gives them. */
-const THREAD_POOL_REQUEST = /^(FSReq|Zlib)/;
+/**
+ * Requests that wait on libuv's thread pool, by the names `process.getActiveResourcesInfo` gives
+ * them: file-system calls (callback, promise, FileHandle reads and closes) and DNS lookups.
+ */
+const THREAD_POOL_REQUEST = /^(FSReqCallback|FSReqPromise|FileHandleReadWrap|CloseReq|GetAddrInfoReqWrap|GetNameInfoReqWrap)$/;
+
+export function isThreadPoolRequest(name: string): boolean {
+  return THREAD_POOL_REQUEST.test(name);
+}
 
 const NUDGE_INTERVAL_MS = 1000;
 
-/**
- * Starts the guard for this process; `dispose()` stops it. Its timer does not keep the process
- * alive, and it queues nothing while no request is outstanding.
- */
-export function startThreadPoolWatchdog(options: ThreadPoolWatchdogOptions = {}): { dispose(): void } {
+/** Starts the guard; `dispose()` stops it. Its timer does not keep the process alive. */
+export function startThreadPoolWatchdog(options: ThreadPoolWatchdogOptions): { dispose(): void } {
   const activeResources = options.activeResources ?? (() => process.getActiveResourcesInfo());
-  const nudge = options.nudge ?? queueStat;
+  const queueRequest = options.queueRequest ?? queueStat;
   const timer = setInterval(() => {
-    if (activeResources().some((name) => THREAD_POOL_REQUEST.test(name))) {
-      nudge();
+    if (options.nudge === 'always' || activeResources().some(isThreadPoolRequest)) {
+      queueRequest();
     }
   }, options.intervalMs ?? NUDGE_INTERVAL_MS);
   timer.unref();
   return { dispose: () => clearInterval(timer) };
 }
 
-function queueStat(): void {
-  // The file system's root: in the kernel's cache, and there on every platform.
+/** A `stat` of the file system's root: in the kernel's cache, and there on every platform. */
+export function queueStat(): void {
   stat('/', () => undefined);
 }

@@ -3,72 +3,82 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { startThreadPoolWatchdog } from '../../src/core/threadPoolWatchdog';
+import { isThreadPoolRequest, queueStat, startThreadPoolWatchdog } from '../../src/core/threadPoolWatchdog';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('startThreadPoolWatchdog', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-watchdog-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+/** Waits until `done()` holds, for at most `ms` (a loaded machine delays timers). */
+async function until(done: () => boolean, ms = 3000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) {
+    await wait(5);
+  }
+  return done();
+}
 
-  it('queues a request each interval while a file-system request is outstanding, and none once it is done', async () => {
-    // Opening a FIFO for reading holds a thread-pool worker until a writer opens it: a request outstanding for as long as the test wants.
+describe('startThreadPoolWatchdog', () => {
+  it("sees a file-system request that holds a worker under the name Node lists it by", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-watchdog-'));
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
+    // Opening a FIFO for reading holds a thread-pool worker until a writer opens it.
     const reading = fs.promises.open(fifo, 'r');
-    let released = false;
-    // Opening the writer ends the reader's open; without it a failed test would leave a worker held and mocha waiting.
-    const release = async () => {
-      if (!released) {
-        released = true;
-        const writer = fs.openSync(fifo, 'w');
-        await (await reading).close();
-        fs.closeSync(writer);
-      }
-    };
-    let nudges = 0;
-    const watchdog = startThreadPoolWatchdog({ intervalMs: 10, nudge: () => nudges++ });
     try {
-      await wait(80);
-      assert.ok(nudges >= 3, `${nudges} nudges in 80 ms with a request outstanding`);
-      await release();
-      await wait(20);
-      const settled = nudges;
-      await wait(80);
-      assert.equal(nudges, settled, 'nudges with nothing outstanding');
+      assert.ok(process.getActiveResourcesInfo().some(isThreadPoolRequest), JSON.stringify(process.getActiveResourcesInfo()));
     } finally {
-      watchdog.dispose();
-      await release();
+      // A writer opened without blocking (ENXIO, not a wait, if the reader had failed) lets the reader's open end.
+      const writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      await (await reading).close();
+      fs.closeSync(writer);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('stops when disposed', async () => {
-    let nudges = 0;
-    const watchdog = startThreadPoolWatchdog({ intervalMs: 5, activeResources: () => ['FSReqPromise'], nudge: () => nudges++ });
-    await wait(40);
-    watchdog.dispose();
-    const atDispose = nudges;
-    assert.ok(atDispose > 0);
-    await wait(40);
-    assert.equal(nudges, atDispose);
+  it('knows the requests that wait on the thread pool from those that do not', () => {
+    for (const name of ['FSReqCallback', 'FSReqPromise', 'FileHandleReadWrap', 'CloseReq', 'GetAddrInfoReqWrap']) {
+      assert.ok(isThreadPoolRequest(name), name);
+    }
+    for (const name of ['TCPSocketWrap', 'PipeWrap', 'Timeout', 'Immediate', 'FSEventWrap', 'TTYWrap']) {
+      assert.ok(!isThreadPoolRequest(name), name);
+    }
   });
 
-  it('looks only at requests that wait on the thread pool', async () => {
-    let nudges = 0;
-    const watchdog = startThreadPoolWatchdog({ intervalMs: 5, activeResources: () => ['TCPSocketWrap', 'Timeout', 'PipeWrap'], nudge: () => nudges++ });
-    await wait(40);
+  it('in a shared process, queues a request each interval while one is outstanding, and none after', async () => {
+    let outstanding = ['TCPSocketWrap', 'FSReqPromise'];
+    let queued = 0;
+    const watchdog = startThreadPoolWatchdog({ nudge: 'whileRequestsOutstanding', intervalMs: 5, activeResources: () => outstanding, queueRequest: () => queued++ });
+    try {
+      assert.ok(await until(() => queued >= 3), `${queued} queued while a request was outstanding`);
+      outstanding = ['TCPSocketWrap', 'Timeout'];
+      await wait(20);
+      const settled = queued;
+      await wait(60);
+      assert.equal(queued, settled, 'queued with nothing outstanding');
+    } finally {
+      watchdog.dispose();
+    }
+  });
+
+  it('in a process of its own, queues a request each interval whatever is listed, until disposed', async () => {
+    let queued = 0;
+    const watchdog = startThreadPoolWatchdog({ nudge: 'always', intervalMs: 5, activeResources: () => [], queueRequest: () => queued++ });
+    assert.ok(await until(() => queued >= 3), `${queued} queued`);
     watchdog.dispose();
-    assert.equal(nudges, 0);
+    const atDispose = queued;
+    await wait(40);
+    assert.equal(queued, atDispose);
+  });
+
+  it('queues a real request on the thread pool by default', () => {
+    const before = process.getActiveResourcesInfo().filter((name) => name === 'FSReqCallback').length;
+    queueStat();
+    const after = process.getActiveResourcesInfo().filter((name) => name === 'FSReqCallback').length;
+    assert.equal(after, before + 1);
   });
 
   it('does not keep the process alive', () => {
-    const started = Date.now();
     const module = path.resolve(__dirname, '../../src/core/threadPoolWatchdog.js');
-    const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(module)}).startThreadPoolWatchdog()`], { timeout: 10_000 });
-    assert.equal(child.status, 0, child.stderr.toString());
-    assert.ok(Date.now() - started < 5_000);
+    const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(module)}).startThreadPoolWatchdog({ nudge: 'always', intervalMs: 10 })`], { timeout: 4000 });
+    assert.equal(child.status, 0, child.error ? `still running after 4 s (${child.error.message})` : child.stderr.toString());
   });
 });
