@@ -16,6 +16,30 @@ async function until(done: () => boolean, ms = 3000): Promise<boolean> {
   return done();
 }
 
+/**
+ * Opens the FIFO's writing end, which lets the reader's open end. Without blocking: until the
+ * worker has the reading end open this fails with ENXIO and is tried again, and a reader that
+ * failed ends the wait with its error, so a broken test cannot hold mocha for ever.
+ */
+async function openWriterOnceReading(fifo: string, reading: Promise<fs.promises.FileHandle>): Promise<number> {
+  let failed: unknown;
+  reading.catch((error: unknown) => (failed = error ?? new Error('the reader failed')));
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() > deadline) {
+        throw error;
+      }
+    }
+    if (failed) {
+      throw failed;
+    }
+    await wait(5);
+  }
+}
+
 describe('startThreadPoolWatchdog', () => {
   it("sees a file-system request that holds a worker under the name Node lists it by", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dle-watchdog-'));
@@ -26,8 +50,7 @@ describe('startThreadPoolWatchdog', () => {
     try {
       assert.ok(process.getActiveResourcesInfo().some(isThreadPoolRequest), JSON.stringify(process.getActiveResourcesInfo()));
     } finally {
-      // A writer opened without blocking (ENXIO, not a wait, if the reader had failed) lets the reader's open end.
-      const writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      const writer = await openWriterOnceReading(fifo, reading);
       await (await reading).close();
       fs.closeSync(writer);
       fs.rmSync(dir, { recursive: true, force: true });
