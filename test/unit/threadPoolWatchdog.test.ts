@@ -22,8 +22,8 @@ async function until(done: () => boolean, ms = 3000): Promise<boolean> {
  * failed ends the wait with its error, so a broken test cannot hold mocha for ever.
  */
 async function openWriterOnceReading(fifo: string, reading: Promise<fs.promises.FileHandle>): Promise<number> {
-  let failed: unknown;
-  reading.catch((error: unknown) => (failed = error ?? new Error('the reader failed')));
+  let failed: Error | undefined;
+  reading.catch((error: unknown) => (failed = error instanceof Error ? error : new Error(`the reader failed: ${String(error)}`)));
   const deadline = Date.now() + 5000;
   for (;;) {
     try {
