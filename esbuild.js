@@ -26,8 +26,8 @@ const stubBuildKitOnly = {
  * Modules only some CLI runs use, each its own file in dist/, which the CLI requires (from its own
  * folder) on first use: docker-modem's ssh agent (ssh2, a third of the code, for ssh:// engines
  * only) and yaml (.dive-ci files). Reading and compiling them on every start cost the CLI about
- * 30 ms (src/core/loadedOnFirstUse.ts loads them). The extension stays one
- * file, as the VSIX ships it: there they load on first use too, from inside the bundle.
+ * 30 ms (src/core/loadedOnFirstUse.ts loads them). The extension stays one file, as the VSIX ships
+ * it: there they load on first use too, from inside the bundle.
  */
 const apart = { 'docker-modem/lib/ssh': 'ssh.js', yaml: 'yaml.js' };
 const keepApart = {

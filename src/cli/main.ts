@@ -22,6 +22,7 @@ import { compareCommand } from './commands/compare';
 import { diffCommand } from './commands/diff';
 import { lsCommand } from './commands/ls';
 import { knownErrorMessage } from './knownErrors';
+import { delayTierUp } from './tierUpBudget';
 import { OptionSpec, Subcommand, UsageError } from './subcommand';
 
 /** Every subcommand, in the order the usage text lists them. */
@@ -207,11 +208,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * The CLI as a process of its own (bin/docker-layers.js): main() with the guard against a stalled
- * thread pool, kept for the process's life (after main(), work such as the archive cache's
- * eviction may still run); its timer does not keep the process alive.
+ * The CLI as a process of its own (bin/docker-layers.js), with the settings for that process: the
+ * later tier-up (the bundle has loaded by now), and the guard against a stalled thread pool, kept
+ * for the process's life (after main(), work such as the archive cache's eviction may still run;
+ * its timer does not keep the process alive).
  */
 export function runAsProcess(argv: readonly string[]): Promise<number> {
+  delayTierUp();
   startThreadPoolWatchdog({ nudge: 'always' });
   return main(argv);
 }
